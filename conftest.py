@@ -1,0 +1,85 @@
+"""Test-wide setup. nameko's pytest plugin no longer monkey-patches, and a
+real container hangs without it: this must run before anything else imports."""
+import eventlet
+
+eventlet.monkey_patch()
+
+import os  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import uuid  # noqa: E402
+from urllib.parse import urlsplit, urlunsplit  # noqa: E402
+
+import pytest  # noqa: E402
+
+# Fast retries and relay in tests; production defaults are in shared.config.
+os.environ.setdefault("LOYALTY_RETRY_DELAYS_MS", "100,200,300")
+os.environ.setdefault("LOYALTY_RELAY_INTERVAL", "0.5")
+
+
+def _rabbitmqctl(*args):
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture(scope="session")
+def amqp_uri():
+    """A private RabbitMQ vhost for this test run (when rabbitmqctl can make
+    one), so tests never see another run's queues or a running `make run`."""
+    base = os.environ.get("AMQP_URI", "amqp://guest:guest@localhost:5672/")
+    parts = urlsplit(base)
+    if not shutil.which("rabbitmqctl") or parts.hostname not in ("localhost", "127.0.0.1"):
+        yield base
+        return
+    vhost = f"loyalty-test-{uuid.uuid4().hex[:8]}"
+    _rabbitmqctl("add_vhost", vhost)
+    _rabbitmqctl("set_permissions", "-p", vhost, parts.username or "guest", ".*", ".*", ".*")
+    os.environ["AMQP_URI"] = urlunsplit(parts._replace(path="/" + vhost))
+    try:
+        yield os.environ["AMQP_URI"]
+    finally:
+        os.environ["AMQP_URI"] = base
+        _rabbitmqctl("delete_vhost", vhost)
+
+
+def _postgres_admin_url():
+    return os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="session")
+def database_url_factory(tmp_path_factory):
+    """`make_url(name)` -> a fresh empty database URL. SQLite files by
+    default; with LOYALTY_TEST_DB=postgresql, new PostgreSQL databases that
+    are dropped after the run."""
+    backend = os.environ.get("LOYALTY_TEST_DB", "sqlite")
+    created = []
+
+    if backend == "sqlite":
+        root = tmp_path_factory.mktemp("db")
+
+        def make_url(name):
+            return f"sqlite:///{root / (name + '-' + uuid.uuid4().hex[:6] + '.db')}"
+
+        yield make_url
+        return
+
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(_postgres_admin_url(), isolation_level="AUTOCOMMIT")
+
+    def make_url(name):
+        db = f"lt_{name}_{uuid.uuid4().hex[:8]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{db}"'))
+        created.append(db)
+        return urlunsplit(urlsplit(_postgres_admin_url())._replace(path="/" + db))
+
+    yield make_url
+    with admin.connect() as conn:
+        for db in created:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_backend():
+    return os.environ.get("LOYALTY_TEST_DB", "sqlite")

@@ -1,0 +1,50 @@
+"""Settings, all from the environment, with defaults that run on a laptop."""
+import os
+from pathlib import Path
+
+DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
+
+
+def amqp_uri() -> str:
+    return os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
+
+
+def data_dir() -> Path:
+    path = Path(os.environ.get("LOYALTY_DATA_DIR", "./var")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_url(service: str) -> str:
+    """`<SERVICE>_DATABASE_URL`, else an SQLite file under the data dir."""
+    url = os.environ.get(f"{service.upper()}_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{data_dir() / (service + '.db')}"
+
+
+def retry_delays_ms() -> list[int]:
+    """Delays between attempts of a failing event handler; after the last one
+    the message is dead-lettered. Part of the retry queues' names, so a change
+    makes new queues instead of clashing with existing ones."""
+    raw = os.environ.get("LOYALTY_RETRY_DELAYS_MS", "1000,10000,60000")
+    return [int(part) for part in raw.split(",") if part.strip()]
+
+
+def relay_interval_seconds() -> float:
+    """How often the outbox relay looks for events a crash left unpublished."""
+    return float(os.environ.get("LOYALTY_RELAY_INTERVAL", "2.0"))
+
+
+def gateway_port() -> int:
+    return int(os.environ.get("GATEWAY_PORT", "8000"))
+
+
+def nameko_config(**extra) -> dict:
+    config = {
+        "AMQP_URI": amqp_uri(),
+        "max_workers": int(os.environ.get("LOYALTY_MAX_WORKERS", "10")),
+        "WEB_SERVER_ADDRESS": f"{os.environ.get('GATEWAY_HOST', '0.0.0.0')}:{gateway_port()}",
+    }
+    config.update(extra)
+    return config

@@ -1,0 +1,172 @@
+"""Engines, the column types every service uses, the outbox/inbox tables, and
+the unit of work: one transaction holding a service's changes, the events they
+cause (outbox) and, for an event handler, the record that it ran (inbox)."""
+import json
+import logging
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text,
+    create_engine, event, insert,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from shared.clock import SystemClock
+from shared.events import Envelope, Payload, make_event
+
+log = logging.getLogger(__name__)
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in and out, whatever the database keeps."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def service_metadata() -> MetaData:
+    """A service's MetaData, already holding the shared outbox and inbox tables."""
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    outbox = Table(
+        "outbox", metadata,
+        Column("id", BigId, primary_key=True, autoincrement=True),
+        Column("event_id", String(36), nullable=False, unique=True),
+        Column("event_type", String(64), nullable=False),
+        Column("shop_id", String(64), nullable=False),
+        Column("body", Text, nullable=False),
+        Column("created_at", UTCDateTime, nullable=False),
+        Column("published_at", UTCDateTime),
+        Column("claimed_until", UTCDateTime),
+        Column("attempts", Integer, nullable=False, default=0),
+        Column("last_error", Text),
+    )
+    # The relay only ever scans what is still unpublished.
+    Index("ix_outbox_unpublished", outbox.c.id,
+          postgresql_where=outbox.c.published_at.is_(None),
+          sqlite_where=outbox.c.published_at.is_(None))
+    Table(
+        "processed_events", metadata,
+        Column("event_id", String(36), primary_key=True),
+        Column("handler", String(200), primary_key=True),
+        Column("processed_at", UTCDateTime, nullable=False),
+    )
+    return metadata
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            # Let SQLAlchemy, not pysqlite, open transactions, and make them
+            # take the write lock up front: concurrent writers queue instead of
+            # failing on lock upgrade; WAL lets readers carry on meanwhile.
+            dbapi_conn.isolation_level = None
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=15000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+class DuplicateEvent(Exception):
+    """This handler already applied this event: nothing to do, ack it."""
+
+
+class UnitOfWork:
+    """`with uow:` ... `uow.commit()`; anything not committed is rolled back.
+
+    `publish()` adds an event to the outbox inside the same transaction, so the
+    event exists if and only if the change does. For an event handler the
+    inbox row `(event_id, handler)` is written first: a second delivery of the
+    same event stops at once with DuplicateEvent (on PostgreSQL a concurrent
+    duplicate waits for the first to commit, then stops)."""
+
+    def __init__(self, session_factory: sessionmaker, metadata: MetaData, source: str, clock=None,
+                 inbox_key: tuple[str, str] | None = None, on_events_committed=None):
+        self._session_factory = session_factory
+        self._metadata = metadata
+        self.source = source
+        self.clock = clock or SystemClock()
+        self._inbox_key = inbox_key
+        self._on_events_committed = on_events_committed
+        self._published: list[Envelope] = []
+        self.session: Session | None = None
+
+    def __enter__(self) -> "UnitOfWork":
+        self.session = self._session_factory()
+        if self._inbox_key is not None:
+            event_id, handler = self._inbox_key
+            processed = self._table("processed_events")
+            try:
+                self.session.execute(insert(processed).values(
+                    event_id=event_id, handler=handler, processed_at=self.clock.now()))
+            except IntegrityError:
+                self.session.rollback()
+                self.session.close()
+                raise DuplicateEvent(f"{handler} already handled event {event_id}")
+        return self
+
+    def __exit__(self, *exc):
+        self.session.rollback()
+        self.session.close()
+
+    def _table(self, name: str) -> Table:
+        return self._metadata.tables[name]
+
+    def publish(self, shop_id: str, payload: Payload, occurred_at: datetime | None = None) -> Envelope:
+        envelope = make_event(self.source, shop_id, payload, occurred_at or self.clock.now())
+        self.session.execute(insert(self._table("outbox")).values(
+            event_id=str(envelope.event_id), event_type=envelope.type, shop_id=shop_id,
+            body=json.dumps(envelope.model_dump(mode="json")), created_at=self.clock.now(),
+            attempts=0))
+        self._published.append(envelope)
+        return envelope
+
+    def commit(self) -> None:
+        self.session.commit()
+        if self._published and self._on_events_committed:
+            self._on_events_committed()
+        self._published = []
+
+    def rollback(self) -> None:
+        self.session.rollback()
+        self._published = []

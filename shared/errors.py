@@ -1,0 +1,73 @@
+"""The error vocabulary every service raises and the gateway turns into
+`{"error": {"code", "message", "details"}}` with the matching HTTP status.
+
+Plain exceptions (no nameko here) so domain code can raise them; the nameko
+glue registers them so they cross RPC as themselves, not as RemoteError."""
+
+
+class LoyaltyError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, details=None):
+        super().__init__(message, details)
+        self.message = message
+        self.details = details
+
+    def __str__(self):
+        return self.message
+
+    def to_body(self) -> dict:
+        return error_body(self.code, self.message, self.details)
+
+
+class BadRequest(LoyaltyError):
+    status, code = 400, "bad_request"
+
+
+class Unauthorized(LoyaltyError):
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(LoyaltyError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(LoyaltyError):
+    status, code = 404, "not_found"
+
+
+class Conflict(LoyaltyError):
+    status, code = 409, "conflict"
+
+
+class PayloadTooLarge(LoyaltyError):
+    status, code = 413, "payload_too_large"
+
+
+class Unprocessable(LoyaltyError):
+    status, code = 422, "unprocessable"
+
+
+class TooManyRequests(LoyaltyError):
+    status, code = 429, "too_many_requests"
+
+
+class ServiceUnavailable(LoyaltyError):
+    status, code = 503, "service_unavailable"
+
+
+ALL_ERRORS = (BadRequest, Unauthorized, Forbidden, NotFound, Conflict,
+              PayloadTooLarge, Unprocessable, TooManyRequests, ServiceUnavailable)
+
+
+def error_body(code: str, message: str, details=None) -> dict:
+    return {"error": {"code": code, "message": message, "details": details}}
+
+
+def validation_details(exc) -> list[dict]:
+    """pydantic ValidationError -> [{"field": "a.b", "message": "..."}]."""
+    return [
+        {"field": ".".join(str(p) for p in err["loc"]) or None, "message": err["msg"]}
+        for err in exc.errors()
+    ]

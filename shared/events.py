@@ -1,0 +1,158 @@
+"""Event contracts: one envelope, one pydantic payload model per event type.
+
+On the wire an event is plain JSON (the envelope below, payload inline), so a
+consumer in any language can read it; every consumer validates it on receipt."""
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.clock import utcnow
+
+PayloadT = TypeVar("PayloadT", bound=BaseModel)
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Envelope(BaseModel, Generic[PayloadT]):
+    model_config = ConfigDict(frozen=True)
+
+    event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    type: str
+    version: int = 1
+    shop_id: str
+    source: str
+    occurred_at: datetime = Field(default_factory=utcnow)
+    payload: PayloadT
+
+
+# --- published by the gateway, from verified shop webhooks -----------------
+
+class OrderPlaced(Payload):
+    order_id: str
+    order_name: str | None = None          # "#1001", what a merchant reads
+    customer_id: str | None = None
+    email: str | None = None
+    financial_status: str | None = None    # "paid" earns points
+    subtotal: Decimal
+    total: Decimal | None = None
+    currency: str | None = None
+    discount_codes: list[str] = []
+    created_at: datetime | None = None
+
+    @property
+    def is_paid(self) -> bool:
+        return (self.financial_status or "").lower() == "paid"
+
+
+class OrderRefunded(Payload):
+    order_id: str
+    refund_id: str
+    customer_id: str | None = None
+    amount: Decimal
+    currency: str | None = None
+    created_at: datetime | None = None
+
+
+class CustomerCreated(Payload):
+    customer_id: str
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+
+
+# --- published by points ----------------------------------------------------
+
+class PointsAwarded(Payload):
+    customer_id: str
+    activity_id: int
+    points: int
+    reason: Literal["order", "signup", "birthday", "review", "google_review", "referral", "adjustment"]
+    reference: str | None = None           # order id, review id, referral id...
+    balance_after: int
+
+
+class DiscountCodeVoided(Payload):
+    code: str
+    customer_email: str | None = None
+    referral_id: str | None = None
+    reason: str
+
+
+# --- published by referrals -------------------------------------------------
+
+class ReferralClaimed(Payload):
+    referral_id: str
+    referrer_customer_id: str
+    referee_email: str
+    discount_code: str
+
+
+class ReferralCompleted(Payload):
+    referral_id: str
+    referrer_customer_id: str
+    referee_email: str
+    referee_customer_id: str | None = None
+    order_id: str
+
+
+class ReferralCancelled(Payload):
+    referral_id: str
+    referrer_customer_id: str
+    referee_email: str
+    previous_status: Literal["pending", "completed"]
+
+
+# --- published by reviews ---------------------------------------------------
+
+class ReviewApproved(Payload):
+    review_id: str
+    customer_id: str
+    product_id: str
+    rating: int
+    has_media: bool = False
+
+
+class GoogleReviewApproved(Payload):
+    submission_id: str
+    customer_id: str
+
+
+EVENT_PAYLOADS: dict[str, type[Payload]] = {
+    "order_placed": OrderPlaced,
+    "order_refunded": OrderRefunded,
+    "customer_created": CustomerCreated,
+    "points_awarded": PointsAwarded,
+    "discount_code_voided": DiscountCodeVoided,
+    "referral_claimed": ReferralClaimed,
+    "referral_completed": ReferralCompleted,
+    "referral_cancelled": ReferralCancelled,
+    "review_approved": ReviewApproved,
+    "google_review_approved": GoogleReviewApproved,
+}
+
+
+def event_type_of(payload: Payload) -> str:
+    for name, cls in EVENT_PAYLOADS.items():
+        if type(payload) is cls:
+            return name
+    raise LookupError(f"{type(payload).__name__} is not a registered event payload")
+
+
+def make_event(source: str, shop_id: str, payload: Payload, occurred_at: datetime | None = None) -> Envelope:
+    fields = dict(type=event_type_of(payload), shop_id=shop_id, source=source, payload=payload)
+    if occurred_at is not None:
+        fields["occurred_at"] = occurred_at
+    return Envelope[type(payload)](**fields)
+
+
+def parse_event(body: dict) -> Envelope:
+    """Validate a wire body into its typed envelope; raises on anything off."""
+    payload_cls = EVENT_PAYLOADS.get(body.get("type") if isinstance(body, dict) else None)
+    if payload_cls is None:
+        raise ValueError(f"unknown event type {body.get('type') if isinstance(body, dict) else body!r}")
+    return Envelope[payload_cls].model_validate(body)

@@ -1,0 +1,42 @@
+"""Alembic, per service: each service keeps its own `migrations/` folder whose
+env.py calls `run_migrations(metadata)`; services upgrade to head on start."""
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import create_engine, pool, text
+
+from shared.db import make_engine
+
+
+def alembic_config(migrations_dir: Path, url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade_to_head(migrations_dir: Path, url: str) -> None:
+    command.upgrade(alembic_config(migrations_dir, url), "head")
+
+
+def run_migrations(target_metadata) -> None:
+    """Body of every service's migrations/env.py (online mode only)."""
+    url = context.config.get_main_option("sqlalchemy.url")
+    engine = make_engine(url) if url.startswith("sqlite") else create_engine(url, poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # Several replicas may start at once: one migrates, the rest wait.
+            connection.execute(text("SELECT pg_advisory_lock(7246001)"))
+            connection.commit()
+        try:
+            context.configure(connection=connection, target_metadata=target_metadata,
+                              render_as_batch=connection.dialect.name == "sqlite",
+                              compare_type=True)
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_unlock(7246001)"))
+                connection.commit()
+    engine.dispose()

@@ -1,0 +1,58 @@
+from pathlib import Path
+
+from nameko.rpc import rpc
+from sqlalchemy import insert, select, update
+
+from shared.entrypoints import Database, reliable_event_handler
+from shared.events import OrderPlaced
+from tests.plumbing.sample.models import metadata, things
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+# Faults a test injects: how many more times the consumer must fail.
+FAULTS = {"remaining": 0}
+
+
+class Producer:
+    """Plays the gateway: publishes `order_placed` through its outbox."""
+
+    name = "gateway"
+    db = Database(metadata, MIGRATIONS)
+
+    @rpc
+    def place(self, shop_id, order_id, rollback=False):
+        with self.db.unit_of_work() as uow:
+            uow.session.execute(insert(things).values(shop_id=shop_id, name=order_id))
+            event = uow.publish(shop_id, OrderPlaced(order_id=order_id, subtotal="10"))
+            if rollback:
+                uow.rollback()
+                return None
+            uow.commit()
+        return str(event.event_id)
+
+
+class Consumer:
+    name = "sample_consumer"
+    db = Database(metadata, MIGRATIONS)
+
+    @reliable_event_handler("gateway", "order_placed")
+    def count_order(self, event):
+        if FAULTS["remaining"] > 0:
+            FAULTS["remaining"] -= 1
+            raise RuntimeError("injected fault")
+        with self.db.unit_of_work() as uow:
+            row = uow.session.execute(select(things.c.id).where(
+                things.c.shop_id == event.shop_id, things.c.name == event.payload.order_id)).first()
+            if row is None:
+                uow.session.execute(insert(things).values(
+                    shop_id=event.shop_id, name=event.payload.order_id, seen=1))
+            else:
+                uow.session.execute(update(things).where(things.c.id == row.id)
+                                    .values(seen=things.c.seen + 1))
+            uow.commit()
+
+    @rpc
+    def seen(self, shop_id, order_id):
+        with self.db.unit_of_work() as uow:
+            return uow.session.execute(select(things.c.seen).where(
+                things.c.shop_id == shop_id, things.c.name == order_id)).scalar()
