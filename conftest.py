@@ -1,6 +1,11 @@
 """Test-wide setup. nameko's pytest plugin no longer monkey-patches, and a
 real container hangs without it: this must run before anything else imports."""
-import eventlet
+import warnings
+
+# eventlet announces its own deprecation on import; nameko 2 needs it anyway.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 
