@@ -1,0 +1,80 @@
+"""Review rules, plain Python: what a new submission looks like, how
+moderation moves (pending → approved | rejected, final; the same decision
+again is a no-op), which events approval causes, and which point awards are
+a review's reward."""
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from shared.errors import Conflict
+from shared.events import GoogleReviewApproved, PointsAwarded, ReviewApproved
+
+PENDING = "pending"
+APPROVED = "approved"
+REJECTED = "rejected"
+
+# The two kinds of moderated item; also the `reason` of their points award.
+REVIEW = "review"
+GOOGLE_REVIEW = "google_review"
+LABELS = {REVIEW: "review", GOOGLE_REVIEW: "Google review"}
+
+
+@dataclass(frozen=True)
+class Moderation:
+    status: str
+    moderated_at: datetime
+    moderated_by: str | None
+
+
+def moderate(kind: str, current_status: str, decision: str, actor: str | None,
+             now: datetime) -> Moderation | None:
+    """The moderation to record, or None when the item already has that
+    decision (a retried click changes nothing and publishes nothing).
+    A decision is final: the opposite one is a Conflict."""
+    if current_status == decision:
+        return None
+    if current_status != PENDING:
+        raise Conflict(f"this {LABELS[kind]} is already {current_status}",
+                       {"status": current_status})
+    return Moderation(status=decision, moderated_at=now, moderated_by=actor)
+
+
+def new_review(shop_id: str, customer_id: str, product_id: str, rating: int, title: str,
+               body: str, media_urls: list[str], now: datetime) -> dict:
+    return {
+        "id": str(uuid.uuid4()), "shop_id": shop_id, "customer_id": customer_id,
+        "product_id": product_id, "rating": rating, "title": title, "body": body,
+        "media_urls": list(media_urls), "status": PENDING, "reward_points": None,
+        "occurred_at": now, "moderated_at": None, "moderated_by": None,
+    }
+
+
+def new_google_review(shop_id: str, customer_id: str, review_url: str, now: datetime) -> dict:
+    return {
+        "id": str(uuid.uuid4()), "shop_id": shop_id, "customer_id": customer_id,
+        "review_url": review_url, "status": PENDING, "reward_points": None,
+        "occurred_at": now, "moderated_at": None, "moderated_by": None,
+    }
+
+
+def review_approved(review) -> ReviewApproved:
+    # Points may pay more for a review with photos or video.
+    return ReviewApproved(review_id=review.id, customer_id=review.customer_id,
+                          product_id=review.product_id, rating=review.rating,
+                          has_media=bool(review.media_urls))
+
+
+def google_review_approved(submission) -> GoogleReviewApproved:
+    return GoogleReviewApproved(submission_id=submission.id, customer_id=submission.customer_id)
+
+
+def approval_event(kind: str, item) -> ReviewApproved | GoogleReviewApproved:
+    return review_approved(item) if kind == REVIEW else google_review_approved(item)
+
+
+def rewarded_item(award: PointsAwarded) -> str | None:
+    """REVIEW or GOOGLE_REVIEW when this award is the reward for one of ours
+    (its id is the award's reference), else None."""
+    if award.reference and award.reason in (REVIEW, GOOGLE_REVIEW):
+        return award.reason
+    return None

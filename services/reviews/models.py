@@ -1,0 +1,50 @@
+"""The reviews service's tables: product reviews and Google-review
+submissions, each moderated (pending → approved | rejected) and, once the
+points service reports the award, carrying the reward it earned."""
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Integer, SmallInteger, String, Table, Text
+
+from shared.db import UTCDateTime, service_metadata
+
+metadata = service_metadata()
+
+STATUS_KNOWN = "status IN ('pending', 'approved', 'rejected')"
+
+reviews = Table(
+    "reviews", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("shop_id", String(64), nullable=False),
+    Column("customer_id", String(64), nullable=False),
+    Column("product_id", String(64), nullable=False),
+    Column("rating", SmallInteger, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("media_urls", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reward_points", Integer),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("moderated_at", UTCDateTime),
+    Column("moderated_by", String(200)),
+    CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
+    CheckConstraint(STATUS_KNOWN, name="status_known"),
+)
+# The activity feed, unfiltered and by status, newest first.
+Index(None, reviews.c.shop_id, reviews.c.occurred_at, reviews.c.id)
+Index(None, reviews.c.shop_id, reviews.c.status, reviews.c.occurred_at, reviews.c.id)
+
+google_review_submissions = Table(
+    "google_review_submissions", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("shop_id", String(64), nullable=False),
+    Column("customer_id", String(64), nullable=False),
+    Column("review_url", String(2048), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reward_points", Integer),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("moderated_at", UTCDateTime),
+    Column("moderated_by", String(200)),
+    CheckConstraint(STATUS_KNOWN, name="status_known"),
+)
+Index(None, google_review_submissions.c.shop_id, google_review_submissions.c.occurred_at,
+      google_review_submissions.c.id)
+Index(None, google_review_submissions.c.shop_id, google_review_submissions.c.status,
+      google_review_submissions.c.occurred_at, google_review_submissions.c.id)

@@ -1,0 +1,66 @@
+"""Queries. Reviews and Google-review submissions are moderated, rewarded and
+listed the same way, so one repository class serves both tables; every query
+is scoped to one shop."""
+from sqlalchemy import Table, and_, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from services.reviews.domain import Moderation
+from services.reviews.models import google_review_submissions, reviews
+from services.reviews.schemas import ActivityQuery
+from shared.pagination import page
+
+
+class ModeratedItems:
+    def __init__(self, table: Table):
+        self.table = table
+
+    def add(self, session: Session, row: dict) -> None:
+        session.execute(insert(self.table).values(**row))
+
+    def get(self, session: Session, shop_id: str, item_id: str, for_update: bool = False):
+        query = select(self.table).where(self.table.c.shop_id == shop_id, self.table.c.id == item_id)
+        if for_update:
+            query = query.with_for_update()
+        return session.execute(query).first()
+
+    def record_moderation(self, session: Session, shop_id: str, item_id: str, moderation: Moderation):
+        """Returns the row as moderated."""
+        return session.execute(
+            update(self.table)
+            .where(self.table.c.shop_id == shop_id, self.table.c.id == item_id)
+            .values(status=moderation.status, moderated_at=moderation.moderated_at,
+                    moderated_by=moderation.moderated_by)
+            .returning(*self.table.c)
+        ).one()
+
+    def record_reward(self, session: Session, shop_id: str, item_id: str, points: int) -> bool:
+        """False when this shop has no such item."""
+        result = session.execute(
+            update(self.table)
+            .where(self.table.c.shop_id == shop_id, self.table.c.id == item_id)
+            .values(reward_points=points))
+        return result.rowcount == 1
+
+    def page(self, session: Session, query: ActivityQuery) -> dict:
+        """Newest first, keyset on (occurred_at, id): served by the
+        (shop_id, occurred_at, id) and (shop_id, status, occurred_at, id) indexes."""
+        t = self.table
+        conditions = [t.c.shop_id == query.shop_id,
+                      t.c.occurred_at >= query.from_, t.c.occurred_at <= query.to]
+        if query.status is not None:
+            conditions.append(t.c.status == query.status)
+        after = query.after()
+        if after is not None:
+            occurred_at, last_id = after
+            conditions.append(or_(t.c.occurred_at < occurred_at,
+                                  and_(t.c.occurred_at == occurred_at, t.c.id < str(last_id))))
+        rows = session.execute(
+            select(t).where(*conditions)
+            .order_by(t.c.occurred_at.desc(), t.c.id.desc())
+            .limit(query.limit + 1)
+        ).all()
+        return page(rows, query.limit, key=lambda row: (row.occurred_at, row.id))
+
+
+review_items = ModeratedItems(reviews)
+google_review_items = ModeratedItems(google_review_submissions)

@@ -1,0 +1,92 @@
+"""The review rules, without nameko or a database."""
+import uuid
+from datetime import datetime, timezone
+from types import SimpleNamespace
+
+import pytest
+
+from services.reviews import domain
+from shared.errors import Conflict
+from shared.events import GoogleReviewApproved, PointsAwarded, ReviewApproved
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def review_row(**overrides):
+    fields = dict(id=str(uuid.uuid4()), customer_id="c1", product_id="p1", rating=5, media_urls=[])
+    fields.update(overrides)
+    return SimpleNamespace(**fields)
+
+
+def award(reason, reference="r1"):
+    return PointsAwarded(customer_id="c1", activity_id=7, points=50, reason=reason,
+                         reference=reference, balance_after=50)
+
+
+def test_a_new_review_is_pending_unrewarded_and_dated_now():
+    review = domain.new_review("shop", "c1", "p1", 4, "Nice", "Fits well",
+                               ["https://img.example/1.jpg"], now=NOW)
+
+    assert review["status"] == domain.PENDING
+    assert review["reward_points"] is None
+    assert review["occurred_at"] == NOW
+    assert review["moderated_at"] is None
+    assert uuid.UUID(review["id"])
+
+
+def test_each_submission_gets_its_own_id():
+    first = domain.new_google_review("shop", "c1", "https://g.page/r/1", now=NOW)
+    second = domain.new_google_review("shop", "c1", "https://g.page/r/1", now=NOW)
+
+    assert first["status"] == domain.PENDING
+    assert first["id"] != second["id"]
+
+
+@pytest.mark.parametrize("decision", [domain.APPROVED, domain.REJECTED])
+def test_a_pending_item_takes_the_decision_with_actor_and_time(decision):
+    moderation = domain.moderate(domain.REVIEW, domain.PENDING, decision, "admin:key1", NOW)
+
+    assert moderation == domain.Moderation(status=decision, moderated_at=NOW, moderated_by="admin:key1")
+
+
+@pytest.mark.parametrize("decision", [domain.APPROVED, domain.REJECTED])
+def test_repeating_a_decision_changes_nothing(decision):
+    assert domain.moderate(domain.REVIEW, decision, decision, "admin", NOW) is None
+
+
+@pytest.mark.parametrize("current, decision", [(domain.APPROVED, domain.REJECTED),
+                                               (domain.REJECTED, domain.APPROVED)])
+def test_the_opposite_decision_is_a_conflict(current, decision):
+    with pytest.raises(Conflict) as raised:
+        domain.moderate(domain.GOOGLE_REVIEW, current, decision, "admin", NOW)
+
+    assert raised.value.details == {"status": current}
+    assert f"Google review is already {current}" in raised.value.message
+
+
+def test_review_approved_says_whether_the_review_has_media():
+    plain = domain.approval_event(domain.REVIEW, review_row())
+    with_photo = domain.approval_event(domain.REVIEW, review_row(media_urls=["https://img.example/1.jpg"]))
+
+    assert isinstance(plain, ReviewApproved)
+    assert plain.has_media is False
+    assert with_photo.has_media is True
+
+
+def test_google_review_approved_names_the_submission_and_customer():
+    submission = SimpleNamespace(id="sub-1", customer_id="c9")
+
+    event = domain.approval_event(domain.GOOGLE_REVIEW, submission)
+
+    assert event == GoogleReviewApproved(submission_id="sub-1", customer_id="c9")
+
+
+@pytest.mark.parametrize("reason, expected", [("review", domain.REVIEW),
+                                              ("google_review", domain.GOOGLE_REVIEW),
+                                              ("order", None), ("referral", None)])
+def test_only_review_awards_are_a_reviews_reward(reason, expected):
+    assert domain.rewarded_item(award(reason)) == expected
+
+
+def test_an_award_without_reference_rewards_nothing():
+    assert domain.rewarded_item(award("review", reference=None)) is None
