@@ -4,6 +4,7 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
+from eventlet.semaphore import Semaphore
 from sqlalchemy import create_engine, pool, text
 
 from shared.db import make_engine
@@ -16,8 +17,15 @@ def alembic_config(migrations_dir: Path, url: str) -> Config:
     return cfg
 
 
+# alembic's `context` is process-global: services started in one process
+# (tests, `loyalty run`) must migrate one at a time, or a green thread that
+# yields on a PostgreSQL query has its context swapped under it.
+_MIGRATING = Semaphore(1)
+
+
 def upgrade_to_head(migrations_dir: Path, url: str) -> None:
-    command.upgrade(alembic_config(migrations_dir, url), "head")
+    with _MIGRATING:
+        command.upgrade(alembic_config(migrations_dir, url), "head")
 
 
 def run_migrations(target_metadata) -> None:

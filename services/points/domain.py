@@ -38,6 +38,11 @@ class ProgramSettings:
 
 # --- earning and refunding ------------------------------------------------------
 
+def can_earn(member_status: str) -> bool:
+    """Excluded members earn nothing; re-including them does not back-fill."""
+    return member_status == MEMBER_ACTIVE
+
+
 def points_for_order(subtotal: Decimal, rate: Decimal) -> int:
     """floor(subtotal × points per currency unit); nothing for a non-positive subtotal."""
     if subtotal <= 0 or rate <= 0:

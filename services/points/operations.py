@@ -1,11 +1,11 @@
 """What each event and RPC command does, inside the unit of work the service
 opened: the domain rules applied to the repository, and the events that
 follow published in the same transaction. The caller commits."""
+from shared.db import UnitOfWork
 from shared.events import (
     CustomerCreated, DiscountCodeVoided, GoogleReviewApproved, OrderPlaced, OrderRefunded,
     PointsAwarded, ReferralCancelled, ReferralCompleted, ReviewApproved,
 )
-from shared.db import UnitOfWork
 from shared.errors import NotFound
 from shared.pagination import page
 
@@ -26,7 +26,7 @@ def _award(uow: UnitOfWork, member, points: int, action: str, reason: str, ref_k
     it; the activity id, or None when nothing was due (excluded member,
     nothing to give, already given)."""
     ledger_reference = domain.reference(ref_kind, ref_id)
-    if (member.status != domain.MEMBER_ACTIVE or points <= 0
+    if (not domain.can_earn(member.status) or points <= 0
             or repository.activity_recorded(uow.session, member.shop_id, "earned", ledger_reference)):
         return None
     posting = domain.post(repository.totals_of(member), "earned", points)
@@ -57,7 +57,7 @@ def award_points_for_order(uow: UnitOfWork, shop_id: str, order: OrderPlaced) ->
     if not order.customer_id:
         return
     member = repository.ensure_member(uow.session, shop_id, order.customer_id, now, email=order.email)
-    if (not order.is_paid or member.status != domain.MEMBER_ACTIVE
+    if (not order.is_paid or not domain.can_earn(member.status)
             or repository.order_award(uow.session, shop_id, order.order_id) is not None):
         return
     rate = repository.program_settings_of(uow.session, shop_id).points_per_currency_unit

@@ -10,6 +10,12 @@ from shared.pagination import parse_query
 
 from services.points import operations
 from services.points.models import metadata
+# Imported by name (and looked up when a handler runs) so a test can replace
+# one operation, e.g. to make a handler fail.
+from services.points.operations import (
+    award_google_review_points, award_points_for_order, award_referrer, award_review_points,
+    register_customer, take_back_points_for_refund, void_referral_codes,
+)
 from services.points.schemas import (
     ActivitiesQuery, CodeRef, CustomerRef, EmailLookup, WelcomeCodeRequest,
 )
@@ -36,31 +42,31 @@ class PointsService:
 
     @reliable_event_handler("gateway", "customer_created")
     def register_customer(self, event):
-        self._apply(operations.register_customer, event)
+        self._apply(register_customer, event)
 
     @reliable_event_handler("gateway", "order_placed")
     def award_points_for_order(self, event):
-        self._apply(operations.award_points_for_order, event)
+        self._apply(award_points_for_order, event)
 
     @reliable_event_handler("gateway", "order_refunded")
     def take_back_points_for_refund(self, event):
-        self._apply(operations.take_back_points_for_refund, event)
+        self._apply(take_back_points_for_refund, event)
 
     @reliable_event_handler("reviews", "review_approved")
     def award_review_points(self, event):
-        self._apply(operations.award_review_points, event)
+        self._apply(award_review_points, event)
 
     @reliable_event_handler("reviews", "google_review_approved")
     def award_google_review_points(self, event):
-        self._apply(operations.award_google_review_points, event)
+        self._apply(award_google_review_points, event)
 
     @reliable_event_handler("referrals", "referral_completed")
     def award_referrer(self, event):
-        self._apply(operations.award_referrer, event)
+        self._apply(award_referrer, event)
 
     @reliable_event_handler("referrals", "referral_cancelled")
     def void_referral_codes(self, event):
-        self._apply(operations.void_referral_codes, event)
+        self._apply(void_referral_codes, event)
 
     # --- RPC ----------------------------------------------------------------------
 
