@@ -1,0 +1,85 @@
+"""The referrals service's tables: one link per referrer member, the clicks
+on it, the referrals claimed through it (with the steps they reached), and
+the fraud signals refused claims leave behind."""
+from sqlalchemy import CheckConstraint, Column, Index, Integer, String, Table, UniqueConstraint, text
+
+from shared.db import BigId, UTCDateTime, service_metadata
+
+metadata = service_metadata()
+
+STATUS_KNOWN = "status IN ('pending', 'completed', 'cancelled')"
+
+referral_links = Table(
+    "referral_links", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("shop_id", String(64), nullable=False),
+    Column("code", String(16), nullable=False),
+    Column("customer_id", String(64), nullable=False),
+    Column("customer_email", String(320)),
+    Column("clicks", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("shop_id", "code"),
+    # One link per member.
+    UniqueConstraint("shop_id", "customer_id"),
+)
+
+link_clicks = Table(
+    "link_clicks", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("shop_id", String(64), nullable=False),
+    Column("code", String(16), nullable=False),
+    Column("client_ip", String(64)),
+    Column("occurred_at", UTCDateTime, nullable=False),
+)
+# The latest click on a link, for a claim's "link clicked" step.
+Index(None, link_clicks.c.shop_id, link_clicks.c.code, link_clicks.c.occurred_at)
+
+referrals = Table(
+    "referrals", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("shop_id", String(64), nullable=False),
+    Column("code", String(16), nullable=False),
+    Column("referrer_customer_id", String(64), nullable=False),
+    Column("referrer_email", String(320)),
+    Column("referee_email", String(320), nullable=False),
+    Column("referee_email_key", String(320), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("discount_code", String(64), nullable=False),
+    Column("link_clicked_at", UTCDateTime),
+    Column("email_entered_at", UTCDateTime, nullable=False),
+    Column("coupon_issued_at", UTCDateTime, nullable=False),
+    Column("order_placed_at", UTCDateTime),
+    Column("order_id", String(64)),
+    Column("referee_customer_id", String(64)),
+    Column("completed_at", UTCDateTime),
+    Column("cancelled_at", UTCDateTime),
+    Column("cancelled_by", String(200)),
+    Column("referrer_reward_points", Integer),
+    Column("client_ip", String(64)),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    CheckConstraint(STATUS_KNOWN, name="status_known"),
+)
+# The activity feed, unfiltered and by status, newest first.
+Index(None, referrals.c.shop_id, referrals.c.occurred_at, referrals.c.id)
+Index(None, referrals.c.shop_id, referrals.c.status, referrals.c.occurred_at, referrals.c.id)
+# An order's discount codes find the referral they complete.
+Index(None, referrals.c.shop_id, referrals.c.discount_code)
+# Claims per client address in the last week.
+Index(None, referrals.c.shop_id, referrals.c.client_ip, referrals.c.occurred_at)
+# One open referral per mailbox: concurrent claims of one email cannot both
+# succeed; it also finds the referral an order's email completes.
+OPEN_REFERRAL = text("status <> 'cancelled'")
+Index("ix_referrals_open_referee_email_key", referrals.c.shop_id, referrals.c.referee_email_key,
+      unique=True, postgresql_where=OPEN_REFERRAL, sqlite_where=OPEN_REFERRAL)
+
+fraud_signals = Table(
+    "fraud_signals", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("shop_id", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("code", String(16), nullable=False),
+    Column("email", String(320)),
+    Column("client_ip", String(64)),
+    Column("occurred_at", UTCDateTime, nullable=False),
+)
+Index(None, fraud_signals.c.shop_id, fraud_signals.c.occurred_at, fraud_signals.c.id)

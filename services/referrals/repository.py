@@ -1,0 +1,157 @@
+"""Queries of the referrals service; every one is scoped to one shop."""
+from datetime import datetime
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from services.referrals.domain import CANCELLED, COMPLETED, PENDING, Cancellation, Completion
+from services.referrals.models import fraud_signals, link_clicks, referral_links, referrals
+from services.referrals.schemas import ActivityQuery
+from shared.pagination import page
+
+# --- links and clicks ------------------------------------------------------------------
+
+
+def link_of_customer(session: Session, shop_id: str, customer_id: str):
+    return session.execute(select(referral_links).where(
+        referral_links.c.shop_id == shop_id, referral_links.c.customer_id == customer_id)).first()
+
+
+def link_by_code(session: Session, shop_id: str, code: str):
+    return session.execute(select(referral_links).where(
+        referral_links.c.shop_id == shop_id, referral_links.c.code == code)).first()
+
+
+def add_link(session: Session, shop_id: str, code: str, customer_id: str, customer_email: str | None,
+             now: datetime):
+    return session.execute(insert(referral_links).values(
+        shop_id=shop_id, code=code, customer_id=customer_id, customer_email=customer_email,
+        clicks=0, created_at=now).returning(*referral_links.c)).one()
+
+
+def record_click(session: Session, shop_id: str, code: str, client_ip: str | None, now: datetime):
+    """The link with its click counted, or None when the shop has no such link."""
+    link = session.execute(
+        update(referral_links)
+        .where(referral_links.c.shop_id == shop_id, referral_links.c.code == code)
+        .values(clicks=referral_links.c.clicks + 1)
+        .returning(*referral_links.c)).first()
+    if link is not None:
+        session.execute(insert(link_clicks).values(
+            shop_id=shop_id, code=code, client_ip=client_ip, occurred_at=now))
+    return link
+
+
+def latest_click_at(session: Session, shop_id: str, code: str) -> datetime | None:
+    return session.execute(
+        select(link_clicks.c.occurred_at)
+        .where(link_clicks.c.shop_id == shop_id, link_clicks.c.code == code)
+        .order_by(link_clicks.c.occurred_at.desc()).limit(1)).scalar()
+
+
+# --- claims -----------------------------------------------------------------------------
+
+def has_open_referral(session: Session, shop_id: str, referee_email_key: str) -> bool:
+    return session.execute(select(referrals.c.id).where(
+        referrals.c.shop_id == shop_id, referrals.c.referee_email_key == referee_email_key,
+        referrals.c.status != CANCELLED).limit(1)).first() is not None
+
+
+def claims_from_ip_since(session: Session, shop_id: str, client_ip: str | None, since: datetime) -> int:
+    if client_ip is None:
+        return 0
+    return session.execute(select(func.count()).select_from(referrals).where(
+        referrals.c.shop_id == shop_id, referrals.c.client_ip == client_ip,
+        referrals.c.occurred_at >= since)).scalar()
+
+
+def add_referral(session: Session, row: dict) -> None:
+    session.execute(insert(referrals).values(**row))
+
+
+def add_fraud_signal(session: Session, shop_id: str, kind: str, code: str, email: str | None,
+                     client_ip: str | None, now: datetime) -> None:
+    session.execute(insert(fraud_signals).values(
+        shop_id=shop_id, kind=kind, code=code, email=email, client_ip=client_ip, occurred_at=now))
+
+
+# --- referrals --------------------------------------------------------------------------
+
+def referral(session: Session, shop_id: str, referral_id: str, for_update: bool = False):
+    query = select(referrals).where(referrals.c.shop_id == shop_id, referrals.c.id == referral_id)
+    if for_update:
+        query = query.with_for_update()
+    return session.execute(query).first()
+
+
+def completion_candidates(session: Session, shop_id: str, code_keys: list[str],
+                          referee_email_key: str | None) -> list:
+    """The referrals an order may complete, locked: those whose welcome code
+    it used (oldest first), then the open one claimed with its email. The
+    domain picks among them (only a pending one completes)."""
+    found = []
+    if code_keys:
+        found += session.execute(
+            select(referrals)
+            .where(referrals.c.shop_id == shop_id, referrals.c.discount_code.in_(code_keys))
+            .order_by(referrals.c.occurred_at, referrals.c.id)
+            .with_for_update()).all()
+    if referee_email_key is not None:
+        by_code = {row.id for row in found}
+        # Same predicate as the one-open-referral-per-mailbox index, so it is used.
+        found += [row for row in session.execute(
+            select(referrals)
+            .where(referrals.c.shop_id == shop_id, referrals.c.referee_email_key == referee_email_key,
+                   referrals.c.status != CANCELLED)
+            .with_for_update()).all()
+            if row.id not in by_code]
+    return found
+
+
+def record_completion(session: Session, shop_id: str, referral_id: str, done: Completion):
+    """The referral as completed. Only a pending one moves: the caller holds
+    its lock, so anything else fails loudly (and the event is retried)."""
+    return session.execute(
+        update(referrals)
+        .where(referrals.c.shop_id == shop_id, referrals.c.id == referral_id,
+               referrals.c.status == PENDING)
+        .values(status=COMPLETED, order_id=done.order_id, referee_customer_id=done.referee_customer_id,
+                order_placed_at=done.order_placed_at, completed_at=done.completed_at)
+        .returning(*referrals.c)).one()
+
+
+def record_cancellation(session: Session, shop_id: str, referral_id: str, cancellation: Cancellation):
+    return session.execute(
+        update(referrals)
+        .where(referrals.c.shop_id == shop_id, referrals.c.id == referral_id)
+        .values(status=CANCELLED, cancelled_at=cancellation.cancelled_at,
+                cancelled_by=cancellation.cancelled_by)
+        .returning(*referrals.c)).one()
+
+
+def record_reward(session: Session, shop_id: str, referral_id: str, points: int) -> bool:
+    """False when this shop has no such referral."""
+    result = session.execute(
+        update(referrals)
+        .where(referrals.c.shop_id == shop_id, referrals.c.id == referral_id)
+        .values(referrer_reward_points=points))
+    return result.rowcount == 1
+
+
+def referrals_page(session: Session, query: ActivityQuery) -> dict:
+    """Newest first, keyset on (occurred_at, id): served by the
+    (shop_id, occurred_at, id) and (shop_id, status, occurred_at, id) indexes."""
+    conditions = [referrals.c.shop_id == query.shop_id,
+                  referrals.c.occurred_at >= query.from_, referrals.c.occurred_at <= query.to]
+    if query.status is not None:
+        conditions.append(referrals.c.status == query.status)
+    after = query.after()
+    if after is not None:
+        occurred_at, last_id = after
+        conditions.append(or_(referrals.c.occurred_at < occurred_at,
+                              and_(referrals.c.occurred_at == occurred_at, referrals.c.id < str(last_id))))
+    rows = session.execute(
+        select(referrals).where(*conditions)
+        .order_by(referrals.c.occurred_at.desc(), referrals.c.id.desc())
+        .limit(query.limit + 1)).all()
+    return page(rows, query.limit, key=lambda row: (row.occurred_at, row.id))
