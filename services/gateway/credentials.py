@@ -1,0 +1,118 @@
+"""Shop credentials: admin API keys (stored as SHA-256 only), webhook secrets
+(stored encrypted), and the two signatures made with a webhook secret —
+Shopify's webhook HMAC and the storefront's customer_token."""
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from shared import config
+
+API_KEY_PREFIX = "lk_"
+SECRET_KEY_ENV = "LOYALTY_SECRET_KEY"
+SECRET_KEY_FILE = "secret.key"
+
+
+def new_shop_id() -> str:
+    return "shp_" + secrets.token_hex(8)
+
+
+def new_api_key() -> str:
+    return API_KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def new_webhook_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_api_key(api_key: str) -> str:
+    # A fast hash is enough: the key is 256 random bits, not a password.
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+def webhook_signature(secret: str, raw_body: bytes) -> str:
+    """Shopify's X-Shopify-Hmac-Sha256: base64 HMAC-SHA256 of the raw body."""
+    return base64.b64encode(hmac.new(secret.encode(), raw_body, hashlib.sha256).digest()).decode()
+
+
+def webhook_signature_matches(secret: str, raw_body: bytes, signature: str | None) -> bool:
+    if not signature:
+        return False
+    return hmac.compare_digest(webhook_signature(secret, raw_body).encode(), signature.strip().encode())
+
+
+def customer_token(secret: str, shop_domain: str, customer_id: str) -> str:
+    """What the shop's pages send to prove which customer is signed in."""
+    return hmac.new(secret.encode(), f"{shop_domain}:{customer_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def customer_token_matches(secret: str, shop_domain: str, customer_id: str, token: str) -> bool:
+    return hmac.compare_digest(customer_token(secret, shop_domain, customer_id).encode(),
+                               token.lower().encode())
+
+
+class SecretBox:
+    """Encrypts webhook secrets at rest.
+
+    They are encrypted, not hashed like API keys, because verifying a
+    webhook's HMAC (and a customer_token) needs the secret itself; a stolen
+    database alone still does not let anyone forge webhooks."""
+
+    def __init__(self, key: str | bytes):
+        try:
+            self._fernet = Fernet(key)
+        except (ValueError, TypeError) as exc:
+            raise RuntimeError(f"{SECRET_KEY_ENV} is not a valid Fernet key "
+                               "(32 url-safe base64-encoded bytes)") from exc
+
+    def encrypt(self, plaintext: str) -> str:
+        return self._fernet.encrypt(plaintext.encode()).decode()
+
+    def decrypt(self, token: str) -> str:
+        try:
+            return self._fernet.decrypt(token.encode()).decode()
+        except InvalidToken as exc:
+            raise RuntimeError("a webhook secret cannot be decrypted: "
+                               f"{SECRET_KEY_ENV} (or {SECRET_KEY_FILE}) changed since it was stored") from exc
+
+
+def secret_box() -> SecretBox:
+    """The box for this deployment: LOYALTY_SECRET_KEY, or else a key made
+    once in the data dir, so the CLI and the running gateway share it."""
+    key = os.environ.get(SECRET_KEY_ENV)
+    if key:
+        return _box(key)
+    return _box(_key_from_file(config.data_dir() / SECRET_KEY_FILE))
+
+
+@lru_cache(maxsize=8)
+def _box(key: str) -> SecretBox:
+    return SecretBox(key)
+
+
+def _key_from_file(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    # Write the new key to a private temp file (mkstemp makes it 0600) and
+    # link it into place: the link fails if another process got there first,
+    # and then we use theirs, so concurrent first starts agree on one key and
+    # none reads a half-written file.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(Fernet.generate_key())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(tmp)
+    return path.read_text().strip()

@@ -1,0 +1,106 @@
+"""Shopify bodies -> our event payloads (no nameko, no database)."""
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+
+from services.gateway import webhooks
+from shared.errors import Unprocessable
+from shared.events import CustomerCreated, OrderPlaced, OrderRefunded
+
+
+def test_paid_order_becomes_order_placed_with_every_field():
+    event = webhooks.event_for_webhook("orders/paid", {
+        "id": 450789469, "name": "#1001", "order_number": 1001, "email": "bob@example.com",
+        "customer": {"id": 207119551, "email": "other@example.com"},
+        "financial_status": "paid", "subtotal_price": "99.90", "total_price": "104.90",
+        "currency": "USD", "discount_codes": [{"code": "WELCOME-AB12", "amount": "10.00"}],
+        "created_at": "2026-11-20T10:00:00-05:00", "line_items": [{"id": 1}],
+    })
+    assert event == OrderPlaced(
+        order_id="450789469", order_name="#1001", customer_id="207119551", email="bob@example.com",
+        financial_status="paid", subtotal=Decimal("99.90"), total=Decimal("104.90"), currency="USD",
+        discount_codes=["WELCOME-AB12"], created_at=datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc))
+    assert event.is_paid
+
+
+def test_order_falls_back_to_order_number_customer_email_and_total():
+    event = webhooks.event_for_webhook("orders/create", {
+        "id": 7, "order_number": 1002, "email": "", "customer": {"id": 9, "email": "cy@example.com"},
+        "financial_status": "pending", "total_price": "12.50"})
+    assert (event.order_name, event.email, event.subtotal, event.total) == (
+        "#1002", "cy@example.com", Decimal("12.50"), Decimal("12.50"))
+    assert event.customer_id == "9"
+    assert not event.is_paid
+
+
+def test_guest_order_has_no_customer():
+    event = webhooks.event_for_webhook("orders/paid", {"id": 8, "subtotal_price": "5.00"})
+    assert (event.customer_id, event.email, event.order_name, event.discount_codes) == (None, None, None, [])
+
+
+def test_order_without_any_price_names_the_field():
+    with pytest.raises(Unprocessable) as raised:
+        webhooks.event_for_webhook("orders/paid", {"id": 8})
+    assert raised.value.details[0]["field"] == "subtotal_price"
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"subtotal_price": "1.00"}, "id"),
+    ({"id": 1, "subtotal_price": "ten"}, "subtotal_price"),
+    ({"id": 1, "subtotal_price": "-1.00"}, "subtotal_price"),
+    ({"id": 1, "subtotal_price": "1.00", "discount_codes": [{"amount": "1"}]}, "discount_codes.0.code"),
+    ({"id": 1, "subtotal_price": "1.00", "customer": {"email": "x@example.com"}}, "customer.id"),
+])
+def test_invalid_order_bodies_name_the_field(body, field):
+    with pytest.raises(Unprocessable) as raised:
+        webhooks.event_for_webhook("orders/create", body)
+    assert field in [d["field"] for d in raised.value.details]
+
+
+def test_refund_amount_is_the_sum_of_refunded_line_subtotals():
+    event = webhooks.event_for_webhook("refunds/create", {
+        "id": 929361462, "order_id": 450789469, "created_at": "2026-11-21T10:00:00Z",
+        "refund_line_items": [{"quantity": 1, "subtotal": "19.99"}, {"quantity": 2, "subtotal": "10.01"}],
+        "transactions": [{"amount": "41.00", "kind": "refund", "status": "success", "currency": "EUR"}],
+    })
+    assert event == OrderRefunded(order_id="450789469", refund_id="929361462", amount=Decimal("30.00"),
+                                  currency="EUR", created_at=datetime(2026, 11, 21, 10, 0, tzinfo=timezone.utc))
+
+
+def test_refund_without_line_items_counts_its_successful_refund_transactions():
+    event = webhooks.event_for_webhook("refunds/create", {
+        "id": 2, "order_id": 1, "customer": {"id": 55},
+        "transactions": [
+            {"amount": "15.00", "kind": "refund", "status": "success"},
+            {"amount": "5.50"},
+            {"amount": "99.00", "kind": "refund", "status": "failure"},
+            {"amount": "7.00", "kind": "capture", "status": "success"},
+        ],
+    })
+    assert event.amount == Decimal("20.50")
+    assert event.customer_id == "55"
+
+
+def test_refund_of_nothing_is_zero():
+    assert webhooks.event_for_webhook("refunds/create", {"id": 3, "order_id": 1}).amount == Decimal(0)
+
+
+def test_customer_created():
+    event = webhooks.event_for_webhook("customers/create", {
+        "id": 207119551, "email": "ann@example.com", "first_name": "Ann", "last_name": "Lee",
+        "addresses": []})
+    assert event == CustomerCreated(customer_id="207119551", email="ann@example.com",
+                                    first_name="Ann", last_name="Lee")
+
+
+def test_only_the_four_topics_are_supported():
+    assert all(webhooks.is_supported(t) for t in
+               ("orders/create", "orders/paid", "refunds/create", "customers/create"))
+    assert not webhooks.is_supported("orders/updated")
+    assert not webhooks.is_supported(None)
+
+
+def test_a_body_that_is_not_an_object_is_unprocessable():
+    with pytest.raises(Unprocessable):
+        webhooks.event_for_webhook("customers/create", [1, 2])

@@ -1,0 +1,166 @@
+"""The gateway's one HTTP layer: JSON in, JSON out, and every failure —
+ours, a remote service's, or the router's (unknown path, wrong method) —
+answered as `{"error": {"code", "message", "details"}}` with its status.
+`error_response` is the only place an exception becomes a response."""
+import json
+import logging
+from functools import partial
+
+from eventlet.event import Event
+from kombu.exceptions import OperationalError as BrokerUnavailable
+from nameko.exceptions import ContainerBeingKilled, RemoteError, RpcTimeout, UnknownService
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError as DatabaseUnavailable
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as RouteNotFound, RequestEntityTooLarge
+from werkzeug.wrappers import Request, Response
+
+from shared.errors import (
+    BadRequest, LoyaltyError, PayloadTooLarge, Unauthorized, error_body, validation_details,
+)
+from shared.pagination import parse_query
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024
+
+# Failures of the services, the broker or the database behind the gateway:
+# the client can only retry later, and must not see their internals.
+UNAVAILABLE = (RemoteError, UnknownService, RpcTimeout, ContainerBeingKilled, BrokerUnavailable,
+               DatabaseUnavailable, ConnectionError)
+
+# Raised by routes for a client's mistake (or an unavailable service): logged
+# by nameko as warnings, not as errors of ours.
+EXPECTED = (LoyaltyError, ValidationError, HTTPException) + UNAVAILABLE
+
+
+def json_response(body, status: int = 200, headers=None) -> Response:
+    return Response(json.dumps(body), status=status, headers=headers, mimetype="application/json")
+
+
+def error_response(exc: BaseException, request: Request | None = None, logged: bool = False) -> Response:
+    """The response for any exception. `logged`: nameko already logged it."""
+    if isinstance(exc, Unauthorized):
+        return json_response(exc.to_body(), exc.status, {"WWW-Authenticate": 'Bearer realm="loyalty"'})
+    if isinstance(exc, LoyaltyError):
+        return json_response(exc.to_body(), exc.status)
+    if isinstance(exc, ValidationError):
+        return json_response(error_body("unprocessable", "request is not valid", validation_details(exc)), 422)
+    if isinstance(exc, UNAVAILABLE):
+        if not logged:
+            log.warning("a service behind the gateway failed: %r", exc)
+        return json_response(error_body("service_unavailable",
+                                        "a service is unavailable right now; try again shortly"), 503)
+    if isinstance(exc, RouteNotFound):
+        where = f"{request.method} {request.path}" if request is not None else "this path"
+        return json_response(error_body("not_found", f"no such route: {where}"), 404)
+    if isinstance(exc, MethodNotAllowed):
+        allowed = sorted(exc.valid_methods or [])
+        return json_response(error_body("method_not_allowed", "method not allowed here",
+                                        {"allowed": allowed}), 405, {"Allow": ", ".join(allowed)})
+    if isinstance(exc, RequestEntityTooLarge):
+        return error_response(body_too_large())
+    if isinstance(exc, HTTPException) and exc.code is not None and exc.code < 400:
+        return exc.get_response()  # the router's redirects (e.g. merged slashes)
+    if isinstance(exc, HTTPException) and exc.code is not None and exc.code < 500:
+        return json_response(error_body("bad_request", exc.description or "bad request"), exc.code)
+    if not logged:
+        log.error("unexpected error answered with 500", exc_info=exc)
+    return json_response(error_body("internal_error", "internal error; it has been logged"), 500)
+
+
+def body_too_large() -> PayloadTooLarge:
+    return PayloadTooLarge(f"request body is larger than {MAX_BODY_BYTES} bytes")
+
+
+def raw_body(request: Request) -> bytes:
+    """The body as sent; 413 if longer than MAX_BODY_BYTES."""
+    data = request.get_data(cache=True)
+    if len(data) > MAX_BODY_BYTES:
+        raise body_too_large()
+    return data
+
+
+def json_body(request: Request):
+    """The request body parsed as JSON: 413 past MAX_BODY_BYTES, 400 if it
+    is not JSON."""
+    try:
+        return json.loads(raw_body(request))
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("request body is not valid JSON")
+
+
+def parse_body(request: Request, model):
+    return parse_query(model, json_body(request))
+
+
+def query_params(request: Request) -> dict:
+    """The query string, first value per name; an empty value counts as not
+    given (forms and the dashboard send `status=` for "all")."""
+    return {name: value for name, value in request.args.items() if value != ""}
+
+
+class JsonWsgiApp(WsgiApp):
+    def __call__(self, environ, start_response):
+        # eventlet's input stream ends where the body ends, chunked or not:
+        # saying so lets Werkzeug read chunked bodies too (up to the limit)
+        # instead of treating them as empty.
+        environ.setdefault("wsgi.input_terminated", True)
+        request = Request(environ, shallow=True)
+        # Werkzeug stops reading a body without Content-Length at this limit
+        # (silently); one byte over ours lets raw_body see it was too long.
+        request.max_content_length = MAX_BODY_BYTES + 1
+        try:
+            provider, values = self.url_map.bind_to_environ(environ).match()
+            request.path_values = values
+            response = provider.handle_request(request)
+        except Exception as exc:
+            response = error_response(exc, request)
+        return response(environ, start_response)
+
+
+class JsonWebServer(WebServer):
+    def get_wsgi_app(self):
+        return JsonWsgiApp(self)
+
+
+class JsonHttpRequestHandler(HttpRequestHandler):
+    """nameko's @http with JSON results and JSON errors. A route returns a
+    dict/list (200), `(status, body)`, or a werkzeug Response as is."""
+
+    server = JsonWebServer()
+
+    def __init__(self, method, url, **kwargs):
+        kwargs.setdefault("expected_exceptions", EXPECTED)
+        super().__init__(method, url, **kwargs)
+
+    def handle_request(self, request):
+        request.shallow = False
+        try:
+            args, kwargs = self.get_entrypoint_parameters(request)
+            self.check_signature(args, kwargs)
+            done = Event()
+            self.container.spawn_worker(
+                self, args, kwargs, context_data=self.server.context_data_from_headers(request),
+                handle_result=partial(self.handle_result, done))
+        except Exception as exc:
+            return error_response(exc, request)
+        try:
+            result = done.wait()
+        except Exception as exc:
+            # Raised in the worker: nameko has logged it with its traceback.
+            return error_response(exc, request, logged=True)
+        try:
+            return self.response_from_result(result)
+        except Exception as exc:
+            return error_response(exc, request)
+
+    def response_from_result(self, result):
+        if isinstance(result, Response):
+            return result
+        status, body = result if isinstance(result, tuple) else (200, result)
+        return json_response(body, status)
+
+
+json_http = JsonHttpRequestHandler.decorator
