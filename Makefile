@@ -19,7 +19,8 @@ run: install
 	$(BIN)/loyalty run
 
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+	LOYALTY_TEST_EVENTLET=0 $(BIN)/python -m pytest -m browser tests/e2e $(PYTEST_ARGS)
 
 setup-broker: install
 	$(BIN)/loyalty setup-broker

@@ -5,11 +5,17 @@ import warnings
 # eventlet announces its own deprecation on import; nameko 2 needs it anyway.
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
+import os  # noqa: E402
+
 import eventlet  # noqa: E402
 
-eventlet.monkey_patch()
+# The browser tests run in a process of their own that hosts no nameko
+# container (the system runs as separate processes there) and must not be
+# patched: Playwright's asyncio driver hangs on shutdown under eventlet.
+if os.environ.get("LOYALTY_TEST_EVENTLET", "1") == "1":
+    eventlet.monkey_patch()
 
-import os  # noqa: E402
+import contextlib  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import uuid  # noqa: E402
@@ -20,30 +26,44 @@ import pytest  # noqa: E402
 # Fast retries and relay in tests; production defaults are in shared.config.
 os.environ.setdefault("LOYALTY_RETRY_DELAYS_MS", "100,200,300")
 os.environ.setdefault("LOYALTY_RELAY_INTERVAL", "0.5")
+# One key for every process a test starts, so all read the same webhook secrets.
+os.environ.setdefault("LOYALTY_SECRET_KEY", "dGVzdC1vbmx5LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24=")
 
 
 def _rabbitmqctl(*args):
     subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
 
 
-@pytest.fixture(scope="session")
-def amqp_uri():
-    """A private RabbitMQ vhost for this test run (when rabbitmqctl can make
-    one), so tests never see another run's queues or a running `make run`."""
-    base = os.environ.get("AMQP_URI", "amqp://guest:guest@localhost:5672/")
-    parts = urlsplit(base)
+BASE_AMQP_URI = os.environ.get("AMQP_URI", "amqp://guest:guest@localhost:5672/")
+
+
+@contextlib.contextmanager
+def private_vhost():
+    """A fresh RabbitMQ vhost (when rabbitmqctl can make one), deleted after:
+    tests never see another run's queues or a running `make run`."""
+    parts = urlsplit(BASE_AMQP_URI)
     if not shutil.which("rabbitmqctl") or parts.hostname not in ("localhost", "127.0.0.1"):
-        yield base
+        yield BASE_AMQP_URI
         return
     vhost = f"loyalty-test-{uuid.uuid4().hex[:8]}"
     _rabbitmqctl("add_vhost", vhost)
-    _rabbitmqctl("set_permissions", "-p", vhost, parts.username or "guest", ".*", ".*", ".*")
-    os.environ["AMQP_URI"] = urlunsplit(parts._replace(path="/" + vhost))
     try:
-        yield os.environ["AMQP_URI"]
+        _rabbitmqctl("set_permissions", "-p", vhost, parts.username or "guest", ".*", ".*", ".*")
+        yield urlunsplit(parts._replace(path="/" + vhost))
     finally:
-        os.environ["AMQP_URI"] = base
         _rabbitmqctl("delete_vhost", vhost)
+
+
+@pytest.fixture(scope="session")
+def amqp_uri():
+    """This test run's broker; also exported as AMQP_URI for code that reads
+    its settings from the environment."""
+    with private_vhost() as uri:
+        os.environ["AMQP_URI"] = uri
+        try:
+            yield uri
+        finally:
+            os.environ["AMQP_URI"] = BASE_AMQP_URI
 
 
 def _postgres_admin_url():

@@ -8,18 +8,16 @@
     loyalty dead-letters replay      replay one (ID) or all (--all) dead-lettered events
     loyalty makemigration SERVICE -m MESSAGE   autogenerate an Alembic revision
 """
+import argparse
+import importlib
+import json
+import logging
+import sys
+from pathlib import Path
+
 import eventlet
 
-eventlet.monkey_patch()
-
-import argparse  # noqa: E402
-import importlib  # noqa: E402
-import json  # noqa: E402
-import logging  # noqa: E402
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from shared import config  # noqa: E402
+from shared import config
 
 SERVICES = {
     "points": "services.points.service:PointsService",
@@ -93,8 +91,12 @@ def cmd_dead_letters(args):
 
 def cmd_shops(args):
     from services.gateway.shops import create_shop_cli
+    from shared.errors import LoyaltyError
 
-    credentials = create_shop_cli(args.domain)
+    try:
+        credentials = create_shop_cli(args.domain)
+    except LoyaltyError as exc:
+        sys.exit(f"loyalty: {exc}")
     if args.json:
         print(json.dumps(credentials))
     else:
@@ -119,6 +121,8 @@ def cmd_makemigration(args):
 
 
 def main(argv=None):
+    # Before nameko, kombu or a database driver is imported (all lazily, below).
+    eventlet.monkey_patch()
     parser = argparse.ArgumentParser(prog="loyalty", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)

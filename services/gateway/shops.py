@@ -80,10 +80,10 @@ def create_shop(session: Session, domain: str, now: datetime | None = None, key_
             "admin_api_key": api_key, "webhook_secret": webhook_secret}
 
 
-def create_shop_cli(domain: str) -> dict:
+def create_shop_cli(domain: str, database_url: str | None = None) -> dict:
     """`loyalty shops create DOMAIN`: straight to the gateway's database (the
     same one the running gateway uses), migrated first."""
-    url = config.database_url("gateway")
+    url = database_url or config.database_url("gateway")
     upgrade_to_head(MIGRATIONS, url)
     engine = make_engine(url)
     try:

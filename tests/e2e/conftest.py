@@ -5,12 +5,17 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import socket
+import subprocess
+import sys
+import time
 import uuid
 
 import pytest
 import requests
 
+from conftest import private_vhost
 from shared.cli import SERVICES, service_class
 from shared.topology import declare_all
 
@@ -30,6 +35,7 @@ def system(amqp_uri, database_url_factory, tmp_path_factory):
     for name in SERVICES:
         mp.setenv(f"{name.upper()}_DATABASE_URL", database_url_factory(name))
     mp.setenv("LOYALTY_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    gateway_database_url = os.environ["GATEWAY_DATABASE_URL"]
     port = free_port()
     classes = [service_class(name) for name in SERVICES]
     declare_all(amqp_uri, classes)
@@ -39,16 +45,59 @@ def system(amqp_uri, database_url_factory, tmp_path_factory):
         runner.add_service(cls)
     runner.start()
     try:
-        yield System(f"http://127.0.0.1:{port}", amqp_uri)
+        yield System(f"http://127.0.0.1:{port}", amqp_uri, gateway_database_url)
     finally:
         runner.stop()
         mp.undo()
 
 
+@pytest.fixture(scope="session")
+def deployed_system(database_url_factory, tmp_path_factory):
+    """The system as `make run` runs it: one OS process per service
+    (`loyalty serve NAME`), on its own vhost and databases. Used where the
+    test process itself must block, e.g. while it drives a browser."""
+    with private_vhost() as uri:
+        port = free_port()
+        env = dict(os.environ, AMQP_URI=uri, GATEWAY_PORT=str(port), GATEWAY_HOST="127.0.0.1",
+                   LOYALTY_DATA_DIR=str(tmp_path_factory.mktemp("deployed")))
+        for name in SERVICES:
+            env[f"{name.upper()}_DATABASE_URL"] = database_url_factory(f"deployed_{name}")
+        log_dir = tmp_path_factory.mktemp("logs")
+        subprocess.run([sys.executable, "-m", "shared.cli", "setup-broker"], env=env, check=True,
+                       capture_output=True, timeout=60)
+        processes = [subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", name], env=env,
+                                      stdout=open(log_dir / f"{name}.log", "w"), stderr=subprocess.STDOUT)
+                     for name in SERVICES]
+        try:
+            _wait_until_ready(f"http://127.0.0.1:{port}", processes, log_dir)
+            yield System(f"http://127.0.0.1:{port}", uri, env["GATEWAY_DATABASE_URL"])
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                process.wait(timeout=20)
+
+
+def _wait_until_ready(base_url, processes, log_dir, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in processes):
+            break
+        try:
+            if requests.get(base_url + "/ready", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    logs = "\n".join(f"--- {f.name}\n{f.read_text()[-3000:]}" for f in log_dir.iterdir())
+    raise RuntimeError(f"the deployed system did not become ready:\n{logs}")
+
+
 class System:
-    def __init__(self, base_url: str, amqp_uri: str):
+    def __init__(self, base_url: str, amqp_uri: str, gateway_database_url: str):
         self.base_url = base_url
         self.amqp_uri = amqp_uri
+        self.gateway_database_url = gateway_database_url
         self.http = requests.Session()
 
     def url(self, path: str) -> str:
@@ -57,7 +106,8 @@ class System:
     def create_shop(self) -> "Shop":
         from services.gateway.shops import create_shop_cli
 
-        credentials = create_shop_cli(f"shop-{uuid.uuid4().hex[:10]}.myshopify.com")
+        credentials = create_shop_cli(f"shop-{uuid.uuid4().hex[:10]}.myshopify.com",
+                                      database_url=self.gateway_database_url)
         return Shop(self, credentials)
 
 
