@@ -13,11 +13,15 @@ import importlib
 import json
 import logging
 import sys
+import warnings
 from pathlib import Path
 
-import eventlet
+# eventlet announces its own deprecation on import; nameko 2 needs it anyway.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
-from shared import config
+import eventlet  # noqa: E402
+
+from shared import config  # noqa: E402
 
 SERVICES = {
     "points": "services.points.service:PointsService",
