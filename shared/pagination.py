@@ -8,6 +8,7 @@ import json
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from sqlalchemy import tuple_
 
 from shared.clock import utcnow
 from shared.errors import BadRequest, Unprocessable, validation_details
@@ -79,3 +80,18 @@ def page(items: list, limit: int, key) -> dict:
     items = items[:limit]
     next_cursor = encode_cursor(*key(items[-1])) if has_more and items else None
     return {"items": items, "next_cursor": next_cursor}
+
+
+def keyset_page(session, statement, occurred_at, row_id, query: PageQuery) -> dict:
+    """One page of `statement` (already filtered by shop and any other
+    filter), newest first, within the query's window, after its cursor.
+    `occurred_at`/`row_id` are the sort columns; an index on
+    (shop_id, [filter,] occurred_at, id) serves it."""
+    statement = statement.where(occurred_at >= query.from_, occurred_at <= query.to)
+    after = query.after()
+    if after is not None:
+        statement = statement.where(tuple_(occurred_at, row_id) < tuple_(*after))
+    rows = session.execute(statement.order_by(occurred_at.desc(), row_id.desc())
+                           .limit(query.limit + 1)).all()
+    return page(rows, query.limit,
+                key=lambda row: (getattr(row, occurred_at.key), getattr(row, row_id.key)))

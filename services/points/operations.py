@@ -7,7 +7,6 @@ from shared.events import (
     PointsAwarded, ReferralCancelled, ReferralCompleted, ReviewApproved,
 )
 from shared.errors import NotFound
-from shared.pagination import page
 
 from services.points import domain, repository
 from services.points.models import discount_codes
@@ -159,10 +158,7 @@ def issue_referral_welcome_code(uow: UnitOfWork, shop_id: str, referral_id: str,
 # --- queries ----------------------------------------------------------------------------------
 
 def list_activities(uow: UnitOfWork, query: ActivitiesQuery) -> dict:
-    rows = repository.activities_page(
-        uow.session, query.shop_id, None if query.type == "all" else query.type, query.q,
-        query.from_, query.to, query.after(), query.limit)
-    result = page(rows, query.limit, key=lambda row: (row.occurred_at, row.id))
+    result = repository.activities_page(uow.session, query)
     result["items"] = [Activity.model_validate(row._asdict()) for row in result["items"]]
     return result
 

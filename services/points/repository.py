@@ -3,10 +3,12 @@ change a member's balance run under that member's row lock (FOR UPDATE on
 PostgreSQL; SQLite's BEGIN IMMEDIATE already serializes writers)."""
 from datetime import datetime
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
+
+from shared.pagination import keyset_page
 
 from services.points import domain
 from services.points.models import (
@@ -104,21 +106,15 @@ def _activity_feed():
                                                & (members.c.customer_id == point_activities.c.customer_id))))
 
 
-def activities_page(session: Session, shop_id: str, activity_type: str | None,
-                    email_prefix: str | None, from_: datetime, to: datetime,
-                    after: tuple[datetime, int] | None, limit: int) -> list[Row]:
-    """Up to limit+1 activities newest first, (occurred_at, id) before `after`."""
-    query = _activity_feed().where(point_activities.c.shop_id == shop_id,
-                                   point_activities.c.occurred_at >= from_,
-                                   point_activities.c.occurred_at <= to)
-    if activity_type is not None:
-        query = query.where(point_activities.c.type == activity_type)
-    if email_prefix:
-        query = query.where(members.c.email_lower.startswith(email_prefix, autoescape=True))
-    if after is not None:
-        query = query.where(tuple_(point_activities.c.occurred_at, point_activities.c.id) < tuple_(*after))
-    query = query.order_by(point_activities.c.occurred_at.desc(), point_activities.c.id.desc())
-    return session.execute(query.limit(limit + 1)).all()
+def activities_page(session: Session, query) -> dict:
+    """Served by the (shop_id, [type,] occurred_at, id) indexes; the email
+    prefix by (shop_id, email_lower)."""
+    statement = _activity_feed().where(point_activities.c.shop_id == query.shop_id)
+    if query.type != "all":
+        statement = statement.where(point_activities.c.type == query.type)
+    if query.q:
+        statement = statement.where(members.c.email_lower.startswith(query.q.lower(), autoescape=True))
+    return keyset_page(session, statement, point_activities.c.occurred_at, point_activities.c.id, query)
 
 
 def recent_activities(session: Session, shop_id: str, customer_id: str, limit: int) -> list[Row]:

@@ -1,13 +1,13 @@
 """Queries of the referrals service; every one is scoped to one shop."""
 from datetime import datetime
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.referrals.domain import CANCELLED, COMPLETED, PENDING, Cancellation, Completion
 from services.referrals.models import fraud_signals, link_clicks, referral_links, referrals
 from services.referrals.schemas import ActivityQuery
-from shared.pagination import page
+from shared.pagination import keyset_page
 
 # --- links and clicks ------------------------------------------------------------------
 
@@ -139,19 +139,9 @@ def record_reward(session: Session, shop_id: str, referral_id: str, points: int)
 
 
 def referrals_page(session: Session, query: ActivityQuery) -> dict:
-    """Newest first, keyset on (occurred_at, id): served by the
-    (shop_id, occurred_at, id) and (shop_id, status, occurred_at, id) indexes."""
-    conditions = [referrals.c.shop_id == query.shop_id,
-                  referrals.c.occurred_at >= query.from_, referrals.c.occurred_at <= query.to]
+    """Served by the (shop_id, occurred_at, id) and (shop_id, status,
+    occurred_at, id) indexes."""
+    statement = select(referrals).where(referrals.c.shop_id == query.shop_id)
     if query.status is not None:
-        conditions.append(referrals.c.status == query.status)
-    after = query.after()
-    if after is not None:
-        occurred_at, last_id = after
-        conditions.append(or_(referrals.c.occurred_at < occurred_at,
-                              and_(referrals.c.occurred_at == occurred_at, referrals.c.id < str(last_id))))
-    rows = session.execute(
-        select(referrals).where(*conditions)
-        .order_by(referrals.c.occurred_at.desc(), referrals.c.id.desc())
-        .limit(query.limit + 1)).all()
-    return page(rows, query.limit, key=lambda row: (row.occurred_at, row.id))
+        statement = statement.where(referrals.c.status == query.status)
+    return keyset_page(session, statement, referrals.c.occurred_at, referrals.c.id, query)

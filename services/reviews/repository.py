@@ -1,13 +1,13 @@
 """Queries. Reviews and Google-review submissions are moderated, rewarded and
 listed the same way, so one repository class serves both tables; every query
 is scoped to one shop."""
-from sqlalchemy import Table, and_, insert, or_, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.reviews.domain import Moderation
 from services.reviews.models import google_review_submissions, reviews
 from services.reviews.schemas import ActivityQuery
-from shared.pagination import page
+from shared.pagination import keyset_page
 
 
 class ModeratedItems:
@@ -42,24 +42,12 @@ class ModeratedItems:
         return result.rowcount == 1
 
     def page(self, session: Session, query: ActivityQuery) -> dict:
-        """Newest first, keyset on (occurred_at, id): served by the
-        (shop_id, occurred_at, id) and (shop_id, status, occurred_at, id) indexes."""
-        t = self.table
-        conditions = [t.c.shop_id == query.shop_id,
-                      t.c.occurred_at >= query.from_, t.c.occurred_at <= query.to]
+        """Served by the (shop_id, occurred_at, id) and (shop_id, status,
+        occurred_at, id) indexes."""
+        statement = select(self.table).where(self.table.c.shop_id == query.shop_id)
         if query.status is not None:
-            conditions.append(t.c.status == query.status)
-        after = query.after()
-        if after is not None:
-            occurred_at, last_id = after
-            conditions.append(or_(t.c.occurred_at < occurred_at,
-                                  and_(t.c.occurred_at == occurred_at, t.c.id < str(last_id))))
-        rows = session.execute(
-            select(t).where(*conditions)
-            .order_by(t.c.occurred_at.desc(), t.c.id.desc())
-            .limit(query.limit + 1)
-        ).all()
-        return page(rows, query.limit, key=lambda row: (row.occurred_at, row.id))
+            statement = statement.where(self.table.c.status == query.status)
+        return keyset_page(session, statement, self.table.c.occurred_at, self.table.c.id, query)
 
 
 review_items = ModeratedItems(reviews)

@@ -124,6 +124,7 @@ def test_status_feeds_ask_their_service(gateway, shop, path, service, method, st
     filtered = shop.api("GET", path, params={"status": status, "limit": "5"})
     unfiltered = shop.api("GET", path, params={"status": ""})  # the dashboard's "All"
 
+    assert unfiltered.status_code == 200
     assert filtered.json()["items"] == [{"id": "x1", "status": status}]
     first, second = (call.kwargs for call in rpc.call_async.call_args_list)
     assert (first["shop_id"], first["status"], first["limit"]) == (shop.id, status, 5)
