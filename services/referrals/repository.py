@@ -84,6 +84,20 @@ def referral(session: Session, shop_id: str, referral_id: str, for_update: bool 
     return session.execute(query).first()
 
 
+def mark_codes_used(session: Session, shop_id: str, code_keys: list[str]) -> None:
+    session.execute(update(referrals)
+                    .where(referrals.c.shop_id == shop_id, referrals.c.discount_code.in_(code_keys),
+                           referrals.c.discount_code_status == "active")
+                    .values(discount_code_status="used"))
+
+
+def mark_code_voided(session: Session, shop_id: str, referral_id: str, code: str) -> None:
+    session.execute(update(referrals)
+                    .where(referrals.c.shop_id == shop_id, referrals.c.id == referral_id,
+                           referrals.c.discount_code == code)
+                    .values(discount_code_status="voided"))
+
+
 def completion_candidates(session: Session, shop_id: str, code_keys: list[str],
                           referee_email_key: str | None) -> list:
     """The referrals an order may complete, locked: those whose welcome code

@@ -110,6 +110,7 @@ class Referral(_Output):
     status: Status
     steps: Steps
     discount_code: str
+    discount_code_status: Literal["active", "used", "voided"]
     order_id: str | None
     referrer_reward_points: int | None
     occurred_at: datetime

@@ -164,16 +164,29 @@ class ReferralsService:
     @reliable_event_handler("gateway", "order_placed")
     def complete_referral_for_order(self, event):
         order = event.payload
-        if not domain.may_complete_referrals(order):
+        code_keys = domain.order_code_keys(order)
+        if not code_keys and not domain.may_complete_referrals(order):
             return
         with self.db.unit_of_work() as uow:
-            candidates = repository.completion_candidates(
-                uow.session, event.shop_id, domain.order_code_keys(order), domain.email_key(order.email))
-            referral = domain.referral_completed_by(order, candidates)
-            if referral is not None:
-                done = domain.completion(order, event.occurred_at, uow.clock.now())
-                completed = repository.record_completion(uow.session, event.shop_id, referral.id, done)
-                uow.publish(event.shop_id, domain.referral_completed(completed, done))
+            if code_keys:
+                repository.mark_codes_used(uow.session, event.shop_id, code_keys)
+            if domain.may_complete_referrals(order):
+                candidates = repository.completion_candidates(
+                    uow.session, event.shop_id, code_keys, domain.email_key(order.email))
+                referral = domain.referral_completed_by(order, candidates)
+                if referral is not None:
+                    done = domain.completion(order, event.occurred_at, uow.clock.now())
+                    completed = repository.record_completion(uow.session, event.shop_id, referral.id, done)
+                    uow.publish(event.shop_id, domain.referral_completed(completed, done))
+            uow.commit()
+
+    @reliable_event_handler("points", "discount_code_voided")
+    def record_voided_code(self, event):
+        if event.payload.referral_id is None:
+            return
+        with self.db.unit_of_work() as uow:
+            repository.mark_code_voided(uow.session, event.shop_id, event.payload.referral_id,
+                                        event.payload.code)
             uow.commit()
 
     @reliable_event_handler("points", "points_awarded")

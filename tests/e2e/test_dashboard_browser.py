@@ -105,6 +105,11 @@ def test_merchant_cancels_a_pending_referral_from_the_list(deployed_system, shop
                   || {{innerText: ''}}).innerText.includes('cancelled')""")
     assert wait_for(lambda: shop.api("GET", f"/api/discount-codes/{shop.referral['discount_code']}")
                     .json()["status"] == "voided")
+    page.reload()
+    row.wait_for()
+    page.wait_for_function(
+        f"""() => document.querySelector('#referrals-table tr[data-id="{shop.referral["referral_id"]}"]')
+                  ?.innerText.includes('voided')""")
     page.screenshot(path=os.path.join(os.environ.get("LOYALTY_SCREENSHOTS", "/tmp"), "dashboard-referrals.png"))
 
 

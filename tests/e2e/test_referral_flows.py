@@ -51,6 +51,7 @@ def test_order_with_welcome_code_completes_referral_and_rewards_referrer_once(sh
     row = wait_for(lambda: (r := referral_row(shop, claimed["referral_id"])) and
                    r["referrer_reward_points"] and r)
     assert row["status"] == "completed"
+    assert row["discount_code_status"] == "used"
     assert row["referee_email"] == "bob@example.com"
     assert row["referrer_reward_points"] == 500
     steps = row["steps"]
@@ -89,6 +90,7 @@ def test_cancelled_pending_referral_voids_the_code_and_never_rewards(shop):
     assert response.json()["status"] == "cancelled"
 
     assert wait_for(lambda: shop.api("GET", f"/api/discount-codes/{welcome}").json()["status"] == "voided")
+    assert wait_for(lambda: referral_row(shop, claimed["referral_id"])["discount_code_status"] == "voided")
     at_checkout = shop.storefront("GET", f"/discount-codes/{welcome}").json()
     assert at_checkout["valid"] is False
     assert at_checkout["reason"] == "voided"

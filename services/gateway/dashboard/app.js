@@ -80,7 +80,7 @@ const FEEDS = {
         el("td", {}, r.referee_email),
         el("td", {}, badge(r.status)),
         el("td", {}, steps),
-        el("td", {}, r.discount_code || ""),
+        el("td", {}, r.discount_code || "", " ", r.discount_code ? badge(r.discount_code_status) : null),
         el("td", { class: "num" }, r.referrer_reward_points == null ? "—" : r.referrer_reward_points),
         el("td", {}, fmtDate(r.occurred_at)),
         action);

@@ -19,7 +19,7 @@ from shared.clock import FrozenClock, utcnow
 from shared.db import make_engine
 from shared.entrypoints import Database
 from shared.errors import Conflict, NotFound, Unprocessable
-from shared.events import OrderPlaced, PointsAwarded, make_event
+from shared.events import DiscountCodeVoided, OrderPlaced, PointsAwarded, make_event
 from shared.outbox import events_exchange, make_event_publisher
 from tests.support import wait_for
 
@@ -360,6 +360,7 @@ def test_a_paid_order_with_the_code_completes_the_referral_exactly_once(referral
     referral = referrals.get_referral(SHOP, claimed["referral_id"])
     assert referral["status"] == "completed"
     assert referral["order_id"] == "5001"
+    assert referral["discount_code_status"] == "used"
     assert referral["referee_customer_id"] == "50"
     assert at(referral["completed_at"]) == clock.now()
     assert at(referral["steps"]["order_placed_at"]) == at(first["occurred_at"])
@@ -415,6 +416,20 @@ def test_the_referrers_reward_is_recorded_from_points(referrals, publish, db):
     assert wait_for(lambda: handled(db, reward["event_id"], "record_referrer_reward"))
     assert not handled(db, other["event_id"], "record_referrer_reward")
     assert referrals.get_referral(SHOP, claimed["referral_id"])["referrer_reward_points"] == 500
+
+
+def test_the_referees_code_shows_voided_when_points_voids_it(referrals, publish, db):
+    voided = claim(referrals, "vera@example.com")
+    untouched = claim(referrals, "walt@example.com")
+    assert voided["discount_code"] != untouched["discount_code"]
+
+    event = publish("points", SHOP, DiscountCodeVoided(
+        code=voided["discount_code"], customer_email="vera@example.com",
+        referral_id=voided["referral_id"], reason="referral_cancelled"))
+    assert wait_for(lambda: handled(db, event["event_id"], "record_voided_code"))
+
+    assert referrals.get_referral(SHOP, voided["referral_id"])["discount_code_status"] == "voided"
+    assert referrals.get_referral(SHOP, untouched["referral_id"])["discount_code_status"] == "active"
 
 
 # --- cancellation -------------------------------------------------------------------------
