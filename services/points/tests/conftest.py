@@ -1,7 +1,6 @@
 """Fixtures for the points service tests: the real container on the real
 broker and database, a way to publish other services' events onto the wire,
 and direct (read-mostly) access to the service's database."""
-import time
 import uuid
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -16,16 +15,6 @@ from services.points.service import PointsService
 from shared.db import make_engine
 from shared.events import make_event
 from shared.outbox import events_exchange, make_event_publisher
-
-
-def wait_for(condition, timeout=10.0, interval=0.05):
-    """Poll `condition` until it returns something truthy; that value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from services.points import domain, repository
 from services.points.models import (
     discount_codes, members, metadata, order_awards, order_refunds, point_activities, program_settings,
 )
-from services.points.tests.conftest import wait_for
+from tests.support import wait_for
 from shared.errors import BadRequest, NotFound, Unprocessable
 from shared.events import (
     CustomerCreated, GoogleReviewApproved, OrderPlaced, OrderRefunded, ReferralCancelled,

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 import eventlet
 import pytest
-from kombu import Connection, Queue
 from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import replace_dependencies
 from sqlalchemy import select
@@ -21,7 +20,7 @@ from shared.entrypoints import Database
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import DiscountCodeVoided, OrderPlaced, PointsAwarded, make_event
 from shared.outbox import events_exchange, make_event_publisher
-from tests.support import wait_for
+from tests.support import EventTap, wait_for
 
 SHOP = "shp_alpha"
 OTHER_SHOP = "shp_beta"
@@ -61,27 +60,6 @@ class FakePoints:
                 "status": "active", "value_type": "fixed", "value": "5", "created_at": "2026-01-01T00:00:00Z",
                 "used_at": None, "voided_at": None}
         return self.codes[key]
-
-
-class EventTap:
-    """A queue bound to `referrals.events`: proves what reached RabbitMQ."""
-
-    def __init__(self, amqp_uri):
-        self.connection = Connection(amqp_uri)
-        self.channel = self.connection.channel()
-        self.queue = Queue(f"test-tap-{uuid.uuid4().hex[:8]}", exchange=events_exchange("referrals"),
-                           routing_key="#", exclusive=True)
-        self.queue(self.channel).declare()
-        self.events = []
-
-    def of(self, event_type, referral_id):
-        while (message := self.channel.basic_get(self.queue.name, no_ack=True)) is not None:
-            self.events.append(json.loads(message.body))
-        return [e for e in self.events
-                if e["type"] == event_type and e["payload"]["referral_id"] == referral_id]
-
-    def close(self):
-        self.connection.release()
 
 
 @pytest.fixture
@@ -136,7 +114,7 @@ def referrals(points_rpc, amqp_uri):
 
 @pytest.fixture
 def tap(amqp_uri):
-    tap = EventTap(amqp_uri)
+    tap = EventTap(amqp_uri, "referrals")
     yield tap
     tap.close()
 
@@ -258,7 +236,7 @@ def test_a_claim_issues_the_welcome_code_and_records_every_step(referrals, point
     assert steps["order_placed_at"] is None
     assert referral["referrer_reward_points"] is None
 
-    published = wait_for(lambda: tap.of("referral_claimed", claimed["referral_id"]))
+    published = [e["body"] for e in tap.wait_for_event("referral_claimed", referral_id=claimed["referral_id"])]
     assert len(published) == 1
     assert published[0]["payload"]["discount_code"] == claimed["discount_code"]
 
@@ -365,7 +343,7 @@ def test_a_paid_order_with_the_code_completes_the_referral_exactly_once(referral
     assert at(referral["completed_at"]) == clock.now()
     assert at(referral["steps"]["order_placed_at"]) == at(first["occurred_at"])
     assert outbox_count(db, "referral_completed", claimed["referral_id"]) == 1
-    published = wait_for(lambda: tap.of("referral_completed", claimed["referral_id"]))
+    published = [e["body"] for e in tap.wait_for_event("referral_completed", referral_id=claimed["referral_id"])]
     assert [e["payload"]["order_id"] for e in published] == ["5001"]
 
 
@@ -443,7 +421,7 @@ def test_cancelling_a_pending_referral_publishes_it_and_is_final(referrals, publ
     assert cancelled["cancelled_by"] == "admin@shop"
     assert at(cancelled["cancelled_at"]) == clock.now()
     assert referrals.get_referral(SHOP, claimed["referral_id"])["status"] == "cancelled"
-    published = wait_for(lambda: tap.of("referral_cancelled", claimed["referral_id"]))
+    published = [e["body"] for e in tap.wait_for_event("referral_cancelled", referral_id=claimed["referral_id"])]
     assert len(published) == 1
     assert published[0]["payload"]["previous_status"] == "pending"
     assert published[0]["payload"]["referee_email"] == "ivan@example.com"
@@ -465,7 +443,7 @@ def test_cancelling_a_completed_referral_says_it_was_completed(referrals, publis
     assert wait_for(lambda: handled(db, order["event_id"]))
 
     assert referrals.cancel_referral(SHOP, claimed["referral_id"], "admin")["status"] == "cancelled"
-    published = wait_for(lambda: tap.of("referral_cancelled", claimed["referral_id"]))
+    published = [e["body"] for e in tap.wait_for_event("referral_cancelled", referral_id=claimed["referral_id"])]
     assert published[0]["payload"]["previous_status"] == "completed"
 
 

@@ -1,12 +1,9 @@
 """The reviews service in a real nameko container, on real RabbitMQ and a
 real database (SQLite, or PostgreSQL with LOYALTY_TEST_DB=postgresql)."""
-import json
-import time
 import uuid
 from datetime import timedelta
 
 import pytest
-from kombu import Connection, Queue
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import func, select
 
@@ -18,46 +15,10 @@ from shared.entrypoints import Database
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import PointsAwarded, make_event
 from shared.outbox import events_exchange, make_event_publisher
+from tests.support import EventTap, wait_for
 
 SHOP = "shp_alpha"
 OTHER_SHOP = "shp_beta"
-
-
-def wait_for(condition, timeout=10.0):
-    """Poll until condition() is truthy; returns its last value."""
-    deadline = time.monotonic() + timeout
-    value = condition()
-    while not value and time.monotonic() < deadline:
-        time.sleep(0.05)
-        value = condition()
-    return value
-
-
-class EventTap:
-    """A test queue bound to `<source>.events`: proves what reached RabbitMQ."""
-
-    def __init__(self, amqp_uri, source):
-        self.connection = Connection(amqp_uri)
-        self.channel = self.connection.channel()
-        self.queue = Queue(f"test-tap-{uuid.uuid4().hex[:8]}", exchange=events_exchange(source),
-                           routing_key="#", exclusive=True)
-        self.queue(self.channel).declare()
-        self.events = []
-
-    def drain(self) -> list[dict]:
-        while (message := self.channel.basic_get(self.queue.name, no_ack=True)) is not None:
-            self.events.append({"body": json.loads(message.body),
-                                "message_id": message.properties.get("message_id")})
-        return self.events
-
-    def wait_for_event(self, event_type, **payload):
-        def matching():
-            return [e for e in self.drain() if e["body"]["type"] == event_type
-                    and all(e["body"]["payload"].get(k) == v for k, v in payload.items())]
-        return wait_for(matching)
-
-    def close(self):
-        self.connection.release()
 
 
 @pytest.fixture
