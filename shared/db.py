@@ -10,7 +10,7 @@ from sqlalchemy import (
     create_engine, event, insert,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -105,6 +105,19 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+# PostgreSQL's deadlock_detected and serialization_failure; SQLite's busy
+# lock. Both mean "this transaction lost a race": running it again is safe.
+_TRANSIENT_PG_CODES = {"40P01", "40001"}
+
+
+def is_transient_conflict(exc: BaseException) -> bool:
+    if not isinstance(exc, DBAPIError):
+        return False
+    if getattr(exc.orig, "pgcode", None) in _TRANSIENT_PG_CODES:
+        return True
+    return "database is locked" in str(exc.orig)
 
 
 class DuplicateEvent(Exception):

@@ -4,6 +4,7 @@ idempotency, bounded retries with backoff, dead letters).
 
 Services import these instead of nameko's EventDispatcher/event_handler."""
 import logging
+import random
 import traceback
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from nameko.extensions import DependencyProvider
 
 from shared import config, errors
 from shared.clock import SystemClock
-from shared.db import DuplicateEvent, UnitOfWork, make_engine
+from shared.db import DuplicateEvent, UnitOfWork, is_transient_conflict, make_engine
 from shared.events import parse_event
 from shared.migrations import upgrade_to_head
 from shared.outbox import make_event_publisher, relay_pending_events
@@ -24,9 +25,12 @@ from shared.topology import (
     ATTEMPTS_HEADER, ERROR_HEADER, ORIGIN_HEADER, HandlerQueue, dead_queue_name,
     declare_handler_queue, retry_queue_name,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 
 log = logging.getLogger(__name__)
+
+TRANSACTION_ATTEMPTS = 5
 
 # Our errors cross RPC as themselves (status and details intact).
 for _error in errors.ALL_ERRORS:
@@ -112,6 +116,24 @@ class _WorkerDatabase:
         inbox record; later ones in the same worker do not."""
         worker_ctx, self._worker_ctx = self._worker_ctx, None
         return self._provider.unit_of_work(worker_ctx)
+
+    def transaction(self, work):
+        """`work(uow)` committed, for an RPC command: run again in a fresh
+        transaction (a few times, after a short random pause) when the
+        database says it lost a race (deadlock, serialization failure,
+        SQLite busy), so the caller never sees one. Event handlers have
+        their own retries (the retry queues) and do not use this."""
+        for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
+            try:
+                with self.unit_of_work() as uow:
+                    result = work(uow)
+                    uow.commit()
+                    return result
+            except DBAPIError as exc:
+                if attempt == TRANSACTION_ATTEMPTS or not is_transient_conflict(exc):
+                    raise
+                log.warning("transaction lost a race (%s); running it again", exc.orig)
+                eventlet.sleep(random.uniform(0.01, 0.05) * attempt)
 
 
 class ReliableEventHandler(EventHandler):

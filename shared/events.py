@@ -71,7 +71,7 @@ class PointsAwarded(Payload):
     customer_id: str
     activity_id: int
     points: int
-    reason: Literal["order", "signup", "birthday", "review", "google_review", "referral", "adjustment"]
+    reason: Literal["order", "signup", "birthday", "review", "photo_review", "google_review", "referral", "adjustment"]
     reference: str | None = None           # order id, review id, referral id...
     balance_after: int
 

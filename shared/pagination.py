@@ -33,15 +33,24 @@ def decode_cursor(cursor: str) -> tuple[datetime, object]:
                          {"field": "cursor"})
 
 
-class PageQuery(BaseModel):
-    """`from`/`to` (default: the last 30 days), `cursor`, `limit`."""
+class CursorQuery(BaseModel):
+    """`cursor` and `limit`: a list that is not a dated feed (e.g. members)."""
 
-    from_: datetime | None = Field(default=None, alias="from")
-    to: datetime | None = None
     cursor: str | None = None
     limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
     model_config = {"populate_by_name": True, "extra": "ignore"}
+
+    def after(self):
+        """(sort time, id) of the cursor, or None on the first page."""
+        return decode_cursor(self.cursor) if self.cursor else None
+
+
+class PageQuery(CursorQuery):
+    """A feed: `from`/`to` (default: the last 30 days), `cursor`, `limit`."""
+
+    from_: datetime | None = Field(default=None, alias="from")
+    to: datetime | None = None
 
     @field_validator("from_", "to")
     @classmethod
@@ -59,10 +68,6 @@ class PageQuery(BaseModel):
         if self.from_ > self.to:
             raise ValueError("'from' must not be after 'to'")
         return self
-
-    def after(self):
-        """(occurred_at, id) of the cursor, or None on the first page."""
-        return decode_cursor(self.cursor) if self.cursor else None
 
 
 def parse_query(model: type[BaseModel], params: dict):
@@ -82,12 +87,13 @@ def page(items: list, limit: int, key) -> dict:
     return {"items": items, "next_cursor": next_cursor}
 
 
-def keyset_page(session, statement, occurred_at, row_id, query: PageQuery) -> dict:
+def keyset_page(session, statement, occurred_at, row_id, query: CursorQuery) -> dict:
     """One page of `statement` (already filtered by shop and any other
-    filter), newest first, within the query's window, after its cursor.
-    `occurred_at`/`row_id` are the sort columns; an index on
+    filter), newest first, within the query's window if it has one, after
+    its cursor. `occurred_at`/`row_id` are the sort columns; an index on
     (shop_id, [filter,] occurred_at, id) serves it."""
-    statement = statement.where(occurred_at >= query.from_, occurred_at <= query.to)
+    if isinstance(query, PageQuery):
+        statement = statement.where(occurred_at >= query.from_, occurred_at <= query.to)
     after = query.after()
     if after is not None:
         statement = statement.where(tuple_(occurred_at, row_id) < tuple_(*after))

@@ -1,12 +1,15 @@
 """The points rules, as plain Python: what an order earns, what a refund takes
-back, how a ledger entry moves a member's totals, and the discount-code
-vocabulary. No nameko and no database here; time and randomness come in as
+back, which lots a spend or a take-back consumes, how a ledger entry moves a
+member's totals, tiers, birthdays, and the discount-code vocabulary. No nameko and no database here; time and randomness come in as
 arguments."""
 import base64
+import calendar
 import math
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from datetime import date, datetime, timedelta
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from shared.errors import Unprocessable
 
@@ -20,20 +23,34 @@ CODE_ACTIVE = "active"
 CODE_USED = "used"
 CODE_VOIDED = "voided"
 REFERRAL_WELCOME = "referral_welcome"
+REDEMPTION = "redemption"
 WELCOME_CODE_PREFIX = "WELCOME"
+REWARD_CODE_PREFIX = "REWARD"
+
+
+@dataclass(frozen=True)
+class VipTier:
+    name: str
+    threshold: int          # lifetime earned points from which the tier applies
 
 
 @dataclass(frozen=True)
 class ProgramSettings:
-    """A shop's earning rules; these defaults apply until the shop sets its own."""
+    """A shop's program rules; these defaults apply until the shop sets its own."""
 
     points_per_currency_unit: Decimal = Decimal("1")
+    rounding: str = "floor"                     # floor | round (half up) | ceil
+    pending_days: int = 0                       # the return window; 0: spendable at once
+    expiry_days: int | None = None              # None: points never expire
     signup_points: int = 0
+    birthday_points: int = 0
     review_points: int = 50
+    photo_review_bonus_points: int = 0
     google_review_points: int = 100
     referrer_reward_points: int = 500
     referee_coupon_type: str = "fixed"          # or "percentage"
     referee_coupon_value: Decimal = Decimal("5")
+    vip_tiers: tuple[VipTier, ...] = ()
 
 
 # --- earning and refunding ------------------------------------------------------
@@ -43,11 +60,15 @@ def can_earn(member_status: str) -> bool:
     return member_status == MEMBER_ACTIVE
 
 
-def points_for_order(subtotal: Decimal, rate: Decimal) -> int:
-    """floor(subtotal × points per currency unit); nothing for a non-positive subtotal."""
+_ROUNDING = {"floor": ROUND_FLOOR, "round": ROUND_HALF_UP, "ceil": ROUND_CEILING}
+
+
+def points_for_order(subtotal: Decimal, rate: Decimal, rounding: str = "floor") -> int:
+    """subtotal × points per currency unit, rounded as the program says
+    (floor by default); nothing for a non-positive subtotal."""
     if subtotal <= 0 or rate <= 0:
         return 0
-    return math.floor(Decimal(subtotal) * Decimal(rate))
+    return int((Decimal(subtotal) * Decimal(rate)).to_integral_value(rounding=_ROUNDING[rounding]))
 
 
 def points_to_take_back(order_points: int, subtotal: Decimal, refunded_before: Decimal,
@@ -67,6 +88,102 @@ def points_to_take_back(order_points: int, subtotal: Decimal, refunded_before: D
     else:
         due_total = math.floor(Decimal(order_points) * refunded_total / Decimal(subtotal))
     return max(0, due_total - points_taken_before)
+
+
+# --- lots: where a member's points came from, and when they can be spent -----------
+
+@dataclass(frozen=True)
+class Lot:
+    """The points one credit added and what is left of them. A member's lots'
+    `remaining` add up to their balance."""
+
+    id: int
+    remaining: int
+    earned_at: datetime
+    available_at: datetime                      # end of the return window
+    expires_at: datetime | None = None
+
+    def is_pending(self, now: datetime) -> bool:
+        return self.remaining > 0 and self.available_at > now
+
+    def is_expired(self, now: datetime) -> bool:
+        return self.remaining > 0 and self.expires_at is not None and self.expires_at <= now
+
+    def is_spendable(self, now: datetime) -> bool:
+        return self.remaining > 0 and not self.is_pending(now) and not self.is_expired(now)
+
+
+def lot_dates(earned_at: datetime, settings: ProgramSettings, pending: bool) -> tuple[datetime, datetime | None]:
+    """(available_at, expires_at) of a new lot under today's rules: only
+    order points wait out the return window; expiry counts from earning."""
+    available_at = earned_at + timedelta(days=settings.pending_days) if pending else earned_at
+    expires_at = earned_at + timedelta(days=settings.expiry_days) if settings.expiry_days else None
+    return available_at, expires_at
+
+
+def _fifo(lots: Iterable[Lot]) -> list[Lot]:
+    return sorted(lots, key=lambda lot: (lot.earned_at, lot.id))
+
+
+def available_points(lots: Iterable[Lot], now: datetime) -> int:
+    return sum(lot.remaining for lot in lots if lot.is_spendable(now))
+
+
+def pending_points(lots: Iterable[Lot], now: datetime) -> int:
+    return sum(lot.remaining for lot in lots if lot.is_pending(now))
+
+
+def expired_points(lots: Iterable[Lot], now: datetime) -> list[Lot]:
+    return [lot for lot in _fifo(lots) if lot.is_expired(now)]
+
+
+def next_expiry(lots: Iterable[Lot], now: datetime) -> tuple[int, date] | None:
+    """(points, day) of the next points to expire: every unexpired lot
+    expiring on that same day counts."""
+    upcoming = [lot for lot in lots if lot.remaining > 0 and lot.expires_at and lot.expires_at > now]
+    if not upcoming:
+        return None
+    day = min(lot.expires_at for lot in upcoming).date()
+    return sum(lot.remaining for lot in upcoming if lot.expires_at.date() == day), day
+
+
+def plan_spending(lots: Iterable[Lot], amount: int, now: datetime,
+                  field: str = "points") -> list[tuple[Lot, int]]:
+    """(lot, points to take) that spend `amount` from the oldest spendable
+    points first. Refused (422, naming the request's `field`) when not
+    enough points are spendable."""
+    spendable = [lot for lot in _fifo(lots) if lot.is_spendable(now)]
+    available = sum(lot.remaining for lot in spendable)
+    if amount > available:
+        pending = pending_points(lots, now)
+        why = f"{available} points are available" + (f" ({pending} more are pending)" if pending else "")
+        raise Unprocessable(f"not enough points: {amount} needed, {why}",
+                            [{"field": field, "message": f"{amount} needed, {why}"}])
+    return _take(spendable, amount)
+
+
+def plan_take_back(lots: Iterable[Lot], amount: int, now: datetime,
+                   own_lot_id: int | None = None) -> tuple[list[tuple[Lot, int]], int]:
+    """What a refund or a reversal takes back: from the credit's own lot
+    first (pending or not: a refund inside the return window cancels the
+    pending points), then the oldest spendable points. Never more than there
+    is: ([(lot, take)], the part that could not be collected)."""
+    ordered = _fifo(lots)
+    own = [lot for lot in ordered if lot.id == own_lot_id and lot.remaining > 0]
+    others = [lot for lot in ordered if lot.id != own_lot_id and lot.is_spendable(now)]
+    plan = _take(own + others, amount)
+    return plan, amount - sum(take for _, take in plan)
+
+
+def _take(lots: list[Lot], amount: int) -> list[tuple[Lot, int]]:
+    plan = []
+    for lot in lots:
+        if amount <= 0:
+            break
+        take = min(lot.remaining, amount)
+        plan.append((lot, take))
+        amount -= take
+    return plan
 
 
 # --- the ledger -------------------------------------------------------------------
@@ -92,40 +209,49 @@ class Posting:
         return self.totals.balance
 
 
-def post(totals: MemberTotals, activity_type: str, points: int) -> Posting:
-    """Apply one movement of `points` (signed) to a member's totals.
+def post(totals: MemberTotals, activity_type: str, points: int, uncollected: int = 0,
+         reverses: str | None = None) -> Posting:
+    """Apply one movement of `points` (signed, what was actually collected) to
+    a member's totals. `uncollected`: what a refund could not take back.
+    `reverses`: the type of the entry a reversal undoes, whose lifetime
+    total it corrects.
 
-    The balance never goes below zero: a refund takes back only what is
-    there and records the rest as uncollected; any other movement that would
-    overdraw the balance is refused."""
+    Callers work out what can be taken from the member's lots first; a
+    balance below zero here is a bug, not a customer's mistake."""
     if activity_type not in ACTIVITY_TYPES:
         raise ValueError(f"unknown activity type {activity_type!r}")
-    uncollected = 0
-    if activity_type == "refunded":
-        due = -points
-        if due < 0:
-            raise ValueError("a refund takes points back; give a negative amount")
-        collected = min(due, totals.balance)
-        uncollected = due - collected
-        points = -collected
-    elif totals.balance + points < 0:
-        raise Unprocessable("not enough points: the balance cannot go below zero",
-                            [{"field": "points", "message": f"the balance is {totals.balance}"}])
-
-    lifetime_earned, lifetime_redeemed = totals.lifetime_earned, totals.lifetime_redeemed
+    if totals.balance + points < 0:
+        raise ValueError(f"a posting of {points} would take a balance of {totals.balance} below zero")
+    earned, redeemed = totals.lifetime_earned, totals.lifetime_redeemed
     if activity_type == "earned":
-        lifetime_earned += points
+        earned += points
     elif activity_type == "refunded":
         # Refunded points were never really earned, collected or not.
-        lifetime_earned = max(0, lifetime_earned - (-points + uncollected))
+        earned = max(0, earned + points - uncollected)
     elif activity_type == "redeemed":
-        lifetime_redeemed += -points
+        redeemed -= points
+    elif reverses == "earned":
+        earned = max(0, earned + points)
+    elif reverses == "refunded":
+        earned += points
+    elif reverses == "redeemed":
+        redeemed = max(0, redeemed - points)
     return Posting(points, uncollected, replace(
-        totals, balance=totals.balance + points,
-        lifetime_earned=lifetime_earned, lifetime_redeemed=lifetime_redeemed))
+        totals, balance=totals.balance + points, lifetime_earned=earned, lifetime_redeemed=redeemed))
 
 
-def reference(kind: str, ident: str) -> str:
+def reversal_refusal(activity_type: str, points: int, reverses_activity_id, already_reversed: bool) -> str | None:
+    """Why this ledger entry cannot be reversed (409), or None."""
+    if reverses_activity_id is not None:
+        return "this entry is itself a reversal; make an adjustment instead"
+    if already_reversed:
+        return "this entry has already been reversed"
+    if points == 0:
+        return "this entry moved no points; there is nothing to reverse"
+    return None
+
+
+def reference(kind: str, ident) -> str:
     """The ledger reference of a business fact, e.g. "order:123"."""
     return f"{kind}:{ident}"
 
@@ -142,10 +268,62 @@ def refunded_order_action(label: str) -> str:
     return f"Order {label} refunded"
 
 
+def adjustment_action(reason: str) -> str:
+    return f"Adjusted by admin: {reason}"
+
+
+def redemption_action(reward_name: str) -> str:
+    return f"Redeemed {reward_name}"
+
+
+def reversal_action(original_action: str) -> str:
+    return f"Reversed: {original_action}"
+
+
 SIGNUP_ACTION = "Signed up"
+BIRTHDAY_ACTION = "Birthday"
 REVIEW_ACTION = "Wrote a review"
+PHOTO_REVIEW_ACTION = "Photo review bonus"
 GOOGLE_REVIEW_ACTION = "Google review"
 REFERRAL_ACTION = "Referred a friend"
+EXPIRED_ACTION = "Points expired"
+
+
+# --- tiers and birthdays ------------------------------------------------------------
+
+def tier_for(lifetime_earned: int, tiers: Iterable[VipTier]) -> str | None:
+    """The highest tier whose threshold the member's lifetime points reach."""
+    reached = [tier for tier in tiers if tier.threshold <= lifetime_earned]
+    return max(reached, key=lambda tier: tier.threshold).name if reached else None
+
+
+def vip_tier(manual_tier: str | None, lifetime_earned: int, tiers: Iterable[VipTier]) -> str | None:
+    """An admin's choice stays until they clear it; otherwise lifetime points decide."""
+    return manual_tier if manual_tier is not None else tier_for(lifetime_earned, tiers)
+
+
+def birthday_key(birthday: date | None) -> str | None:
+    """"MM-DD": what the birthday timer looks members up by."""
+    return birthday.strftime("%m-%d") if birthday else None
+
+
+def birthday_keys_on(day: date) -> list[str]:
+    """The birthdays celebrated on `day`: 29 February ones on 28 February
+    when the year has no 29th."""
+    keys = [day.strftime("%m-%d")]
+    if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
+        keys.append("02-29")
+    return keys
+
+
+def split_name(name: str | None) -> tuple[str | None, str | None]:
+    """An admin's "Mary Ann Smith" as (first "Mary Ann", last "Smith")."""
+    parts = (name or "").split()
+    if not parts:
+        return None, None
+    if len(parts) == 1:
+        return parts[0], None
+    return " ".join(parts[:-1]), parts[-1]
 
 
 # --- members ----------------------------------------------------------------------
@@ -157,6 +335,12 @@ def normalize_email(email: str | None) -> str | None:
 
 def display_name(first_name: str | None, last_name: str | None) -> str | None:
     return " ".join(part for part in (first_name, last_name) if part) or None
+
+
+def name_key(first_name: str | None, last_name: str | None) -> str | None:
+    """The lower-case full name the customers search matches against."""
+    name = display_name(first_name, last_name)
+    return name.lower() if name else None
 
 
 def missing_profile_fields(current: dict, given: dict) -> dict:

@@ -1,8 +1,10 @@
-"""The points service's tables: members, the append-only ledger, order awards
-and refunds (what an order earned and at which rate), program settings and
-discount codes. Every row carries shop_id."""
+"""The points service's tables: members, the append-only ledger and its lots,
+order awards and refunds (what an order earned and at which rate), program
+settings, rewards, discount codes, idempotency keys and the audit trail.
+Every row carries shop_id."""
 from sqlalchemy import (
-    CheckConstraint, Column, Date, Index, Integer, Numeric, String, Table, UniqueConstraint,
+    JSON, Boolean, CheckConstraint, Column, Date, Index, Integer, Numeric, String, Table, Text,
+    UniqueConstraint,
 )
 
 from shared.db import BigId, UTCDateTime, service_metadata
@@ -18,7 +20,10 @@ members = Table(
     Column("email_lower", String(320)),                  # for case-insensitive lookups
     Column("first_name", String(200)),
     Column("last_name", String(200)),
+    Column("name_lower", String(401)),                   # "first last", for name search
     Column("birthday", Date),
+    Column("birthday_key", String(5)),                   # "MM-DD", for the birthday timer
+    # Set only by an admin; null means the tier follows lifetime points.
     Column("vip_tier", String(64)),
     Column("status", String(16), nullable=False),
     # Running totals of the ledger, updated in the same transaction as every
@@ -35,6 +40,13 @@ members = Table(
 # pattern-ops btree serves on PostgreSQL whatever the database collation.
 Index("ix_members_shop_id_email_lower", members.c.shop_id, members.c.email_lower,
       postgresql_ops={"email_lower": "varchar_pattern_ops"})
+Index("ix_members_shop_id_name_lower", members.c.shop_id, members.c.name_lower,
+      postgresql_ops={"name_lower": "varchar_pattern_ops"})
+# The customers list: newest members first.
+Index("ix_members_shop_id_created_at_id", members.c.shop_id, members.c.created_at, members.c.id)
+Index("ix_members_birthday_key", members.c.birthday_key,
+      postgresql_where=members.c.birthday_key.isnot(None),
+      sqlite_where=members.c.birthday_key.isnot(None))
 
 point_activities = Table(
     "point_activities", metadata,
@@ -50,6 +62,9 @@ point_activities = Table(
     Column("reference", String(200)),
     Column("actor", String(200), nullable=False),
     Column("occurred_at", UTCDateTime, nullable=False),
+    # Order points wait out the return window until then (null: spendable).
+    Column("pending_until", UTCDateTime),
+    Column("reverses_activity_id", BigId),
     CheckConstraint("balance_after >= 0", name="balance_after_not_negative"),
     CheckConstraint("type IN ('earned', 'redeemed', 'refunded', 'expired', 'adjusted')", name="type"),
 )
@@ -70,6 +85,26 @@ Index("uq_point_activities_shop_id_type_reference",
       postgresql_where=point_activities.c.reference.isnot(None),
       sqlite_where=point_activities.c.reference.isnot(None))
 
+point_lots = Table(
+    "point_lots", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("shop_id", String(64), nullable=False),
+    Column("customer_id", String(64), nullable=False),
+    Column("activity_id", BigId, nullable=False),        # the credit that opened it
+    Column("points", Integer, nullable=False),
+    Column("remaining", Integer, nullable=False),
+    Column("earned_at", UTCDateTime, nullable=False),
+    Column("available_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime),
+    UniqueConstraint("activity_id"),
+    CheckConstraint("remaining >= 0 AND remaining <= points", name="remaining_within_points"),
+)
+# A member's lots, oldest first (FIFO spending); lots with points left to expire.
+Index("ix_point_lots_shop_id_customer_id_earned_at_id", point_lots.c.shop_id,
+      point_lots.c.customer_id, point_lots.c.earned_at, point_lots.c.id)
+Index("ix_point_lots_expires_at_unspent", point_lots.c.expires_at,
+      postgresql_where=point_lots.c.remaining > 0, sqlite_where=point_lots.c.remaining > 0)
+
 order_awards = Table(
     "order_awards", metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
@@ -85,6 +120,8 @@ order_awards = Table(
     Column("refunded_points", Integer, nullable=False),
     Column("activity_id", BigId),                         # null when the order earned 0
     Column("created_at", UTCDateTime, nullable=False),
+    # An admin reversed the award: later refunds have nothing left to take.
+    Column("reversed_at", UTCDateTime),
     UniqueConstraint("shop_id", "order_id"),
 )
 
@@ -98,6 +135,9 @@ order_refunds = Table(
     Column("points", Integer, nullable=False),            # taken back, collected or not
     Column("activity_id", BigId),
     Column("created_at", UTCDateTime, nullable=False),
+    # Null while the refund waits for its order's award (the two events
+    # travel on separate queues, so a refund can arrive first).
+    Column("applied_at", UTCDateTime),
     UniqueConstraint("shop_id", "refund_id"),
 )
 
@@ -105,14 +145,35 @@ program_settings = Table(
     "program_settings", metadata,
     Column("shop_id", String(64), primary_key=True),
     Column("points_per_currency_unit", Numeric(12, 4), nullable=False),
+    Column("rounding", String(8), nullable=False),
+    Column("pending_days", Integer, nullable=False),
+    Column("expiry_days", Integer),
     Column("signup_points", Integer, nullable=False),
+    Column("birthday_points", Integer, nullable=False),
     Column("review_points", Integer, nullable=False),
+    Column("photo_review_bonus_points", Integer, nullable=False),
     Column("google_review_points", Integer, nullable=False),
     Column("referrer_reward_points", Integer, nullable=False),
     Column("referee_coupon_type", String(16), nullable=False),
     Column("referee_coupon_value", Numeric(12, 2), nullable=False),
+    Column("vip_tiers", JSON, nullable=False),             # [{"name", "threshold"}]
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+rewards = Table(
+    "rewards", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("shop_id", String(64), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("value", Numeric(12, 2)),                      # null for free shipping
+    Column("points_cost", Integer, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("kind IN ('fixed_amount', 'percentage', 'free_shipping')", name="kind"),
+    CheckConstraint("points_cost > 0", name="points_cost_positive"),
+)
+Index("ix_rewards_shop_id_id", rewards.c.shop_id, rewards.c.id)
 
 discount_codes = Table(
     "discount_codes", metadata,
@@ -123,6 +184,8 @@ discount_codes = Table(
     Column("customer_id", String(64)),
     Column("customer_email", String(320)),
     Column("referral_id", String(64)),
+    Column("reward_id", BigId),
+    Column("activity_id", BigId),                         # the redemption that paid for it
     Column("status", String(16), nullable=False),
     Column("value_type", String(16), nullable=False),
     Column("value", Numeric(12, 2), nullable=False),
@@ -140,3 +203,31 @@ Index("uq_discount_codes_shop_id_referral_id_welcome",
       discount_codes.c.shop_id, discount_codes.c.referral_id, unique=True,
       postgresql_where=discount_codes.c.kind == "referral_welcome",
       sqlite_where=discount_codes.c.kind == "referral_welcome")
+
+idempotency_keys = Table(
+    "idempotency_keys", metadata,
+    Column("shop_id", String(64), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    # What was asked (method and arguments, hashed): the same key for
+    # another request is refused rather than answered with this one's result.
+    Column("fingerprint", String(64), nullable=False),
+    Column("result", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("shop_id", String(64), nullable=False),
+    Column("customer_id", String(64)),                    # null for shop-wide changes
+    Column("actor", String(200), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("reason", String(500)),
+    Column("before", JSON),
+    Column("after", JSON),
+    Column("occurred_at", UTCDateTime, nullable=False),
+)
+Index("ix_audit_log_shop_id_occurred_at_id", audit_log.c.shop_id, audit_log.c.occurred_at,
+      audit_log.c.id)
+Index("ix_audit_log_shop_id_customer_id_occurred_at_id", audit_log.c.shop_id,
+      audit_log.c.customer_id, audit_log.c.occurred_at, audit_log.c.id)

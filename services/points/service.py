@@ -1,8 +1,11 @@
-"""The points service's nameko entrypoints: members and their points ledger,
-program settings and the discount codes the program issues."""
+"""The points service's nameko entrypoints: members and their points ledger
+(events in, timers for expiry and birthdays), the merchant's actions and
+queries (RPC), program settings, rewards and the discount codes the program
+issues."""
 from pathlib import Path
 
 from nameko.rpc import rpc
+from nameko.timer import timer
 from sqlalchemy import text
 
 from shared.entrypoints import Database, reliable_event_handler
@@ -17,15 +20,24 @@ from services.points.operations import (
     register_customer, take_back_points_for_refund, void_referral_codes,
 )
 from services.points.schemas import (
-    ActivitiesQuery, CodeRef, CustomerRef, EmailLookup, WelcomeCodeRequest,
+    ActivitiesQuery, Adjustment, AuditQuery, CodeRef, CustomerActivitiesQuery, CustomerRef,
+    CustomersQuery, EmailLookup, ExportQuery, ProfileUpdate, ProgramUpdate, Redemption, Reversal,
+    RewardCreation, ShopRef, StatusChange, WelcomeCodeRequest,
 )
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Expiry and birthdays are day-grained; hourly runs keep them within the hour.
+TIMER_INTERVAL_SECONDS = 3600
 
 
 def _given(**kwargs) -> dict:
     """RPC kwargs left as None mean "the default"."""
     return {name: value for name, value in kwargs.items() if value is not None}
+
+
+def _page(result: dict) -> dict:
+    return {"items": [item.model_dump(mode="json") for item in result["items"]],
+            "next_cursor": result["next_cursor"]}
 
 
 class PointsService:
@@ -68,51 +80,137 @@ class PointsService:
     def void_referral_codes(self, event):
         self._apply(void_referral_codes, event)
 
-    # --- RPC ----------------------------------------------------------------------
+    # --- timers (each replica runs them; member locks and ledger references
+    # make a second run in parallel a no-op) -------------------------------------
+
+    @timer(interval=TIMER_INTERVAL_SECONDS)
+    def expire_points(self):
+        operations.expire_points(self.db.unit_of_work)
+
+    @timer(interval=TIMER_INTERVAL_SECONDS)
+    def award_birthday_points(self):
+        operations.award_birthday_points(self.db.unit_of_work)
+
+    # --- RPC: queries ---------------------------------------------------------------
+
+    def _read(self, query, *args):
+        with self.db.unit_of_work() as uow:
+            return query(uow, *args)
 
     @rpc
     def list_activities(self, shop_id, type="all", q=None, from_=None, to=None, cursor=None, limit=50):
         query = parse_query(ActivitiesQuery, _given(
             shop_id=shop_id, type=type, q=q, from_=from_, to=to, cursor=cursor, limit=limit))
-        with self.db.unit_of_work() as uow:
-            result = operations.list_activities(uow, query)
-        return {"items": [item.model_dump(mode="json") for item in result["items"]],
-                "next_cursor": result["next_cursor"]}
+        return _page(self._read(operations.list_activities, query))
+
+    @rpc
+    def export_activities(self, shop_id, type="all", q=None, from_=None, to=None, cursor=None, limit=1000):
+        query = parse_query(ExportQuery, _given(
+            shop_id=shop_id, type=type, q=q, from_=from_, to=to, cursor=cursor, limit=limit))
+        return _page(self._read(operations.list_activities, query))
+
+    @rpc
+    def list_customers(self, shop_id, q=None, cursor=None, limit=50):
+        query = parse_query(CustomersQuery, _given(shop_id=shop_id, q=q, cursor=cursor, limit=limit))
+        return _page(self._read(operations.list_customers, query))
 
     @rpc
     def get_customer(self, shop_id, customer_id):
         ref = parse_query(CustomerRef, {"shop_id": shop_id, "customer_id": customer_id})
-        with self.db.unit_of_work() as uow:
-            return operations.get_customer(uow, ref.shop_id, ref.customer_id).model_dump(mode="json")
+        return self._read(operations.get_customer, ref.shop_id, ref.customer_id).model_dump(mode="json")
+
+    @rpc
+    def list_customer_activities(self, shop_id, customer_id, cursor=None, limit=50):
+        query = parse_query(CustomerActivitiesQuery, _given(
+            shop_id=shop_id, customer_id=customer_id, cursor=cursor, limit=limit))
+        return _page(self._read(operations.list_customer_activities, query))
 
     @rpc
     def find_member_by_email(self, shop_id, email):
         lookup = parse_query(EmailLookup, {"shop_id": shop_id, "email": email})
-        with self.db.unit_of_work() as uow:
-            member = operations.find_member_by_email(uow, lookup.shop_id, lookup.email)
+        member = self._read(operations.find_member_by_email, lookup.shop_id, lookup.email)
         return None if member is None else member.model_dump(mode="json")
+
+    @rpc
+    def get_program(self, shop_id):
+        ref = parse_query(ShopRef, {"shop_id": shop_id})
+        return self._read(operations.get_program, ref.shop_id).model_dump(mode="json")
+
+    @rpc
+    def list_rewards(self, shop_id):
+        ref = parse_query(ShopRef, {"shop_id": shop_id})
+        return {"items": [reward.model_dump(mode="json")
+                          for reward in self._read(operations.list_rewards, ref.shop_id)]}
+
+    @rpc
+    def list_audit_log(self, shop_id, customer_id=None, from_=None, to=None, cursor=None, limit=50):
+        query = parse_query(AuditQuery, _given(shop_id=shop_id, customer_id=customer_id, from_=from_,
+                                               to=to, cursor=cursor, limit=limit))
+        return _page(self._read(operations.list_audit_log, query))
 
     @rpc
     def get_discount_code(self, shop_id, code):
         ref = parse_query(CodeRef, {"shop_id": shop_id, "code": code})
-        with self.db.unit_of_work() as uow:
-            return operations.get_discount_code(uow, ref.shop_id, ref.code).model_dump(mode="json")
+        return self._read(operations.get_discount_code, ref.shop_id, ref.code).model_dump(mode="json")
 
     @rpc
     def check_discount_code(self, shop_id, code):
         ref = parse_query(CodeRef, {"shop_id": shop_id, "code": code})
-        with self.db.unit_of_work() as uow:
-            return operations.check_discount_code(uow, ref.shop_id, ref.code).model_dump(mode="json")
+        return self._read(operations.check_discount_code, ref.shop_id, ref.code).model_dump(mode="json")
+
+    # --- RPC: commands (admin actions are audited by the operations) -----------------
+
+    def _command(self, operation, *args):
+        return self.db.transaction(lambda uow: operation(uow, *args)).model_dump(mode="json")
+
+    @rpc
+    def adjust_points(self, shop_id, customer_id, points, reason, actor, idempotency_key=None):
+        return self._command(operations.adjust_points, parse_query(Adjustment, _given(
+            shop_id=shop_id, customer_id=customer_id, points=points, reason=reason, actor=actor,
+            idempotency_key=idempotency_key)))
+
+    @rpc
+    def redeem_reward(self, shop_id, customer_id, reward_id, actor, idempotency_key=None):
+        return self._command(operations.redeem_reward, parse_query(Redemption, _given(
+            shop_id=shop_id, customer_id=customer_id, reward_id=reward_id, actor=actor,
+            idempotency_key=idempotency_key)))
+
+    @rpc
+    def reverse_activity(self, shop_id, activity_id, actor, reason=None):
+        return self._command(operations.reverse_activity, parse_query(Reversal, _given(
+            shop_id=shop_id, activity_id=activity_id, actor=actor, reason=reason)))
+
+    @rpc
+    def exclude_customer(self, shop_id, customer_id, actor, reason=None):
+        return self._command(operations.set_exclusion, parse_query(StatusChange, _given(
+            shop_id=shop_id, customer_id=customer_id, actor=actor, reason=reason)), True)
+
+    @rpc
+    def include_customer(self, shop_id, customer_id, actor, reason=None):
+        return self._command(operations.set_exclusion, parse_query(StatusChange, _given(
+            shop_id=shop_id, customer_id=customer_id, actor=actor, reason=reason)), False)
+
+    @rpc
+    def update_customer(self, shop_id, customer_id, changes, actor):
+        return self._command(operations.update_customer, parse_query(ProfileUpdate, {
+            "shop_id": shop_id, "customer_id": customer_id, "changes": changes, "actor": actor}))
+
+    @rpc
+    def update_program(self, shop_id, settings, actor):
+        return self._command(operations.update_program, parse_query(ProgramUpdate, {
+            "shop_id": shop_id, "settings": settings, "actor": actor}))
+
+    @rpc
+    def create_reward(self, shop_id, reward, actor):
+        return self._command(operations.create_reward, parse_query(RewardCreation, {
+            "shop_id": shop_id, "reward": reward, "actor": actor}))
 
     @rpc
     def issue_referral_welcome_code(self, shop_id, referral_id, referee_email):
         request = parse_query(WelcomeCodeRequest, {
             "shop_id": shop_id, "referral_id": referral_id, "referee_email": referee_email})
-        with self.db.unit_of_work() as uow:
-            code = operations.issue_referral_welcome_code(
-                uow, request.shop_id, request.referral_id, request.referee_email)
-            uow.commit()
-        return code.model_dump(mode="json")
+        return self._command(operations.issue_referral_welcome_code, request.shop_id,
+                             request.referral_id, request.referee_email)
 
     @rpc
     def health(self):

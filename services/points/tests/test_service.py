@@ -6,11 +6,10 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.orm import Session
 
-from services.points import domain, repository
 from services.points.models import (
-    discount_codes, members, metadata, order_awards, order_refunds, point_activities, program_settings,
+    discount_codes, members, metadata, order_awards, order_refunds, point_activities, point_lots,
+    program_settings,
 )
 from tests.support import wait_for
 from shared.errors import BadRequest, NotFound, Unprocessable
@@ -142,20 +141,16 @@ def test_a_refund_takes_back_its_share_at_the_rate_the_order_earned(rpc, publish
     customer = balance_is(rpc, shop_id, 150)
     assert customer["recent_activities"][0] | {"id": None, "occurred_at": None} == {
         "id": None, "customer_id": "c1", "customer_email": None, "type": "refunded",
-        "action": "Order #2001 refunded", "points": -50, "balance_after": 150, "occurred_at": None}
+        "action": "Order #2001 refunded", "points": -50, "balance_after": 150, "occurred_at": None,
+        "uncollected_points": 0, "actor": "system", "pending_until": None, "reverses_activity_id": None}
     assert customer["lifetime_earned"] == 150
 
 
 def test_refunds_never_take_more_than_earned_nor_go_below_zero(rpc, publish, rows, db, shop_id):
     publish("gateway", shop_id, order("2002", subtotal="100"))
     balance_is(rpc, shop_id, 100)
-    # The member spent 60 of them meanwhile (an admin adjustment stands in
-    # for a redemption here).
-    with Session(db) as session, session.begin():
-        member = repository.member(session, shop_id, "c1", lock=True)
-        posting = domain.post(repository.totals_of(member), "adjusted", -60)
-        repository.append_activity(session, member, "adjusted", "Adjusted by admin: test", posting,
-                                   None, "admin", datetime.now(timezone.utc))
+    # The member spent 60 of them meanwhile.
+    rpc.adjust_points(shop_id, "c1", -60, "spent at the pop-up store", "api_key:test")
 
     full = publish("gateway", shop_id, refund("2002", "rf-full", "100"))
     again = publish("gateway", shop_id, refund("2002", "rf-full", "100"))     # same refund, new event
@@ -168,8 +163,9 @@ def test_refunds_never_take_more_than_earned_nor_go_below_zero(rpc, publish, row
     refunds = rows(point_activities, shop_id=shop_id, type="refunded")
     assert [(r.points, r.uncollected_points, r.balance_after, r.reference) for r in refunds] \
         == [(-40, 60, 0, "refund:rf-full")]
-    assert [(r.refund_id, r.points) for r in rows(order_refunds, shop_id=shop_id)] \
-        == [("rf-full", 100), ("rf-shipping", 0)]
+    # A refund of an order not seen is kept, waiting for it.
+    assert [(r.refund_id, r.points, r.applied_at is not None) for r in rows(order_refunds, shop_id=shop_id)] \
+        == [("rf-full", 100, True), ("rf-shipping", 0, True), ("rf-x", 0, False)]
     [award] = rows(order_awards, shop_id=shop_id)
     assert (award.refunded_points, award.refunded_amount) == (100, Decimal("115"))
 
@@ -346,7 +342,8 @@ def test_keyset_pages_return_every_activity_exactly_once_newest_first(rpc, db, s
     assert [item["id"] for item in items] == expected
     assert pages == 5
     assert set(items[0]) == {"id", "customer_id", "customer_email", "type", "action", "points",
-                             "balance_after", "occurred_at"}
+                             "balance_after", "uncollected_points", "actor", "occurred_at",
+                             "pending_until", "reverses_activity_id"}
 
     refunded, _ = all_pages(rpc, shop_id, type="refunded")
     assert len(refunded) == 5 and {i["type"] for i in refunded} == {"refunded"}
@@ -371,3 +368,41 @@ def test_the_feed_refuses_bad_queries(rpc, shop_id):
 
 def test_health(rpc):
     assert rpc.health() == {"service": "points", "database": "ok"}
+
+
+# --- merchant actions under concurrency -------------------------------------------------------
+
+@pytest.mark.parametrize("max_workers", [25])
+def test_concurrent_redemptions_and_deductions_never_overdraw(rpc, publish, rows, db, shop_id):
+    """50 admin actions at once on one member: each succeeds or is refused
+    for want of points (422); nothing else reaches the caller, and the
+    ledger, the balance and the lots agree afterwards."""
+    publish("gateway", shop_id, order("5001", subtotal="1000"))
+    balance_is(rpc, shop_id, 1000)
+    reward = rpc.create_reward(shop_id, {"name": "$5 off", "kind": "fixed_amount", "value": "5",
+                                         "points_cost": 50}, "api_key:test")
+    calls = [rpc.redeem_reward.call_async(shop_id, "c1", reward["id"], "api_key:test")
+             for _ in range(25)]
+    calls += [rpc.adjust_points.call_async(shop_id, "c1", -30, "chargeback", "api_key:test")
+              for _ in range(25)]
+    succeeded, refused = 0, 0
+    for call in calls:
+        try:
+            call.result()
+            succeeded += 1
+        except Unprocessable:
+            refused += 1
+    # 25 × 50 + 25 × 30 = 2000 wanted from 1000: some must be refused.
+    assert succeeded + refused == 50 and refused > 0
+
+    ledger = rows(point_activities, shop_id=shop_id)
+    spent = -sum(entry.points for entry in ledger if entry.points < 0)
+    with db.connect() as conn:
+        balance = conn.execute(select(members.c.balance).where(members.c.shop_id == shop_id)).scalar()
+        lots = conn.execute(select(func.sum(point_lots.c.remaining))
+                            .where(point_lots.c.shop_id == shop_id)).scalar()
+    assert balance == sum(entry.points for entry in ledger) == lots == 1000 - spent >= 0
+    assert len(ledger) == 1 + succeeded
+    assert all(entry.balance_after >= 0 for entry in ledger)
+    # Refused only when what was left could not pay for it.
+    assert balance < 50
