@@ -1,13 +1,15 @@
-"""What the gateway accepts over HTTP: query strings, request bodies and the
-Shopify webhook bodies it reads. Unknown fields are ignored; the fields we
-use are validated (a client mistake is a 422 naming the field)."""
+"""What the gateway accepts over HTTP: query strings, the storefront's
+request bodies and the Shopify webhook bodies it reads. Unknown fields are
+ignored; the fields we use are validated (a client mistake is a 422 naming
+the field). The admin API's points bodies are the contract both the gateway
+and the points service validate with: shared/points_api.py."""
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints
 
-from shared.pagination import PageQuery
+from shared.pagination import CursorQuery, PageQuery
 
 
 def _number_as_text(value):
@@ -36,6 +38,21 @@ class ReferralActivityQuery(PageQuery):
 
 class ReviewActivityQuery(PageQuery):
     status: Literal["pending", "approved", "rejected"] | None = None
+
+
+class CustomerQuery(CursorQuery):
+    q: ShortText | None = None
+
+
+class AuditLogQuery(PageQuery):
+    customer_id: PlatformId | None = None
+
+
+class IdempotencyHeader(BaseModel):
+    """`Idempotency-Key`: a retry with the same key and body returns the
+    first result instead of acting twice."""
+    key: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = Field(
+        default=None, alias="Idempotency-Key")
 
 
 # --- storefront request bodies (JSON: types as sent, no coercion) ------------

@@ -2,7 +2,10 @@
 verified shop webhooks into events (through its own outbox) and answers
 the admin API and the storefront by asking points, referrals and reviews
 over RPC. It keeps no business data of its own."""
+import csv
 import functools
+import io
+import logging
 import time
 from pathlib import Path
 
@@ -18,14 +21,17 @@ from services.gateway.credentials import customer_token_matches, webhook_signatu
 from services.gateway.models import metadata
 from services.gateway.repository import record_webhook_delivery
 from services.gateway.schemas import (
-    GoogleReviewRequest, PointActivityQuery, ReferralActivityQuery, ReferralClaimRequest,
-    ReviewActivityQuery, ReviewRequest, SignedCustomer,
+    AuditLogQuery, CustomerQuery, GoogleReviewRequest, IdempotencyHeader, PointActivityQuery,
+    ReferralActivityQuery, ReferralClaimRequest, ReviewActivityQuery, ReviewRequest, SignedCustomer,
 )
 from services.gateway.shops import Shop, authenticate_admin, find_shop_by_domain
 from services.gateway.web import json_body, json_http, parse_body, query_params, raw_body
 from shared.entrypoints import Database
 from shared.errors import BadRequest, NotFound, ServiceUnavailable, Unauthorized, error_body
-from shared.pagination import PageQuery, parse_query
+from shared.pagination import CursorQuery, PageQuery, parse_query
+from shared.points_api import NewReward, PointsAdjustment, ProfileChanges, ProgramRules, ReasonBody, RewardRedemption
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DASHBOARD = Path(__file__).parent / "dashboard"
@@ -34,6 +40,12 @@ DASHBOARD_ASSETS = {"app.css": "text/css", "app.js": "text/javascript"}
 RPC_TIMEOUT_SECONDS = 10.0
 READY_TIMEOUT_SECONDS = 2.0
 BACKENDS = ("points", "referrals", "reviews")
+
+EXPORT_PAGE_SIZE = 1000
+CSV_COLUMNS = ("occurred_at", "customer_id", "customer_email", "type", "action", "points",
+               "balance_after", "uncollected_points", "actor", "activity_id")
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def results(*replies, timeout: float = RPC_TIMEOUT_SECONDS) -> list:
@@ -51,6 +63,63 @@ def ask(method, **kwargs):
 def feed_window(query: PageQuery) -> dict:
     return {"from_": query.from_.isoformat(), "to": query.to.isoformat(),
             "cursor": query.cursor, "limit": query.limit}
+
+
+def idempotency_key(request) -> str | None:
+    sent = request.headers.get("Idempotency-Key")
+    return None if sent is None else parse_query(IdempotencyHeader, {"Idempotency-Key": sent}).key
+
+
+def optional_body(request, model):
+    """A body the client may leave out altogether (then every field takes
+    its default)."""
+    return parse_body(request, model) if raw_body(request).strip() else model()
+
+
+def activity_id_from_path(value: str) -> int:
+    # Ledger ids are numbers: anything else names no activity.
+    if not value.isdigit():
+        raise NotFound("no such activity", {"activity_id": value})
+    return int(value)
+
+
+def csv_cell(value):
+    """A text value made safe to open in a spreadsheet: one that would run
+    as a formula (an email like "=HYPERLINK(...)@x.com") gets a leading
+    quote. Numbers are written as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_row(activity: dict) -> list:
+    return [csv_cell(activity.get(column if column != "activity_id" else "id")) for column in CSV_COLUMNS]
+
+
+def csv_export(first_page: dict, next_page, shop_id: str):
+    """The CSV body: the header, then each page's rows as one chunk, asking
+    for the next page only once this one is sent, so memory holds one page
+    however long the export. Runs after the route's worker has finished,
+    while the server sends the body. A page that fails ends the stream
+    without its closing chunk, so the client sees a broken download rather
+    than a short file that looks complete."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    page, rows = first_page, 0
+    while True:
+        writer.writerows(csv_row(activity) for activity in page["items"])
+        rows += len(page["items"])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        if not page["next_cursor"]:
+            return
+        try:
+            page = next_page(page["next_cursor"])
+        except Exception:
+            log.exception("CSV export of point activities for shop %s stopped after %d rows", shop_id, rows)
+            raise
 
 
 def admin_route(route):
@@ -193,6 +262,28 @@ class GatewayService:
         return ask(self.points.list_activities, shop_id=caller.shop_id, type=query.type, q=query.q,
                    **feed_window(query))
 
+    @json_http("GET", "/api/activities/points.csv")
+    @admin_route
+    def export_point_activities(self, request, caller):
+        """The point feed's rows for the same filters, every page of them,
+        as a CSV download. The first page is asked for here, in the worker,
+        so a refused query is still a JSON error; later pages are asked for
+        while the body streams (through the container's RPC reply listener,
+        which outlives this worker), each bounded by the RPC timeout."""
+        # The export pages through everything itself.
+        filters = {name: value for name, value in query_params(request).items() if name not in ("cursor", "limit")}
+        query = parse_query(PointActivityQuery, filters)
+        export_activities = self.points.export_activities
+
+        def page(cursor):
+            return ask(export_activities, shop_id=caller.shop_id, type=query.type, q=query.q,
+                       from_=query.from_.isoformat(), to=query.to.isoformat(), cursor=cursor,
+                       limit=EXPORT_PAGE_SIZE)
+
+        filename = f"point-activities-{query.from_:%Y-%m-%d}-to-{query.to:%Y-%m-%d}.csv"
+        return Response(csv_export(page(None), page, caller.shop_id), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
     @json_http("GET", "/api/activities/referrals")
     @admin_route
     def referral_activities(self, request, caller):
@@ -214,7 +305,14 @@ class GatewayService:
         return ask(self.reviews.list_google_review_activities, shop_id=caller.shop_id,
                    status=query.status, **feed_window(query))
 
-    # --- admin API: customers, codes, referrals, moderation ------------------------
+    # --- admin API: customers --------------------------------------------------------
+
+    @json_http("GET", "/api/customers")
+    @admin_route
+    def customers(self, request, caller):
+        query = parse_query(CustomerQuery, query_params(request))
+        return ask(self.points.list_customers, shop_id=caller.shop_id, q=query.q, cursor=query.cursor,
+                   limit=query.limit)
 
     @json_http("GET", "/api/customers/<customer_id>")
     @admin_route
@@ -225,6 +323,93 @@ class GatewayService:
             "customer": self.points.get_customer.call_async(shop_id=caller.shop_id, customer_id=customer_id),
         }
         return dict(zip(sections, results(*sections.values())))
+
+    @json_http("PATCH", "/api/customers/<customer_id>")
+    @admin_route
+    def update_customer(self, request, caller, customer_id):
+        update = parse_body(request, ProfileChanges)
+        return ask(self.points.update_customer, shop_id=caller.shop_id, customer_id=customer_id,
+                   changes=update.changes(), actor=caller.actor)
+
+    @json_http("GET", "/api/customers/<customer_id>/activities")
+    @admin_route
+    def customer_activities(self, request, caller, customer_id):
+        query = parse_query(CursorQuery, query_params(request))
+        return ask(self.points.list_customer_activities, shop_id=caller.shop_id, customer_id=customer_id,
+                   cursor=query.cursor, limit=query.limit)
+
+    @json_http("POST", "/api/customers/<customer_id>/points-adjustments")
+    @admin_route
+    def adjust_points(self, request, caller, customer_id):
+        key = idempotency_key(request)
+        adjustment = parse_body(request, PointsAdjustment)
+        return 201, ask(self.points.adjust_points, shop_id=caller.shop_id, customer_id=customer_id,
+                        points=adjustment.points, reason=adjustment.reason, actor=caller.actor,
+                        idempotency_key=key)
+
+    @json_http("POST", "/api/customers/<customer_id>/redemptions")
+    @admin_route
+    def redeem_reward(self, request, caller, customer_id):
+        key = idempotency_key(request)
+        redemption = parse_body(request, RewardRedemption)
+        return 201, ask(self.points.redeem_reward, shop_id=caller.shop_id, customer_id=customer_id,
+                        reward_id=redemption.reward_id, actor=caller.actor, idempotency_key=key)
+
+    @json_http("PUT", "/api/customers/<customer_id>/exclusion")
+    @admin_route
+    def exclude_customer(self, request, caller, customer_id):
+        body = optional_body(request, ReasonBody)
+        return ask(self.points.exclude_customer, shop_id=caller.shop_id, customer_id=customer_id,
+                   actor=caller.actor, reason=body.reason)
+
+    @json_http("DELETE", "/api/customers/<customer_id>/exclusion")
+    @admin_route
+    def include_customer(self, request, caller, customer_id):
+        body = optional_body(request, ReasonBody)
+        return ask(self.points.include_customer, shop_id=caller.shop_id, customer_id=customer_id,
+                   actor=caller.actor, reason=body.reason)
+
+    @json_http("POST", "/api/point-activities/<activity_id>/reversal")
+    @admin_route
+    def reverse_activity(self, request, caller, activity_id):
+        body = optional_body(request, ReasonBody)
+        return 201, ask(self.points.reverse_activity, shop_id=caller.shop_id,
+                        activity_id=activity_id_from_path(activity_id), actor=caller.actor, reason=body.reason)
+
+    # --- admin API: the program -------------------------------------------------------
+
+    @json_http("GET", "/api/rewards")
+    @admin_route
+    def rewards(self, request, caller):
+        return ask(self.points.list_rewards, shop_id=caller.shop_id)
+
+    @json_http("POST", "/api/rewards")
+    @admin_route
+    def create_reward(self, request, caller):
+        reward = parse_body(request, NewReward)
+        return 201, ask(self.points.create_reward, shop_id=caller.shop_id, reward=reward.model_dump(mode="json"),
+                        actor=caller.actor)
+
+    @json_http("GET", "/api/program")
+    @admin_route
+    def program(self, request, caller):
+        return ask(self.points.get_program, shop_id=caller.shop_id)
+
+    @json_http("PUT", "/api/program")
+    @admin_route
+    def update_program(self, request, caller):
+        program = parse_body(request, ProgramRules)
+        return ask(self.points.update_program, shop_id=caller.shop_id, settings=program.model_dump(mode="json"),
+                   actor=caller.actor)
+
+    @json_http("GET", "/api/audit-log")
+    @admin_route
+    def audit_log(self, request, caller):
+        query = parse_query(AuditLogQuery, query_params(request))
+        return ask(self.points.list_audit_log, shop_id=caller.shop_id, customer_id=query.customer_id,
+                   **feed_window(query))
+
+    # --- admin API: codes, referrals, moderation ---------------------------------------
 
     @json_http("GET", "/api/discount-codes/<code>")
     @admin_route

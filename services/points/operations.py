@@ -17,13 +17,14 @@ from shared.events import (
     CustomerCreated, DiscountCodeVoided, GoogleReviewApproved, OrderPlaced, OrderRefunded,
     PointsAwarded, ReferralCancelled, ReferralCompleted, ReviewApproved,
 )
+from shared.points_api import ProgramRules
 
 from services.points import domain, repository
 from services.points.models import discount_codes
 from services.points.schemas import (
     Activity, ActivitiesQuery, Adjustment, AdjustmentResult, AuditEntry, AuditQuery,
     CustomerActivitiesQuery, CustomerDetail, CustomersQuery, DiscountCode, DiscountCodeCheck,
-    MemberProfile, ProfileUpdate, ProgramRules, ProgramUpdate, Redemption, RedemptionResult,
+    MemberProfile, ProfileUpdate, ProgramUpdate, Redemption, RedemptionResult,
     Reversal, Reward, RewardCreation, StatusChange,
 )
 

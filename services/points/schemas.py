@@ -4,10 +4,13 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator, model_validator,
+    BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator,
 )
 
 from shared.pagination import CursorQuery, PageQuery
+from shared.points_api import (
+    NewReward, PointsAdjustment, ProfileChanges, ProgramRules, ReasonBody, RewardRedemption,
+)
 
 ShopId = Field(min_length=1, max_length=64)
 
@@ -47,8 +50,6 @@ class Input(BaseModel):
 
 
 CustomerId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Points = Field(ge=0, le=1_000_000)
 
 
 class ShopRef(Input):
@@ -83,158 +84,6 @@ class AuditQuery(PageQuery):
     customer_id: CustomerId | None = None
 
 
-class AdminCommand(Input):
-    """Every admin action names the shop and who acts."""
-
-    shop_id: str = ShopId
-    actor: str = Field(min_length=1, max_length=200)
-
-
-class IdempotentCommand(AdminCommand):
-    idempotency_key: str | None = Field(default=None, min_length=1, max_length=200)
-
-
-class Adjustment(IdempotentCommand):
-    customer_id: CustomerId
-    points: int = Field(ge=-1_000_000, le=1_000_000)
-    reason: Reason
-
-    @field_validator("points")
-    @classmethod
-    def _not_zero(cls, value):
-        if value == 0:
-            raise ValueError("must not be 0: an adjustment adds or takes away points")
-        return value
-
-
-class Redemption(IdempotentCommand):
-    customer_id: CustomerId
-    reward_id: int = Field(ge=1)
-
-
-class Reversal(AdminCommand):
-    activity_id: int = Field(ge=1)
-    reason: Reason | None = None
-
-
-class StatusChange(AdminCommand):
-    customer_id: CustomerId
-    reason: Reason | None = None
-
-
-class ProfileChanges(Input):
-    """Only the keys given change; null clears (for vip_tier: back to automatic)."""
-
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
-
-    name: str | None = Field(default=None, max_length=400)
-    birthday: date | None = None
-    vip_tier: str | None = Field(default=None, min_length=1, max_length=64)
-
-    @field_validator("birthday")
-    @classmethod
-    def _plausible(cls, value):
-        if value is not None and not date(1900, 1, 1) <= value <= date.today():
-            raise ValueError("must be a date between 1900-01-01 and today")
-        return value
-
-
-class ProfileUpdate(AdminCommand):
-    customer_id: CustomerId
-    changes: ProfileChanges
-
-    @field_validator("changes")
-    @classmethod
-    def _something(cls, value):
-        if not value.model_fields_set:
-            raise ValueError("give at least one of name, birthday, vip_tier")
-        return value
-
-
-class VipTierRule(Input):
-    name: str = Field(min_length=1, max_length=64)
-    threshold: int = Field(ge=0, le=1_000_000_000)
-
-
-class RefereeCoupon(Input):
-    type: Literal["fixed", "percentage"] = "fixed"
-    value: Decimal = Field(default=Decimal("5"), gt=0, max_digits=12, decimal_places=2)
-
-    @model_validator(mode="after")
-    def _percent(self):
-        if self.type == "percentage" and self.value > 100:
-            raise ValueError("a percentage coupon cannot exceed 100")
-        return self
-
-
-class ProgramRules(Input):
-    """The program settings document (docs/points.md); omitted fields take
-    the defaults."""
-
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
-
-    points_per_currency_unit: Decimal = Field(default=Decimal("1"), gt=0, le=1000, max_digits=12,
-                                              decimal_places=4)
-    rounding: Literal["floor", "round", "ceil"] = "floor"
-    pending_days: int = Field(default=0, ge=0, le=365)
-    expiry_days: int | None = Field(default=None, ge=1, le=3650)
-    signup_points: int = Field(default=0, ge=0, le=1_000_000)
-    birthday_points: int = Field(default=0, ge=0, le=1_000_000)
-    review_points: int = Field(default=50, ge=0, le=1_000_000)
-    photo_review_bonus_points: int = Field(default=0, ge=0, le=1_000_000)
-    google_review_points: int = Field(default=100, ge=0, le=1_000_000)
-    referrer_reward_points: int = Field(default=500, ge=0, le=1_000_000)
-    referee_coupon: RefereeCoupon = Field(default_factory=RefereeCoupon)
-    vip_tiers: list[VipTierRule] = Field(default_factory=list, max_length=20)
-
-    @field_validator("vip_tiers")
-    @classmethod
-    def _distinct_tiers(cls, tiers):
-        names = [tier.name.lower() for tier in tiers]
-        if len(set(names)) != len(names):
-            raise ValueError("tier names must be unique")
-        thresholds = [tier.threshold for tier in tiers]
-        if len(set(thresholds)) != len(thresholds):
-            raise ValueError("tier thresholds must be unique")
-        return sorted(tiers, key=lambda tier: tier.threshold)
-
-    @model_validator(mode="after")
-    def _window_within_expiry(self):
-        if self.expiry_days is not None and self.pending_days >= self.expiry_days:
-            raise ValueError("pending_days must be shorter than expiry_days, or points would "
-                             "expire before they could be spent")
-        return self
-
-
-class ProgramUpdate(AdminCommand):
-    settings: ProgramRules
-
-
-class NewReward(Input):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
-
-    name: str = Field(min_length=1, max_length=100)
-    kind: Literal["fixed_amount", "percentage", "free_shipping"]
-    value: Decimal | None = Field(default=None, gt=0, max_digits=12, decimal_places=2)
-    points_cost: int = Field(ge=1, le=10_000_000)
-    active: bool = True
-
-    @model_validator(mode="after")
-    def _value_fits_kind(self):
-        if self.kind == "free_shipping":
-            if self.value is not None:
-                raise ValueError("value: a free-shipping reward has no value")
-        elif self.value is None:
-            raise ValueError(f"value: required for a {self.kind} reward")
-        elif self.kind == "percentage" and self.value > 100:
-            raise ValueError("value: a percentage cannot exceed 100")
-        return self
-
-
-class RewardCreation(AdminCommand):
-    reward: NewReward
-
-
 class EmailLookup(Input):
     shop_id: str = ShopId
     email: str = Field(min_length=1, max_length=320)
@@ -249,6 +98,47 @@ class WelcomeCodeRequest(Input):
     shop_id: str = ShopId
     referral_id: str = Field(min_length=1, max_length=64)
     referee_email: EmailStr
+
+
+class AdminCommand(Input):
+    """Every admin action names the shop and who acts; the rest of each
+    command is the merchant's request body (shared/points_api.py)."""
+
+    shop_id: str = ShopId
+    actor: str = Field(min_length=1, max_length=200)
+
+
+class IdempotentCommand(AdminCommand):
+    idempotency_key: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class Adjustment(IdempotentCommand, PointsAdjustment):
+    customer_id: CustomerId
+
+
+class Redemption(IdempotentCommand, RewardRedemption):
+    customer_id: CustomerId
+
+
+class Reversal(AdminCommand, ReasonBody):
+    activity_id: int = Field(ge=1)
+
+
+class StatusChange(AdminCommand, ReasonBody):
+    customer_id: CustomerId
+
+
+class ProfileUpdate(AdminCommand):
+    customer_id: CustomerId
+    changes: ProfileChanges
+
+
+class ProgramUpdate(AdminCommand):
+    settings: ProgramRules
+
+
+class RewardCreation(AdminCommand):
+    reward: NewReward
 
 
 # --- outputs ------------------------------------------------------------------------

@@ -91,8 +91,8 @@ class Shop:
     def deliveries(self):
         return [row for row in self.gateway.rows("webhook_deliveries") if row["shop_id"] == self.id]
 
-    def api(self, method, path, key=None, **kwargs):
-        headers = {"Authorization": f"Bearer {key or self.admin_key}"}
+    def api(self, method, path, key=None, headers=None, **kwargs):
+        headers = {**(headers or {}), "Authorization": f"Bearer {key or self.admin_key}"}
         return self.gateway.request(method, path, headers=headers, **kwargs)
 
     def customer_token(self, customer_id: str) -> str:

@@ -1,0 +1,194 @@
+"""The merchant's points commands as JSON bodies: the one contract the
+gateway validates requests with and the points service validates its RPC
+arguments with, so the two can never disagree on what is valid.
+
+Types are strict (as sent in JSON, no coercion: `"10"` is not a number of
+points), except where JSON has no type of its own: amounts may be decimal
+strings or numbers, and dates are "YYYY-MM-DD" strings."""
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, StringConstraints,
+    ValidationInfo, field_validator, model_validator,
+)
+
+from shared.clock import utcnow
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+
+MAX_ADJUSTMENT = 1_000_000
+MAX_PROGRAM_POINTS = 1_000_000
+MAX_POINTS_COST = 10_000_000
+
+
+def _blank_as_none(value):
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _iso_date(value):
+    # Lax pydantic would also take a unix timestamp or a datetime; a
+    # birthday is a calendar day, written YYYY-MM-DD.
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("is not a real date")
+    if value is None:
+        return value
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+def _decimal_from_json(value):
+    # JSON numbers and decimal strings ("5", "12.50") are both amounts; a
+    # boolean or anything else is a mistake.
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+        raise ValueError("must be a decimal number, e.g. \"5\" or \"12.50\"")
+    return value
+
+
+AdminReason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+OptionalReason = Annotated[AdminReason | None, BeforeValidator(_blank_as_none)]
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+# Sent on as plain decimal text ("1000", not "1E+3"), as the services keep it.
+PositiveDecimal = Annotated[Decimal, BeforeValidator(_decimal_from_json),
+                            Field(strict=False, gt=0, allow_inf_nan=False, max_digits=12),
+                            PlainSerializer(lambda value: format(value.normalize(), "f"), return_type=str,
+                                            when_used="json")]
+Amount = Annotated[PositiveDecimal, Field(decimal_places=2)]
+TierName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+ProgramPoints = Annotated[int, Field(ge=0, le=MAX_PROGRAM_POINTS)]
+
+
+class PointsAdjustment(_Body):
+    points: int = Field(ge=-MAX_ADJUSTMENT, le=MAX_ADJUSTMENT)
+    reason: AdminReason
+
+    @field_validator("points")
+    @classmethod
+    def _moves_points(cls, value):
+        if value == 0:
+            raise ValueError("must not be 0: a positive number adds points, a negative one takes them away")
+        return value
+
+
+class RewardRedemption(_Body):
+    reward_id: int = Field(ge=1)
+
+
+class ReasonBody(_Body):
+    """An admin action whose reason is optional (the body may be left out)."""
+    reason: OptionalReason = None
+
+
+class ProfileChanges(_Body):
+    """Only the fields sent change: `null` clears the name, the birthday or
+    the tier set by hand (the tier then follows lifetime points again). An
+    unknown field is a 422, not ignored: a misspelt one would otherwise
+    change nothing while the merchant thinks it did."""
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)] | None = None
+    birthday: IsoDate | None = None
+    vip_tier: TierName | None = None
+
+    @field_validator("birthday")
+    @classmethod
+    def _plausible_birthday(cls, value):
+        if value is not None and not date(1900, 1, 1) <= value <= utcnow().date():
+            raise ValueError("must be a past date from 1900 on")
+        return value
+
+    @model_validator(mode="after")
+    def _changes_something(self):
+        if not self.model_fields_set:
+            raise ValueError("send at least one of name, birthday, vip_tier")
+        return self
+
+    def changes(self) -> dict:
+        """The fields sent, as JSON."""
+        return self.model_dump(mode="json", include=self.model_fields_set)
+
+
+class NewReward(_Body):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    kind: Literal["fixed_amount", "percentage", "free_shipping"]
+    value: Amount | None = Field(default=None, validate_default=True)
+    points_cost: int = Field(ge=1, le=MAX_POINTS_COST)
+    active: bool = True
+
+    @field_validator("value")
+    @classmethod
+    def _value_fits_kind(cls, value, info: ValidationInfo):
+        kind = info.data.get("kind")
+        if kind == "free_shipping" and value is not None:
+            raise ValueError("must be left out (or null) for a free_shipping reward")
+        if kind in ("fixed_amount", "percentage") and value is None:
+            raise ValueError(f"is required for a {kind} reward")
+        if kind == "percentage" and value > 100:
+            raise ValueError("a percentage must be at most 100")
+        return value
+
+
+class RefereeCoupon(_Body):
+    type: Literal["fixed", "percentage"] = "fixed"
+    value: Amount = Decimal("5")
+
+    @field_validator("value")
+    @classmethod
+    def _percentage_at_most_100(cls, value, info: ValidationInfo):
+        if info.data.get("type") == "percentage" and value > 100:
+            raise ValueError("a percentage must be at most 100")
+        return value
+
+
+class VipTier(_Body):
+    name: TierName
+    threshold: int = Field(ge=0, le=1_000_000_000)
+
+
+class ProgramRules(_Body):
+    """The whole program document (docs/points.md): it replaces the stored
+    one, and fields left out take these defaults. An unknown field is a 422:
+    a misspelt one would otherwise silently reset that rule to its default."""
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    points_per_currency_unit: Annotated[PositiveDecimal, Field(le=1000, decimal_places=4)] = Decimal("1")
+    rounding: Literal["floor", "round", "ceil"] = "floor"
+    pending_days: int = Field(default=0, ge=0, le=365)
+    expiry_days: int | None = Field(default=None, ge=1, le=3650)
+    signup_points: ProgramPoints = 0
+    birthday_points: ProgramPoints = 0
+    review_points: ProgramPoints = 50
+    photo_review_bonus_points: ProgramPoints = 0
+    google_review_points: ProgramPoints = 100
+    referrer_reward_points: ProgramPoints = 500
+    referee_coupon: RefereeCoupon = Field(default_factory=RefereeCoupon)
+    vip_tiers: list[VipTier] = Field(default_factory=list, max_length=20)
+
+    @field_validator("expiry_days")
+    @classmethod
+    def _after_the_return_window(cls, value, info: ValidationInfo):
+        pending_days = info.data.get("pending_days")
+        if value is not None and pending_days is not None and value <= pending_days:
+            raise ValueError(f"must be more than pending_days ({pending_days}): points would expire "
+                             "before they could be spent")
+        return value
+
+    @field_validator("vip_tiers")
+    @classmethod
+    def _distinct_tiers(cls, tiers):
+        names = [tier.name.casefold() for tier in tiers]
+        thresholds = [tier.threshold for tier in tiers]
+        if len(set(names)) < len(names):
+            raise ValueError("tier names must be different from each other")
+        if len(set(thresholds)) < len(thresholds):
+            raise ValueError("tier thresholds must be different from each other")
+        return sorted(tiers, key=lambda tier: tier.threshold)
