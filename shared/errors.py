@@ -66,8 +66,11 @@ def error_body(code: str, message: str, details=None) -> dict:
 
 
 def validation_details(exc) -> list[dict]:
-    """pydantic ValidationError -> [{"field": "a.b", "message": "..."}]."""
+    """pydantic ValidationError -> [{"field": "a.b", "message": "..."}]. Our
+    own validators' messages are shown as written, without pydantic's
+    "Value error, " in front."""
     return [
-        {"field": ".".join(str(p) for p in err["loc"]) or None, "message": err["msg"]}
+        {"field": ".".join(str(p) for p in err["loc"]) or None,
+         "message": err["msg"].removeprefix("Value error, ")}
         for err in exc.errors()
     ]

@@ -1,6 +1,7 @@
 """The merchant's dashboard in a real headless Chromium (Debian's package),
 against the system running as separate processes (the test process blocks
 while Playwright waits on the browser, so the services can't share it)."""
+import csv
 import os
 import shutil
 
@@ -36,6 +37,10 @@ def browser_page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+def screenshot(page, name):
+    page.screenshot(path=os.path.join(os.environ.get("LOYALTY_SCREENSHOTS", "/tmp"), name))
 
 
 @pytest.fixture
@@ -83,7 +88,7 @@ def test_merchant_browses_point_activities_and_a_customer(deployed_system, shop_
     page.locator('#customer-profile [data-field="Balance"]').wait_for()
     assert page.locator('#customer-profile [data-field="Balance"]').inner_text() == "15"
     assert "Placed order #9602" in page.locator("#customer-history").inner_text()
-    page.screenshot(path=os.path.join(os.environ.get("LOYALTY_SCREENSHOTS", "/tmp"), "dashboard-customer.png"))
+    screenshot(page, "dashboard-customer.png")
 
 
 def test_merchant_cancels_a_pending_referral_from_the_list(deployed_system, shop_with_activity, browser_page):
@@ -110,7 +115,7 @@ def test_merchant_cancels_a_pending_referral_from_the_list(deployed_system, shop
     page.wait_for_function(
         f"""() => document.querySelector('#referrals-table tr[data-id="{shop.referral["referral_id"]}"]')
                   ?.innerText.includes('voided')""")
-    page.screenshot(path=os.path.join(os.environ.get("LOYALTY_SCREENSHOTS", "/tmp"), "dashboard-referrals.png"))
+    screenshot(page, "dashboard-referrals.png")
 
 
 def test_a_wrong_key_shows_the_sign_in_form(deployed_system, browser_page):
@@ -118,3 +123,152 @@ def test_a_wrong_key_shows_the_sign_in_form(deployed_system, browser_page):
     page.goto(f"{deployed_system.base_url}/#key=lk_not-a-real-key")
     page.locator("#login").wait_for(state="visible")
     assert "not accepted" in page.locator("#status").inner_text()
+
+
+def profile_field(page, label):
+    return page.locator(f'#customer-profile [data-field="{label}"]')
+
+
+def wait_for_balance(page, balance):
+    page.wait_for_function(
+        """(balance) => document.querySelector('#customer-profile [data-field="Balance"]')
+                         ?.innerText === String(balance)""", arg=balance)
+
+
+@pytest.fixture
+def member_with_points(deployed_system):
+    """A shop with a Gold tier, a $5 reward, and Ana with 300 points."""
+    shop = deployed_system.create_shop()
+    assert shop.api("PUT", "/api/program", json={"vip_tiers": [{"name": "Gold", "threshold": 1000}]}).ok
+    reward = shop.api("POST", "/api/rewards", json={"name": "$5 off", "kind": "fixed_amount", "value": "5",
+                                                      "points_cost": 100})
+    assert reward.status_code == 201, reward.text
+    shop.reward = reward.json()
+    shop.customer_created("7001", "ana@example.com", first_name="Ana", last_name="Diaz")
+    shop.order(9701, "7001", "ana@example.com", "300.00")
+    assert wait_for(lambda: shop.api("GET", "/api/customers/7001").json().get("customer", {}).get("balance") == 300)
+    return shop
+
+
+def test_merchant_adjusts_redeems_reverses_excludes_and_edits_a_customer(
+        deployed_system, member_with_points, browser_page):
+    shop, page = member_with_points, browser_page
+    page.goto(f"{deployed_system.base_url}/#key={shop.admin_key}")
+    page.wait_for_function("() => !location.hash.includes('key=')")
+
+    # Find her in the customers list by name.
+    page.get_by_role("link", name="Customers").click()
+    page.fill("#customers-q", "ana")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="ana@example.com").click()
+    wait_for_balance(page, 300)
+    assert page.locator("#customer-title").inner_text() == "Ana Diaz"
+    assert profile_field(page, "Available").inner_text() == "300"
+    assert "Placed order #9701" in page.locator("#customer-history").inner_text()
+
+    # Adjust points; the first answer is lost on the way back, and pressing
+    # the button again must not adjust twice (same Idempotency-Key).
+    lost = []
+
+    def lose_first_answer(route):
+        if lost:
+            return route.continue_()
+        lost.append(route.request.headers["idempotency-key"])
+        route.fetch()  # the gateway adjusts...
+        route.abort()  # ...but the page never hears back
+    page.route("**/points-adjustments", lose_first_answer)
+    page.get_by_role("button", name="Adjust points").click()
+    adjust = page.locator("#adjust-dialog")
+    adjust.get_by_label("Points").fill("30")
+    adjust.get_by_label("Reason").fill("Late delivery")
+    adjust.locator('button[value="ok"]').click()
+    adjust.locator(".form-error").wait_for()
+    adjust.locator('button[value="ok"]').click()
+    adjust.wait_for(state="hidden")
+    wait_for_balance(page, 330)
+    history = page.locator("#customer-history tbody tr")
+    assert "Adjusted by admin: Late delivery" in history.first.inner_text()
+    assert "+30" in history.first.inner_text()
+    adjustments = [a for a in shop.api("GET", "/api/customers/7001/activities").json()["items"]
+                   if a["type"] == "adjusted"]
+    assert len(adjustments) == 1 and lost
+    page.unroute("**/points-adjustments")
+
+    # Redeem the $5 reward: the code is shown and the balance drops.
+    page.get_by_role("button", name="Redeem").click()
+    redeem = page.locator("#redeem-dialog")
+    redeem.get_by_label("Reward").select_option(label="$5 off — 100 points")
+    redeem.locator('button[value="ok"]').click()
+    code = redeem.locator("#redeem-code")
+    code.wait_for()
+    issued = shop.api("GET", f"/api/discount-codes/{code.inner_text()}").json()
+    assert issued["customer_id"] == "7001" and issued["status"] == "active"
+    wait_for_balance(page, 230)
+    redeem.get_by_role("button", name="Close").click()
+    assert profile_field(page, "Lifetime redeemed").inner_text() == "100"
+
+    # Reverse the adjustment: a reversing row, and no second Reverse on it.
+    adjusted_row = history.filter(has_text="Adjusted by admin: Late delivery").first
+    adjusted_row.hover()
+    adjusted_row.get_by_role("button", name="Reverse").click()
+    assert "-30" in page.locator("#confirm-text").inner_text()
+    page.locator("#confirm-ok").click()
+    wait_for_balance(page, 200)
+    assert "Reversed: Adjusted by admin: Late delivery" in history.first.inner_text()
+    assert history.filter(has_text="Reversed:").get_by_role("button", name="Reverse").count() == 0
+    assert history.filter(has_text="Late delivery").get_by_role("button", name="Reverse").count() == 0
+
+    # Exclude her: the badge shows, and a redemption is refused with the API's reason.
+    page.get_by_role("button", name="Exclude from program").click()
+    page.get_by_label("Reason (optional)").fill("Abused returns")
+    page.locator("#confirm-ok").click()
+    page.locator("#customer-status .badge.excluded").wait_for()
+    assert page.get_by_role("button", name="Re-include in program").is_visible()
+    page.get_by_role("button", name="Redeem").click()
+    redeem.get_by_label("Reward").select_option(label="$5 off — 100 points")
+    redeem.locator('button[value="ok"]').click()
+    refusal = redeem.locator(".form-error")
+    refusal.wait_for()
+    refused = shop.api("POST", "/api/customers/7001/redemptions", json={"reward_id": shop.reward["id"]})
+    assert refused.status_code == 409
+    assert refused.json()["error"]["message"] in refusal.inner_text()
+    screenshot(page, "dashboard-redeem-refused.png")
+    redeem.get_by_role("button", name="Close").click()
+    assert profile_field(page, "Balance").inner_text() == "200"
+
+    # Edit the overview: a new name and a VIP tier set by hand.
+    page.get_by_role("button", name="Edit overview").click()
+    edit = page.locator("#edit-dialog")
+    assert edit.get_by_label("VIP tier").input_value() == ""
+    edit.get_by_label("Name").fill("Ana María Diaz")
+    edit.get_by_label("VIP tier").select_option("Gold")
+    edit.locator('button[value="ok"]').click()
+    edit.wait_for(state="hidden")
+    page.wait_for_function("() => document.querySelector('#customer-title').innerText === 'Ana María Diaz'")
+    assert profile_field(page, "VIP tier").inner_text() == "Gold (set by hand)"
+    screenshot(page, "dashboard-customer-actions.png")
+
+
+def test_point_activities_mark_adjustments_and_export_csv(deployed_system, shop_with_activity, browser_page):
+    shop, page = shop_with_activity, browser_page
+    adjusted = shop.api("POST", "/api/customers/6002/points-adjustments",
+                        json={"points": 5, "reason": "Birthday gift"})
+    assert adjusted.status_code == 201, adjusted.text
+    page.goto(f"{deployed_system.base_url}/#key={shop.admin_key}")
+    page.get_by_text("View all point activities").click()
+    row = page.locator("#points-table tbody tr", has_text="Adjusted by admin: Birthday gift")
+    row.wait_for()
+    assert row.locator(".badge.adjusted").inner_text() == "Adjusted"
+
+    page.fill("#points-q", "vic@")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_function("() => document.querySelectorAll('#points-table tbody tr').length === 2")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export CSV").click()
+    with open(download.value.path(), newline="") as exported:
+        rows = list(csv.reader(exported))
+    assert rows[0][:4] == ["occurred_at", "customer_id", "customer_email", "type"]
+    # The export follows the search on screen: only vic's two rows.
+    assert sorted(r[4] for r in rows[1:]) == ["Adjusted by admin: Birthday gift", "Placed order #9602"]
+
+
