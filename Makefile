@@ -22,6 +22,12 @@ test: install
 	$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
 	LOYALTY_TEST_EVENTLET=0 $(BIN)/python -m pytest -m browser tests/e2e $(PYTEST_ARGS)
 
+# The points feed and CSV export at 1,000,000 activities, on PostgreSQL
+# (BENCH_ARGS="--members 1000 --activities 10000" for a quick run).
+.PHONY: bench
+bench: install
+	$(BIN)/python -m services.points.bench $(BENCH_ARGS)
+
 setup-broker: install
 	$(BIN)/loyalty setup-broker
 
