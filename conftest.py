@@ -15,13 +15,12 @@ import eventlet  # noqa: E402
 if os.environ.get("LOYALTY_TEST_EVENTLET", "1") == "1":
     eventlet.monkey_patch()
 
-import contextlib  # noqa: E402
-import shutil  # noqa: E402
-import subprocess  # noqa: E402
 import uuid  # noqa: E402
 from urllib.parse import urlsplit, urlunsplit  # noqa: E402
 
 import pytest  # noqa: E402
+
+from shared import topology  # noqa: E402
 
 # Fast retries and relay in tests; production defaults are in shared.config.
 os.environ.setdefault("LOYALTY_RETRY_DELAYS_MS", "100,200,300")
@@ -30,28 +29,12 @@ os.environ.setdefault("LOYALTY_RELAY_INTERVAL", "0.5")
 os.environ.setdefault("LOYALTY_SECRET_KEY", "dGVzdC1vbmx5LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24=")
 
 
-def _rabbitmqctl(*args):
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
-
-
 BASE_AMQP_URI = os.environ.get("AMQP_URI", "amqp://guest:guest@localhost:5672/")
 
 
-@contextlib.contextmanager
 def private_vhost():
-    """A fresh RabbitMQ vhost (when rabbitmqctl can make one), deleted after:
-    tests never see another run's queues or a running `make run`."""
-    parts = urlsplit(BASE_AMQP_URI)
-    if not shutil.which("rabbitmqctl") or parts.hostname not in ("localhost", "127.0.0.1"):
-        yield BASE_AMQP_URI
-        return
-    vhost = f"loyalty-test-{uuid.uuid4().hex[:8]}"
-    _rabbitmqctl("add_vhost", vhost)
-    try:
-        _rabbitmqctl("set_permissions", "-p", vhost, parts.username or "guest", ".*", ".*", ".*")
-        yield urlunsplit(parts._replace(path="/" + vhost))
-    finally:
-        _rabbitmqctl("delete_vhost", vhost)
+    """This test run's own vhost (see shared.topology.private_vhost)."""
+    return topology.private_vhost(BASE_AMQP_URI, "loyalty-test")
 
 
 @pytest.fixture(scope="session")

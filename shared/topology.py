@@ -8,10 +8,15 @@ ladder of retry queues and a dead-letter queue.
 
 A failed delivery is re-published (with confirms) to the next retry queue and
 only then acked, so a message is never lost and never hot-requeued."""
+import contextlib
 import inspect
 import json
 import logging
+import shutil
+import subprocess
+import uuid
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 from kombu import Connection, Queue
 
@@ -143,3 +148,25 @@ def replay_dead_letters(amqp_uri: str, queues: list[HandlerQueue], message_id: s
             finally:
                 channel.close()
     return replayed
+
+
+@contextlib.contextmanager
+def private_vhost(amqp_uri: str, prefix: str):
+    """A fresh vhost on the local broker (when rabbitmqctl can make one),
+    deleted after, so a test run or a benchmark never meets another's queues
+    or a running `make run`; on a remote broker, `amqp_uri` itself."""
+    parts = urlsplit(amqp_uri)
+    if not shutil.which("rabbitmqctl") or parts.hostname not in ("localhost", "127.0.0.1"):
+        yield amqp_uri
+        return
+    vhost = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    _rabbitmqctl("add_vhost", vhost)
+    try:
+        _rabbitmqctl("set_permissions", "-p", vhost, parts.username or "guest", ".*", ".*", ".*")
+        yield urlunsplit(parts._replace(path="/" + vhost))
+    finally:
+        _rabbitmqctl("delete_vhost", vhost)
+
+
+def _rabbitmqctl(*args):
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)

@@ -27,12 +27,13 @@ from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from services.points.bench import seed as bench_seed
-from services.points.bench.stack import PeakMemory, Services, create_shop, free_port, private_vhost
+from services.points.bench.stack import PeakMemory, Services, create_shop, free_port
 from services.gateway.service import EXPORT_PAGE_SIZE
 from services.points.repository import activities_page
 from services.points.schemas import ActivitiesQuery, ExportQuery
 from shared import config
 from shared.db import make_engine
+from shared.topology import private_vhost
 
 DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 FEED_PATH = "/api/activities/points"
@@ -402,7 +403,7 @@ def main(argv=None) -> None:
     names = {"points": f"loyalty_bench_{suffix}", "gateway": f"loyalty_bench_{suffix}_gateway"}
     export = None
     with tempfile.TemporaryDirectory(prefix="loyalty-bench-") as data_dir, \
-            private_vhost(args.amqp_uri) as amqp_uri:
+            private_vhost(args.amqp_uri, "loyalty-bench") as amqp_uri:
         urls = {service: bench_seed.create_database(args.database_url, name) for service, name in names.items()}
         try:
             port = free_port()

@@ -1,41 +1,15 @@
 """The services under test, run as `make run` runs them: one OS process per
-service (`loyalty serve NAME`) on a private RabbitMQ vhost, and what the
+service (`loyalty serve NAME`), and what the
 benchmark reads off those processes (their resident memory)."""
-import contextlib
 import json
-import shutil
 import socket
 import subprocess
 import sys
 import threading
 import time
-import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import requests
-
-
-@contextlib.contextmanager
-def private_vhost(amqp_uri: str):
-    """A fresh vhost on a local broker (deleted after), so the benchmark's
-    services never meet a running `make run` or a test run; on a remote
-    broker, `amqp_uri` itself."""
-    parts = urlsplit(amqp_uri)
-    if not shutil.which("rabbitmqctl") or parts.hostname not in ("localhost", "127.0.0.1"):
-        yield amqp_uri
-        return
-    vhost = f"loyalty-bench-{uuid.uuid4().hex[:8]}"
-    _rabbitmqctl("add_vhost", vhost)
-    try:
-        _rabbitmqctl("set_permissions", "-p", vhost, parts.username or "guest", ".*", ".*", ".*")
-        yield urlunsplit(parts._replace(path="/" + vhost))
-    finally:
-        _rabbitmqctl("delete_vhost", vhost)
-
-
-def _rabbitmqctl(*args):
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
 
 
 def free_port() -> int:
