@@ -358,7 +358,10 @@ function renderProfile(customer) {
 
 function historyRow(a) {
   const notes = [];
-  if (a.pending_until) notes.push(el("div", { class: "note" }, "Pending until " + fmtDate(a.pending_until)));
+  // The row keeps its window's end; it only matters while it is ahead.
+  if (a.pending_until && new Date(a.pending_until) > new Date()) {
+    notes.push(el("div", { class: "note" }, "Pending until " + fmtDate(a.pending_until)));
+  }
   if (a.uncollected_points) notes.push(el("div", { class: "note" }, a.uncollected_points + " points could not be taken back"));
   const reversible = a.points !== 0 && !a.reverses_activity_id && !detail.reversedIds.has(a.id);
   return el("tr", { "data-id": a.id },
