@@ -3,6 +3,7 @@ the real database: outbox (nothing rolled back is published, nothing
 committed is lost), inbox (one effect per event), bounded retries, dead
 letters that can be listed and replayed."""
 import json
+import os
 import uuid
 
 import pytest
@@ -19,7 +20,7 @@ from shared.topology import (
 )
 from sqlalchemy.orm import sessionmaker
 from tests.plumbing.sample import services as sample
-from tests.plumbing.sample.models import metadata
+from tests.plumbing.sample.models import metadata, things
 from tests.support import wait_for
 
 
@@ -179,3 +180,24 @@ def test_events_committed_while_the_broker_is_unreachable_are_published_later(da
     assert published == order_ids  # all of them, in commit order
     assert relay_pending_events(engine, metadata, make_event_publisher(amqp_uri)) == 0
     engine.dispose()
+
+
+@pytest.mark.skipif(os.environ.get("LOYALTY_TEST_DB") != "postgresql",
+                    reason="SQLite serializes writers (BEGIN IMMEDIATE): there is no deadlock to lose")
+def test_a_transaction_that_loses_a_deadlock_runs_again_and_the_caller_never_sees_it(
+        amqp_uri, database_url_factory, runner_factory):
+    url = database_url_factory("deadlock")
+    runner_factory({"AMQP_URI": amqp_uri, "DATABASE_URL": url}, sample.Consumer).start()
+    with make_engine(url).begin() as conn:
+        conn.execute(things.insert(), [{"shop_id": "shop-d", "name": n, "seen": 0} for n in ("left", "right")])
+    sample.ATTEMPTS.clear()
+
+    with ServiceRpcProxy("sample_consumer", {"AMQP_URI": amqp_uri}) as consumer:
+        calls = [consumer.add_to_both.call_async("shop-d", "left", "right"),
+                 consumer.add_to_both.call_async("shop-d", "right", "left")]
+        for call in calls:
+            call.result()    # neither raises
+
+        # Each call's effect once: the attempt that lost was rolled back whole.
+        assert (consumer.seen("shop-d", "left"), consumer.seen("shop-d", "right")) == (2, 2)
+    assert len(sample.ATTEMPTS) == 3      # the deadlock happened; one call ran twice

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import eventlet
 from nameko.rpc import rpc
 from sqlalchemy import insert, select, update
 
@@ -11,6 +12,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 # Faults a test injects: how many more times the consumer must fail.
 FAULTS = {"remaining": 0}
+# Every attempt of `add_to_both`'s transaction, as (first, second) names.
+ATTEMPTS = []
 
 
 class Producer:
@@ -56,3 +59,18 @@ class Consumer:
         with self.db.unit_of_work() as uow:
             return uow.session.execute(select(things.c.seen).where(
                 things.c.shop_id == shop_id, things.c.name == order_id)).scalar()
+
+    @rpc
+    def add_to_both(self, shop_id, first, second):
+        """Add 1 to two things, locking `first` then `second` with a pause
+        between: two calls naming them in opposite orders deadlock on
+        PostgreSQL, and `Database.transaction` runs the loser again. (Only
+        a test yields inside a transaction: on SQLite that would stall the
+        process behind the write lock.)"""
+        def work(uow):
+            ATTEMPTS.append((first, second))
+            for name in (first, second):
+                uow.session.execute(update(things).where(
+                    things.c.shop_id == shop_id, things.c.name == name).values(seen=things.c.seen + 1))
+                eventlet.sleep(0.3)
+        self.db.transaction(work)
