@@ -5,18 +5,21 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from nameko.testing.services import entrypoint_hook
 from sqlalchemy import func, insert, select, update
 
 from services.points.models import (
     discount_codes, members, metadata, order_awards, order_refunds, point_activities, point_lots,
     program_settings,
 )
-from tests.support import wait_for
+from shared.clock import FrozenClock
+from shared.entrypoints import Database
 from shared.errors import BadRequest, NotFound, Unprocessable
 from shared.events import (
     CustomerCreated, GoogleReviewApproved, OrderPlaced, OrderRefunded, ReferralCancelled,
     ReferralCompleted, ReviewApproved,
 )
+from tests.support import wait_for
 
 processed_events = metadata.tables["processed_events"]
 
@@ -406,3 +409,35 @@ def test_concurrent_redemptions_and_deductions_never_overdraw(rpc, publish, rows
     assert all(entry.balance_after >= 0 for entry in ledger)
     # Refused only when what was left could not pay for it.
     assert balance < 50
+
+
+# --- timers -----------------------------------------------------------------------------------
+
+def test_the_expiry_and_birthday_timers_run_in_the_container_on_its_clock(
+        points_service, rpc, publish, rows, shop_id):
+    """The timer entrypoints, fired by hand on the container's clock moved
+    31 days ahead: the adjustment's points expire, the birthday pays."""
+    clock = FrozenClock(datetime.now(timezone.utc))
+    next(ext for ext in points_service.extensions if isinstance(ext, Database)).clock = clock
+    handled(rows, publish("gateway", shop_id, CustomerCreated(customer_id="c1", email="c1@example.com")))
+    rpc.update_program(shop_id, {"expiry_days": 30, "birthday_points": 100}, "api_key:test")
+    rpc.adjust_points(shop_id, "c1", 50, "welcome", "api_key:test")
+    in_31_days = (clock.now() + timedelta(days=31)).date()
+    rpc.update_customer(shop_id, "c1", {"birthday": in_31_days.replace(year=1992).isoformat()}, "api_key:test")
+    assert rpc.get_customer(shop_id, "c1")["next_expiry"]["points"] == 50
+
+    clock.advance(days=31)
+    with entrypoint_hook(points_service, "expire_points") as expire_points, \
+            entrypoint_hook(points_service, "award_birthday_points") as award_birthday_points:
+        expire_points()
+        award_birthday_points()
+        award_birthday_points()      # the next hourly run: nothing more
+
+    customer = rpc.get_customer(shop_id, "c1")
+    assert customer["balance"] == 100
+    # The birthday's points expire in their turn.
+    assert customer["next_expiry"] == {"points": 100,
+                                       "date": (clock.now() + timedelta(days=30)).date().isoformat()}
+    assert [(a["type"], a["action"], a["points"]) for a in reversed(customer["recent_activities"])] == [
+        ("adjusted", "Adjusted by admin: welcome", 50), ("expired", "Points expired", -50),
+        ("earned", "Birthday", 100)]
