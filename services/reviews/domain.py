@@ -17,6 +17,8 @@ REJECTED = "rejected"
 REVIEW = "review"
 GOOGLE_REVIEW = "google_review"
 LABELS = {REVIEW: "review", GOOGLE_REVIEW: "Google review"}
+# The extra award points gives a review with photos or video.
+PHOTO_REVIEW = "photo_review"
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ def new_review(shop_id: str, customer_id: str, product_id: str, rating: int, tit
         "id": str(uuid.uuid4()), "shop_id": shop_id, "customer_id": customer_id,
         "product_id": product_id, "rating": rating, "title": title, "body": body,
         "media_urls": list(media_urls), "status": PENDING, "reward_points": None,
+        "photo_bonus_points": None,
         "occurred_at": now, "moderated_at": None, "moderated_by": None,
     }
 
@@ -72,9 +75,17 @@ def approval_event(kind: str, item) -> ReviewApproved | GoogleReviewApproved:
     return review_approved(item) if kind == REVIEW else google_review_approved(item)
 
 
-def rewarded_item(award: PointsAwarded) -> str | None:
-    """REVIEW or GOOGLE_REVIEW when this award is the reward for one of ours
-    (its id is the award's reference), else None."""
-    if award.reference and award.reason in (REVIEW, GOOGLE_REVIEW):
-        return award.reason
+# Which award is which part of an item's reward: (kind of item, column).
+REWARDS = {
+    REVIEW: (REVIEW, "reward_points"),
+    PHOTO_REVIEW: (REVIEW, "photo_bonus_points"),
+    GOOGLE_REVIEW: (GOOGLE_REVIEW, "reward_points"),
+}
+
+
+def rewarded_item(award: PointsAwarded) -> tuple[str, str] | None:
+    """(kind of item, the column its points go in) when this award is a
+    reward for one of ours (its id is the award's reference), else None."""
+    if award.reference and award.reason in REWARDS:
+        return REWARDS[award.reason]
     return None

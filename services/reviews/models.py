@@ -21,6 +21,8 @@ reviews = Table(
     Column("media_urls", JSON, nullable=False),
     Column("status", String(16), nullable=False),
     Column("reward_points", Integer),
+    # Points' separate bonus for a review with photos or video.
+    Column("photo_bonus_points", Integer),
     Column("occurred_at", UTCDateTime, nullable=False),
     Column("moderated_at", UTCDateTime),
     Column("moderated_by", String(200)),

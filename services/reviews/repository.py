@@ -33,12 +33,13 @@ class ModeratedItems:
             .returning(*self.table.c)
         ).one()
 
-    def record_reward(self, session: Session, shop_id: str, item_id: str, points: int) -> bool:
+    def record_reward(self, session: Session, shop_id: str, item_id: str, points: int,
+                      column: str = "reward_points") -> bool:
         """False when this shop has no such item."""
         result = session.execute(
             update(self.table)
             .where(self.table.c.shop_id == shop_id, self.table.c.id == item_id)
-            .values(reward_points=points))
+            .values({column: points}))
         return result.rowcount == 1
 
     def page(self, session: Session, query: ActivityQuery) -> dict:

@@ -72,6 +72,7 @@ class Review(_Output):
     media_urls: list[str]
     status: Status
     reward_points: int | None
+    photo_bonus_points: int | None
     occurred_at: datetime
     moderated_at: datetime | None
     moderated_by: str | None

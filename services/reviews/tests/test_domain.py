@@ -81,9 +81,11 @@ def test_google_review_approved_names_the_submission_and_customer():
     assert event == GoogleReviewApproved(submission_id="sub-1", customer_id="c9")
 
 
-@pytest.mark.parametrize("reason, expected", [("review", domain.REVIEW),
-                                              ("google_review", domain.GOOGLE_REVIEW),
-                                              ("order", None), ("referral", None)])
+@pytest.mark.parametrize("reason, expected", [
+    ("review", (domain.REVIEW, "reward_points")),
+    ("photo_review", (domain.REVIEW, "photo_bonus_points")),
+    ("google_review", (domain.GOOGLE_REVIEW, "reward_points")),
+    ("order", None), ("referral", None)])
 def test_only_review_awards_are_a_reviews_reward(reason, expected):
     assert domain.rewarded_item(award(reason)) == expected
 

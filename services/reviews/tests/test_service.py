@@ -212,6 +212,21 @@ def test_the_review_reward_is_recorded_once_however_often_it_is_delivered(
         assert reviews.list_activities(SHOP, status="approved")["items"][0]["reward_points"] == 25
 
 
+def test_a_photo_reviews_bonus_is_recorded_beside_its_reward_in_either_order(
+        start_service, amqp_uri, award_points):
+    start_service(max_workers=1)
+    with ServiceRpcProxy("reviews", {"AMQP_URI": amqp_uri}, timeout=15) as reviews:
+        review = submit(reviews, media_urls=["https://cdn.example.com/photo.jpg"])
+        reviews.approve_review(SHOP, review["id"], "admin")
+
+        award_points(SHOP, "photo_review", review["id"], 20)      # the bonus may come first
+        award_points(SHOP, "review", review["id"], 50)
+        assert wait_for(lambda: reviews.get_review(SHOP, review["id"])["reward_points"]) == 50
+
+        item = reviews.list_activities(SHOP, status="approved")["items"][0]
+        assert (item["reward_points"], item["photo_bonus_points"]) == (50, 20)
+
+
 def test_rewards_for_other_shops_or_other_reasons_change_nothing(start_service, amqp_uri, award_points):
     start_service(max_workers=1)
     with ServiceRpcProxy("reviews", {"AMQP_URI": amqp_uri}, timeout=15) as reviews:
