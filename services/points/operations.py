@@ -388,6 +388,10 @@ def reverse_activity(uow: UnitOfWork, command: Reversal) -> Activity:
     else:
         if original.type == "redeemed":
             _void_redemption_code(uow, command.shop_id, original.id)
+        if original.type == "refunded":
+            # Later refunds of the order count from what stands refunded.
+            repository.uncount_refund(uow.session, repository.refund_of_activity(
+                uow.session, command.shop_id, original.id))
         settings = repository.program_settings_of(uow.session, command.shop_id)
         activity_id = _credit(uow, member, "adjusted", -original.points, action, reference,
                               command.actor, settings, reverses=original)

@@ -278,6 +278,19 @@ def waiting_refunds(session: Session, shop_id: str, order_id: str) -> list[Row]:
         order_refunds.c.applied_at.is_(None)).order_by(order_refunds.c.id)).all()
 
 
+def refund_of_activity(session: Session, shop_id: str, activity_id: int) -> Row | None:
+    return session.execute(select(order_refunds).where(
+        order_refunds.c.shop_id == shop_id, order_refunds.c.activity_id == activity_id)).first()
+
+
+def uncount_refund(session: Session, refund: Row) -> None:
+    """A reversed refund no longer counts against its order's award."""
+    session.execute(update(order_awards).where(
+        order_awards.c.shop_id == refund.shop_id, order_awards.c.order_id == refund.order_id).values(
+        refunded_amount=order_awards.c.refunded_amount - refund.amount,
+        refunded_points=order_awards.c.refunded_points - refund.points))
+
+
 def record_refund(session: Session, award: Row, refund_id: str, amount, points: int,
                   activity_id: int | None, now: datetime, waiting: bool = False) -> None:
     """Count a refund against its order's award (and keep it, unless it was

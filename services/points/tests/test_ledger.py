@@ -378,6 +378,18 @@ def test_reversing_a_redemption_gives_the_points_back_and_voids_its_code(points)
     assert points(operations.get_discount_code, points.shop_id, redemption.code).status == "voided"
 
 
+def test_a_reversed_refund_no_longer_counts_against_its_order(points):
+    points.order("4101", "100.00")
+    points.refund("4101", "rf-mistake", "50.00")
+    refund = points.customer().recent_activities[0]
+    points.reverse(refund.id, "refunded by mistake")
+    assert points.customer().balance == 100
+    points.refund("4101", "rf-real", "100.00")
+    # The whole order refunded for real takes back all it earned, not just
+    # what the reversed refund seemed to have left.
+    assert points.assert_ledger_holds().balance == 0
+
+
 def test_a_credit_already_spent_cannot_be_reversed(points):
     points.join()
     added = points.adjust(50).activity
