@@ -513,12 +513,22 @@ def _issue_code(uow: UnitOfWork, shop_id: str, prefix: str, **values) -> Discoun
 
 
 def void_referral_codes(uow: UnitOfWork, shop_id: str, referral: ReferralCancelled) -> None:
+    _void_welcome_codes(uow, shop_id, referral.referral_id, "referral_cancelled")
+
+
+def void_unclaimed_welcome_code(uow: UnitOfWork, shop_id: str, referral_id: str) -> None:
+    """The code of a claim referrals refused after the code was issued (a
+    concurrent claim of the same mailbox won): no referral owns it."""
+    _void_welcome_codes(uow, shop_id, referral_id, "claim_refused")
+
+
+def _void_welcome_codes(uow: UnitOfWork, shop_id: str, referral_id: str, reason: str) -> None:
     now = uow.clock.now()
-    for row in repository.active_welcome_codes_of_referral(uow.session, shop_id, referral.referral_id):
+    for row in repository.active_welcome_codes_of_referral(uow.session, shop_id, referral_id):
         repository.mark_code_voided(uow.session, row, now)
         uow.publish(shop_id, DiscountCodeVoided(
             code=row.code, customer_email=row.customer_email, referral_id=row.referral_id,
-            reason="referral_cancelled"))
+            reason=reason))
 
 
 def issue_referral_welcome_code(uow: UnitOfWork, shop_id: str, referral_id: str,

@@ -94,6 +94,11 @@ class CodeRef(Input):
     code: str = Field(min_length=1, max_length=64)
 
 
+class ReferralRef(Input):
+    shop_id: str = ShopId
+    referral_id: str = Field(min_length=1, max_length=64)
+
+
 class WelcomeCodeRequest(Input):
     shop_id: str = ShopId
     referral_id: str = Field(min_length=1, max_length=64)

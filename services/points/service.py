@@ -21,8 +21,8 @@ from services.points.operations import (
 )
 from services.points.schemas import (
     ActivitiesQuery, Adjustment, AuditQuery, CodeRef, CustomerActivitiesQuery, CustomerRef,
-    CustomersQuery, EmailLookup, ExportQuery, ProfileUpdate, ProgramUpdate, Redemption, Reversal,
-    RewardCreation, ShopRef, StatusChange, WelcomeCodeRequest,
+    CustomersQuery, EmailLookup, ExportQuery, ProfileUpdate, ProgramUpdate, Redemption, ReferralRef,
+    Reversal, RewardCreation, ShopRef, StatusChange, WelcomeCodeRequest,
 )
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -211,6 +211,12 @@ class PointsService:
             "shop_id": shop_id, "referral_id": referral_id, "referee_email": referee_email})
         return self._command(operations.issue_referral_welcome_code, request.shop_id,
                              request.referral_id, request.referee_email)
+
+    @rpc
+    def void_unclaimed_welcome_code(self, shop_id, referral_id):
+        ref = parse_query(ReferralRef, {"shop_id": shop_id, "referral_id": referral_id})
+        self.db.transaction(lambda uow: operations.void_unclaimed_welcome_code(
+            uow, ref.shop_id, ref.referral_id))
 
     @rpc
     def health(self):

@@ -122,6 +122,9 @@ class ReferralsService:
                     uow.commit()
                     return Claim(referral_id=referral_id, discount_code=referral["discount_code"],
                                  status=referral["status"]).model_dump(mode="json")
+        # Lost to a concurrent claim after the code was issued: no referral
+        # will own it, so it must not stay valid at checkout.
+        self.points.void_unclaimed_welcome_code(claim.shop_id, referral_id)
         self._refuse(claim, refusal)
 
     # --- referrals ------------------------------------------------------------------------

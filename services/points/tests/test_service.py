@@ -267,6 +267,16 @@ def test_a_welcome_code_is_issued_once_per_referral(rpc, shop_id):
         rpc.get_discount_code(f"{shop_id}_other", code["code"])
 
 
+def test_a_welcome_code_of_a_refused_claim_is_voided_and_announced(rpc, published_by_points, shop_id):
+    voided = published_by_points("discount_code_voided")
+    code = rpc.issue_referral_welcome_code(shop_id, "ref-lost", "zoe@example.com")["code"]
+    rpc.void_unclaimed_welcome_code(shop_id, "ref-lost")
+    rpc.void_unclaimed_welcome_code(shop_id, "ref-lost")       # again: nothing more
+    assert rpc.check_discount_code(shop_id, code)["reason"] == "voided"
+    events = wait_for(lambda: (got := voided()) and got)
+    assert [(e["payload"]["code"], e["payload"]["reason"]) for e in events] == [(code, "claim_refused")]
+
+
 def test_cancelling_a_referral_voids_its_code_and_checkout_rejects_it(rpc, publish, published_by_points, shop_id):
     voided_events = published_by_points("discount_code_voided")
     code = rpc.issue_referral_welcome_code(shop_id, "ref-1", "friend@example.com")["code"]

@@ -61,6 +61,11 @@ class FakePoints:
                 "used_at": None, "voided_at": None}
         return self.codes[key]
 
+    def void_unclaimed_welcome_code(self, shop_id, referral_id):
+        code = self.codes.get((shop_id, referral_id))
+        if code is not None and code["status"] == "active":
+            code["status"] = "voided"
+
 
 @pytest.fixture
 def clock():
@@ -102,6 +107,7 @@ def points_rpc(amqp_uri, database_url, container_factory, clock, points, max_wor
     rpc.get_customer.side_effect = points.get_customer
     rpc.find_member_by_email.side_effect = points.find_member_by_email
     rpc.issue_referral_welcome_code.side_effect = points.issue_referral_welcome_code
+    rpc.void_unclaimed_welcome_code.side_effect = points.void_unclaimed_welcome_code
     container.start()
     return rpc
 
@@ -278,7 +284,7 @@ def test_an_email_already_referred_cannot_be_claimed_again_until_cancelled(refer
 
 
 @pytest.mark.parametrize("max_workers", [10])
-def test_concurrent_claims_of_one_mailbox_make_one_referral(referrals, amqp_uri, db):
+def test_concurrent_claims_of_one_mailbox_make_one_referral(referrals, amqp_uri, db, points):
     code = referrals.create_referral_link(SHOP, "1")["code"]
 
     def attempt(email):
@@ -295,6 +301,9 @@ def test_concurrent_claims_of_one_mailbox_make_one_referral(referrals, amqp_uri,
     assert [r.details for r in results if isinstance(r, Conflict)] == [{"reason": "already_referred"}] * 3
     assert len(referrals.list_activities(SHOP)["items"]) == 1
     assert [s["kind"] for s in signals(db, SHOP)] == ["already_referred"] * 3
+    # A code issued to a claim that then lost the race does not stay valid.
+    [winner] = [r for r in results if isinstance(r, dict)]
+    assert [c["code"] for c in points.codes.values() if c["status"] == "active"] == [winner["discount_code"]]
 
 
 def test_unknown_code_and_a_referrer_excluded_since_are_404(referrals, points):
