@@ -25,7 +25,7 @@ from services.gateway.schemas import (
     ReferralActivityQuery, ReferralClaimRequest, ReviewActivityQuery, ReviewRequest, SignedCustomer,
 )
 from services.gateway.shops import Shop, authenticate_admin, find_shop_by_domain
-from services.gateway.web import json_body, json_http, parse_body, query_params, raw_body
+from services.gateway.web import UNAVAILABLE, json_body, json_http, parse_body, query_params, raw_body
 from shared.entrypoints import Database
 from shared.errors import BadRequest, NotFound, ServiceUnavailable, Unauthorized, error_body
 from shared.pagination import CursorQuery, PageQuery, parse_query
@@ -58,6 +58,28 @@ def results(*replies, timeout: float = RPC_TIMEOUT_SECONDS) -> list:
 def ask(method, **kwargs):
     """One RPC, bounded like `results`."""
     return results(method.call_async(**kwargs))[0]
+
+
+def optional_call(method, **kwargs):
+    """Start an RPC whose answer the page can do without: None (logged)
+    if the service cannot even be asked."""
+    try:
+        return method.call_async(**kwargs)
+    except UNAVAILABLE as exc:
+        log.warning("%s could not be asked: %r", method, exc)
+        return None
+
+
+def optional_result(reply, deadline: float):
+    """The answer of `optional_call`, or None (logged) if there is none by
+    `deadline` (time.monotonic()) or the service failed."""
+    if reply is None:
+        return None
+    try:
+        return results(reply, timeout=max(0.0, deadline - time.monotonic()))[0]
+    except (ServiceUnavailable,) + UNAVAILABLE as exc:
+        log.warning("a section of the customer detail is unavailable: %r", exc)
+        return None
 
 
 def feed_window(query: PageQuery) -> dict:
@@ -317,12 +339,24 @@ class GatewayService:
     @json_http("GET", "/api/customers/<customer_id>")
     @admin_route
     def customer(self, request, caller, customer_id):
-        # One section per service, asked in parallel; referrals and reviews
-        # add theirs here once they answer per-customer queries.
-        sections = {
-            "customer": self.points.get_customer.call_async(shop_id=caller.shop_id, customer_id=customer_id),
-        }
-        return dict(zip(sections, results(*sections.values())))
+        """The profile from points, their referrals and their reviews, asked
+        in parallel. Points' answer decides (a customer it does not know is
+        its 404); a section whose service is down comes back null and is
+        named in `unavailable`, so the merchant can still see and act on the
+        profile."""
+        asked = {"shop_id": caller.shop_id, "customer_id": customer_id}
+        profile = self.points.get_customer.call_async(**asked)
+        referrals = optional_call(self.referrals.list_customer_referrals, **asked)
+        reviews = optional_call(self.reviews.list_customer_reviews, **asked)
+        deadline = time.monotonic() + RPC_TIMEOUT_SECONDS
+        customer = results(profile)[0]
+        referrals, reviews = (optional_result(reply, deadline) for reply in (referrals, reviews))
+        return {"customer": customer,
+                "referrals": referrals and referrals["items"],
+                "reviews": reviews and reviews["reviews"],
+                "google_reviews": reviews and reviews["google_reviews"],
+                "unavailable": [name for name, section in (("referrals", referrals), ("reviews", reviews))
+                                if section is None]}
 
     @json_http("PATCH", "/api/customers/<customer_id>")
     @admin_route

@@ -65,6 +65,9 @@ referrals = Table(
 # The activity feed, unfiltered and by status, newest first.
 Index(None, referrals.c.shop_id, referrals.c.occurred_at, referrals.c.id)
 Index(None, referrals.c.shop_id, referrals.c.status, referrals.c.occurred_at, referrals.c.id)
+# A customer's referrals on their detail, as referrer and as referee, newest first.
+Index(None, referrals.c.shop_id, referrals.c.referrer_customer_id, referrals.c.occurred_at, referrals.c.id)
+Index(None, referrals.c.shop_id, referrals.c.referee_customer_id, referrals.c.occurred_at, referrals.c.id)
 # An order's discount codes find the referral they complete.
 Index(None, referrals.c.shop_id, referrals.c.discount_code)
 # Claims per client address in the last week.

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from services.referrals.domain import CANCELLED, COMPLETED, PENDING, Cancellation, Completion
 from services.referrals.models import fraud_signals, link_clicks, referral_links, referrals
-from services.referrals.schemas import ActivityQuery
+from services.referrals.schemas import ActivityQuery, CustomerReferralsQuery
 from shared.pagination import keyset_page
 
 # --- links and clicks ------------------------------------------------------------------
@@ -159,3 +159,21 @@ def referrals_page(session: Session, query: ActivityQuery) -> dict:
     if query.status is not None:
         statement = statement.where(referrals.c.status == query.status)
     return keyset_page(session, statement, referrals.c.occurred_at, referrals.c.id, query)
+
+
+def referrals_of_customer(session: Session, query: CustomerReferralsQuery) -> list[tuple[str, object]]:
+    """The customer's newest referrals as (role, row): those they referred
+    and those their order completed. Each side is one scan of its (shop_id,
+    ..._customer_id, occurred_at, id) index cut at the limit; the two are
+    merged here."""
+    found = []
+    for role, column in (("referrer", referrals.c.referrer_customer_id),
+                         ("referee", referrals.c.referee_customer_id)):
+        rows = session.execute(
+            select(referrals)
+            .where(referrals.c.shop_id == query.shop_id, column == query.customer_id)
+            .order_by(referrals.c.occurred_at.desc(), referrals.c.id.desc())
+            .limit(query.limit)).all()
+        found += [(role, row) for row in rows]
+    found.sort(key=lambda role_and_row: (role_and_row[1].occurred_at, role_and_row[1].id), reverse=True)
+    return found[:query.limit]

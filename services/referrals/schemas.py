@@ -4,10 +4,10 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from services.referrals.domain import normalize_code
-from shared.pagination import PageQuery
+from shared.pagination import MAX_LIMIT, PageQuery
 
 ShopId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 # The shop platform's own customer ids (Shopify's are numbers; we keep them as text).
@@ -18,6 +18,7 @@ ClientIp = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64
 ReferralId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Actor = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Status = Literal["pending", "completed", "cancelled"]
+Role = Literal["referrer", "referee"]
 
 
 def _valid_email(value: str) -> str:
@@ -66,6 +67,12 @@ class CancelRequest(ReferralRef):
 class ActivityQuery(PageQuery):
     shop_id: ShopId
     status: Status | None = None
+
+
+class CustomerReferralsQuery(_Input):
+    shop_id: ShopId
+    customer_id: PlatformId
+    limit: int = Field(default=20, ge=1, le=MAX_LIMIT)
 
 
 class _Output(BaseModel):
@@ -122,3 +129,10 @@ class Referral(_Output):
     def of(cls, row) -> "Referral":
         fields = row._asdict() if hasattr(row, "_asdict") else dict(row)
         return cls.model_validate(dict(fields, steps=Steps.model_validate(fields)))
+
+
+class CustomerReferral(Referral):
+    """A referral on a customer's detail: whether they referred (`referrer`)
+    or were referred and completed it with their order (`referee`)."""
+
+    role: Role

@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from services.referrals import domain, repository
 from services.referrals.models import metadata
 from services.referrals.schemas import (
-    ActivityQuery, CancelRequest, Claim, ClaimRequest, ClickRequest, LinkClicks, LinkRequest,
-    Referral, ReferralLink, ReferralRef,
+    ActivityQuery, CancelRequest, Claim, ClaimRequest, ClickRequest, CustomerReferral, CustomerReferralsQuery,
+    LinkClicks, LinkRequest, Referral, ReferralLink, ReferralRef,
 )
 from services.referrals.settings import max_claims_per_ip_per_week
 from shared.db import UnitOfWork
@@ -155,6 +155,15 @@ class ReferralsService:
             found = repository.referrals_page(uow.session, query)
         return {"items": [Referral.of(row).model_dump(mode="json") for row in found["items"]],
                 "next_cursor": found["next_cursor"]}
+
+    @rpc
+    def list_customer_referrals(self, shop_id, customer_id=None, limit=None):
+        query = parse_query(CustomerReferralsQuery, provided(
+            shop_id=shop_id, customer_id=customer_id, limit=limit))
+        with self.db.unit_of_work() as uow:
+            found = repository.referrals_of_customer(uow.session, query)
+        return {"items": [CustomerReferral.of(dict(row._asdict(), role=role)).model_dump(mode="json")
+                          for role, row in found]}
 
     @rpc
     def health(self):

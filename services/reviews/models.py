@@ -32,6 +32,8 @@ reviews = Table(
 # The activity feed, unfiltered and by status, newest first.
 Index(None, reviews.c.shop_id, reviews.c.occurred_at, reviews.c.id)
 Index(None, reviews.c.shop_id, reviews.c.status, reviews.c.occurred_at, reviews.c.id)
+# A customer's reviews on their detail, newest first.
+Index(None, reviews.c.shop_id, reviews.c.customer_id, reviews.c.occurred_at, reviews.c.id)
 
 google_review_submissions = Table(
     "google_review_submissions", metadata,
@@ -49,4 +51,6 @@ google_review_submissions = Table(
 Index(None, google_review_submissions.c.shop_id, google_review_submissions.c.occurred_at,
       google_review_submissions.c.id)
 Index(None, google_review_submissions.c.shop_id, google_review_submissions.c.status,
+      google_review_submissions.c.occurred_at, google_review_submissions.c.id)
+Index(None, google_review_submissions.c.shop_id, google_review_submissions.c.customer_id,
       google_review_submissions.c.occurred_at, google_review_submissions.c.id)

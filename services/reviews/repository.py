@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from services.reviews.domain import Moderation
 from services.reviews.models import google_review_submissions, reviews
-from services.reviews.schemas import ActivityQuery
+from services.reviews.schemas import ActivityQuery, CustomerReviewsQuery
 from shared.pagination import keyset_page
 
 
@@ -49,6 +49,15 @@ class ModeratedItems:
         if query.status is not None:
             statement = statement.where(self.table.c.status == query.status)
         return keyset_page(session, statement, self.table.c.occurred_at, self.table.c.id, query)
+
+    def of_customer(self, session: Session, query: CustomerReviewsQuery) -> list:
+        """The customer's newest items, served by the (shop_id, customer_id,
+        occurred_at, id) index."""
+        return session.execute(
+            select(self.table)
+            .where(self.table.c.shop_id == query.shop_id, self.table.c.customer_id == query.customer_id)
+            .order_by(self.table.c.occurred_at.desc(), self.table.c.id.desc())
+            .limit(query.limit)).all()
 
 
 review_items = ModeratedItems(reviews)

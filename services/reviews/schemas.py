@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
 
-from shared.pagination import PageQuery
+from shared.pagination import MAX_LIMIT, PageQuery
 
 ShopId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 # The shop platform's own ids (Shopify's are numbers; we keep them as text).
@@ -56,6 +56,12 @@ class GoogleReviewModeration(GoogleReviewRef):
 class ActivityQuery(PageQuery):
     shop_id: ShopId
     status: Status | None = None
+
+
+class CustomerReviewsQuery(_Input):
+    shop_id: ShopId
+    customer_id: PlatformId
+    limit: int = Field(default=20, ge=1, le=MAX_LIMIT)
 
 
 class _Output(BaseModel):

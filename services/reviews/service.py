@@ -10,8 +10,8 @@ from services.reviews import domain
 from services.reviews.models import metadata
 from services.reviews.repository import ModeratedItems, google_review_items, review_items
 from services.reviews.schemas import (
-    ActivityQuery, GoogleReview, GoogleReviewModeration, GoogleReviewRef, GoogleReviewSubmission,
-    Review, ReviewModeration, ReviewRef, ReviewSubmission,
+    ActivityQuery, CustomerReviewsQuery, GoogleReview, GoogleReviewModeration, GoogleReviewRef,
+    GoogleReviewSubmission, Review, ReviewModeration, ReviewRef, ReviewSubmission,
 )
 from shared.entrypoints import Database, reliable_event_handler
 from shared.errors import NotFound
@@ -119,6 +119,19 @@ class ReviewsService:
             found = google_review_items.page(uow.session, query)
         return {"items": [GoogleReview.model_validate(row).model_dump(mode="json") for row in found["items"]],
                 "next_cursor": found["next_cursor"]}
+
+    # --- one customer's reviews and submissions ------------------------------
+
+    @rpc
+    def list_customer_reviews(self, shop_id, customer_id=None, limit=None):
+        query = parse_query(CustomerReviewsQuery, provided(
+            shop_id=shop_id, customer_id=customer_id, limit=limit))
+        with self.db.unit_of_work() as uow:
+            reviews = review_items.of_customer(uow.session, query)
+            google_reviews = google_review_items.of_customer(uow.session, query)
+        return {"reviews": [Review.model_validate(row).model_dump(mode="json") for row in reviews],
+                "google_reviews": [GoogleReview.model_validate(row).model_dump(mode="json")
+                                   for row in google_reviews]}
 
     # --- rewards reported by points ------------------------------------------
 

@@ -88,7 +88,18 @@ def test_merchant_browses_point_activities_and_a_customer(deployed_system, shop_
     page.locator('#customer-profile [data-field="Balance"]').wait_for()
     assert page.locator('#customer-profile [data-field="Balance"]').inner_text() == "15"
     assert "Placed order #9602" in page.locator("#customer-history").inner_text()
+    assert "No referrals yet" in page.locator("#customer-referrals").inner_text()
+    assert "No reviews yet" in page.locator("#customer-reviews").inner_text()
     screenshot(page, "dashboard-customer.png")
+
+    # Uma referred wes: her detail lists that referral, pending, as its referrer.
+    page.goto(f"{deployed_system.base_url}/#/customers/6001")
+    referral = page.locator(f'#customer-referrals tr[data-id="{shop.referral["referral_id"]}"]')
+    referral.wait_for()
+    assert [cell.strip() for cell in referral.locator("td").all_inner_texts()[:3]] == [
+        "Referrer", "wes@example.com", "pending"]
+    assert shop.referral["discount_code"] in referral.inner_text()
+    screenshot(page, "dashboard-customer-referrals.png")
 
 
 def test_merchant_cancels_a_pending_referral_from_the_list(deployed_system, shop_with_activity, browser_page):

@@ -96,6 +96,23 @@ const signed = (n) => el("span", { class: n >= 0 ? "plus" : "minus" }, (n > 0 ? 
 const badge = (text, kind) => el("span", { class: "badge " + (kind || text) }, text);
 const customerLink = (id, label) => el("a", { href: "#/customers/" + encodeURIComponent(id) }, label || id);
 const statusBadge = (status) => status === "excluded" ? badge("Excluded", "excluded") : badge("Active", "active");
+const orDash = (value) => value == null ? "—" : value;
+
+const REFERRAL_STEPS = [["link_clicked_at", "Link clicked"], ["email_entered_at", "Email entered"],
+                        ["coupon_issued_at", "Coupon issued"], ["order_placed_at", "Order placed"]];
+// The steps a referral reached, each with when.
+function referralSteps(r) {
+  const steps = el("ul", { class: "steps" });
+  for (const [key, label] of REFERRAL_STEPS) {
+    if (r.steps && r.steps[key]) steps.append(el("li", {}, label + " · " + fmtDate(r.steps[key])));
+  }
+  return steps;
+}
+const referralCode = (r) => [r.discount_code || "", " ", r.discount_code ? badge(r.discount_code_status) : null];
+// A review's reward, with points' separate photo bonus beneath it.
+const reviewReward = (r) => [orDash(r.reward_points),
+  r.photo_bonus_points ? el("div", { class: "note" }, "+" + r.photo_bonus_points + " photo bonus") : null];
+const googleReviewLink = (g) => el("a", { href: g.review_url, rel: "noopener noreferrer", target: "_blank" }, "Open");
 
 function actorLabel(actor) {
   if (!actor || actor === "system") return "System";
@@ -177,11 +194,6 @@ const FEEDS = {
     path: "/api/activities/referrals",
     params: () => ({ status: document.getElementById("referrals-status").value }),
     row: (r) => {
-      const steps = el("ul", { class: "steps" });
-      for (const [key, label] of [["link_clicked_at", "Link clicked"], ["email_entered_at", "Email entered"],
-                                  ["coupon_issued_at", "Coupon issued"], ["order_placed_at", "Order placed"]]) {
-        if (r.steps && r.steps[key]) steps.append(el("li", {}, label + " · " + fmtDate(r.steps[key])));
-      }
       const action = r.status === "cancelled" ? el("td", {}) : el("td", {},
         el("button", { type: "button", class: "danger row-action", "data-referral": r.id,
                        onclick: () => cancelReferral(r) }, "Cancel referral"));
@@ -189,9 +201,9 @@ const FEEDS = {
         el("td", {}, customerLink(r.referrer_customer_id, r.referrer_email || r.referrer_customer_id)),
         el("td", {}, r.referee_email),
         el("td", {}, badge(r.status)),
-        el("td", {}, steps),
-        el("td", {}, r.discount_code || "", " ", r.discount_code ? badge(r.discount_code_status) : null),
-        el("td", { class: "num" }, r.referrer_reward_points == null ? "—" : r.referrer_reward_points),
+        el("td", {}, referralSteps(r)),
+        el("td", {}, ...referralCode(r)),
+        el("td", { class: "num" }, orDash(r.referrer_reward_points)),
         el("td", {}, fmtDate(r.occurred_at)),
         action);
     },
@@ -205,8 +217,7 @@ const FEEDS = {
       el("td", {}, "★".repeat(r.rating)),
       el("td", {}, el("strong", {}, r.title || ""), el("div", {}, r.body || "")),
       el("td", {}, badge(r.status)),
-      el("td", { class: "num" }, r.reward_points == null ? "—" : r.reward_points,
-        r.photo_bonus_points ? el("div", { class: "note" }, "+" + r.photo_bonus_points + " photo bonus") : null),
+      el("td", { class: "num" }, ...reviewReward(r)),
       el("td", {}, fmtDate(r.occurred_at)),
       moderationButtons("/api/reviews/", r, "reviews")),
   },
@@ -215,9 +226,9 @@ const FEEDS = {
     params: () => ({}),
     row: (g) => el("tr", { "data-id": g.id },
       el("td", {}, customerLink(g.customer_id)),
-      el("td", {}, el("a", { href: g.review_url, rel: "noopener noreferrer", target: "_blank" }, "Open")),
+      el("td", {}, googleReviewLink(g)),
       el("td", {}, badge(g.status)),
-      el("td", { class: "num" }, g.reward_points == null ? "—" : g.reward_points),
+      el("td", { class: "num" }, orDash(g.reward_points)),
       el("td", {}, fmtDate(g.occurred_at)),
       moderationButtons("/api/google-reviews/", g, "google-reviews")),
   },
@@ -395,7 +406,56 @@ async function loadHistory(reset) {
   more.hidden = !page.next_cursor;
 }
 
-// Loads (or reloads, after an action) the profile and the first page of history.
+const ROLES = { referrer: "Referrer", referee: "Referee" };
+
+function customerReferralRow(r) {
+  // The other party: the friend they referred (a customer once their order
+  // completed it), or the member who referred them.
+  const other = r.role === "referrer"
+    ? (r.referee_customer_id ? customerLink(r.referee_customer_id, r.referee_email) : r.referee_email)
+    : customerLink(r.referrer_customer_id, r.referrer_email || r.referrer_customer_id);
+  return el("tr", { "data-id": r.id, "data-role": r.role },
+    el("td", {}, ROLES[r.role]),
+    el("td", {}, other),
+    el("td", {}, badge(r.status)),
+    el("td", {}, referralSteps(r)),
+    el("td", {}, ...referralCode(r)),
+    el("td", { class: "num" }, orDash(r.referrer_reward_points)),
+    el("td", {}, fmtDate(r.occurred_at)));
+}
+
+const customerReviewRow = (r) => el("tr", { "data-id": r.id },
+  el("td", {}, r.product_id),
+  el("td", {}, "★".repeat(r.rating)),
+  el("td", {}, el("strong", {}, r.title || "")),
+  el("td", {}, badge(r.status)),
+  el("td", { class: "num" }, ...reviewReward(r)),
+  el("td", {}, fmtDate(r.occurred_at)));
+
+const customerGoogleReviewRow = (g) => el("tr", { "data-id": g.id },
+  el("td", {}, googleReviewLink(g)),
+  el("td", {}, badge(g.status)),
+  el("td", { class: "num" }, orDash(g.reward_points)),
+  el("td", {}, fmtDate(g.occurred_at)));
+
+// Fills a detail table with one row per item, or one line saying there are
+// none (or that the service behind them did not answer: `items` is null).
+function fillTable(id, items, row, empty) {
+  const columns = document.querySelectorAll(`#${id} thead th`).length;
+  const line = (text) => [el("tr", {}, el("td", { colspan: columns, class: "empty" }, text))];
+  document.querySelector(`#${id} tbody`).replaceChildren(...(items == null
+    ? line("Not available right now; reload to try again.")
+    : items.length ? items.map(row) : line(empty)));
+}
+
+function renderReferralsAndReviews({ referrals, reviews, google_reviews }) {
+  fillTable("customer-referrals", referrals, customerReferralRow, "No referrals yet.");
+  fillTable("customer-reviews", reviews, customerReviewRow, "No reviews yet.");
+  fillTable("customer-google-reviews", google_reviews, customerGoogleReviewRow, "No Google reviews yet.");
+}
+
+// Loads (or reloads, after an action) the profile, the first page of
+// history, and the customer's referrals and reviews.
 async function loadCustomer(customerId) {
   if (customerId !== detail.id) {
     detail.id = customerId;
@@ -404,16 +464,19 @@ async function loadCustomer(customerId) {
     document.getElementById("customer-status").replaceChildren();
     document.getElementById("customer-profile").replaceChildren();
     document.getElementById("customer-expiry").hidden = true;
-    document.querySelector("#customer-history tbody").replaceChildren();
+    for (const id of ["customer-history", "customer-referrals", "customer-reviews", "customer-google-reviews"]) {
+      document.querySelector(`#${id} tbody`).replaceChildren();
+    }
     document.getElementById("history-more").hidden = true;
   }
   const load = ++detail.loads;
   try {
-    const [{ customer }] = await Promise.all([
+    const [found] = await Promise.all([
       api("GET", "/api/customers/" + encodeURIComponent(customerId)), loadHistory(true)]);
     if (load !== detail.loads) return;
-    detail.customer = customer;
-    renderProfile(customer);
+    detail.customer = found.customer;
+    renderProfile(found.customer);
+    renderReferralsAndReviews(found);
     say("");
   } catch (e) { if (load === detail.loads) say(e.message); }
 }

@@ -4,6 +4,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from nameko.exceptions import RemoteError, UnknownService
 
 from services.gateway.tests.conftest import answer
 from shared.errors import Conflict, NotFound
@@ -132,19 +133,63 @@ def test_status_feeds_ask_their_service(gateway, shop, path, service, method, st
     assert shop.api("GET", path, params={"status": "lost"}).status_code == 422
 
 
-def test_customer_detail_is_the_points_profile(gateway, shop):
+def test_customer_detail_asks_points_referrals_and_reviews_at_once_and_merges_them(gateway, shop):
     profile = {"customer_id": "1001", "email": "ann@example.com", "balance": 60, "recent_activities": []}
-    answer(gateway.points.get_customer, profile)
+    referrals = {"items": [{"id": "ref_1", "role": "referrer", "referee_email": "bob@example.com",
+                            "status": "completed", "referrer_reward_points": 500}]}
+    reviews = {"reviews": [{"id": "rev_1", "product_id": "p-1", "status": "approved", "reward_points": 50,
+                            "photo_bonus_points": 25}],
+               "google_reviews": [{"id": "gr_1", "status": "pending", "reward_points": None}]}
+    timeline = []
+
+    def traced(service, method, value):
+        """Answer `value`, noting when the call goes out and when its answer is awaited."""
+        pending_reply = method.call_async.return_value
+
+        def ask(**kwargs):
+            timeline.append(("ask", service))
+            return pending_reply
+
+        def reply():
+            timeline.append(("await", service))
+            return value
+        method.call_async.side_effect = ask
+        pending_reply.result.side_effect = reply
+
+    traced("points", gateway.points.get_customer, profile)
+    traced("referrals", gateway.referrals.list_customer_referrals, referrals)
+    traced("reviews", gateway.reviews.list_customer_reviews, reviews)
 
     response = shop.api("GET", "/api/customers/1001")
 
     assert response.status_code == 200
-    assert response.json() == {"customer": profile}
-    gateway.points.get_customer.call_async.assert_called_once_with(shop_id=shop.id, customer_id="1001")
+    assert response.json() == {"customer": profile, "referrals": referrals["items"],
+                               "reviews": reviews["reviews"], "google_reviews": reviews["google_reviews"],
+                               "unavailable": []}
+    # All three questions are out before the first answer is waited for.
+    assert [step for step, _ in timeline] == ["ask"] * 3 + ["await"] * 3
+    for method in (gateway.points.get_customer, gateway.referrals.list_customer_referrals,
+                   gateway.reviews.list_customer_reviews):
+        method.call_async.assert_called_once_with(shop_id=shop.id, customer_id="1001")
+
+
+def test_customer_detail_without_referrals_or_reviews_still_shows_the_profile(gateway, shop):
+    profile = {"customer_id": "1001", "email": "ann@example.com", "balance": 60, "recent_activities": []}
+    answer(gateway.points.get_customer, profile)
+    answer(gateway.referrals.list_customer_referrals, RemoteError("OperationalError", "database is locked"))
+    gateway.reviews.list_customer_reviews.call_async.side_effect = UnknownService("reviews")
+
+    response = shop.api("GET", "/api/customers/1001")
+
+    assert response.status_code == 200
+    assert response.json() == {"customer": profile, "referrals": None, "reviews": None,
+                               "google_reviews": None, "unavailable": ["referrals", "reviews"]}
 
 
 def test_a_customer_the_service_does_not_know_is_404(gateway, shop):
     answer(gateway.points.get_customer, NotFound("no such customer", {"customer_id": "404"}))
+    answer(gateway.referrals.list_customer_referrals, {"items": []})
+    answer(gateway.reviews.list_customer_reviews, {"reviews": [], "google_reviews": []})
 
     response = shop.api("GET", "/api/customers/404")
 

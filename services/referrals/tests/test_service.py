@@ -510,3 +510,50 @@ def test_a_bad_feed_query_is_a_422(referrals):
     with pytest.raises(Unprocessable) as bad:
         referrals.list_activities(SHOP, status="lost", limit=500)
     assert {d["field"] for d in bad.value.details} == {"status", "limit"}
+
+
+# --- one customer's referrals ------------------------------------------------------------------
+
+def test_a_customers_referrals_list_both_roles_newest_first(referrals, publish, db, clock):
+    referred_bob = claim(referrals, "bob@example.com", customer_id="1")
+    clock.advance(minutes=1)
+    # Kate is referred in turn by member 2, and her order completes it.
+    referred_kate = claim(referrals, "kate.new@elsewhere.example", customer_id="2")
+    order = publish("gateway", SHOP, paid_order("9201", customer_id="1", email="kate.new@elsewhere.example",
+                                                codes=[referred_kate["discount_code"]]))
+    assert wait_for(lambda: handled(db, order["event_id"]))
+    clock.advance(minutes=1)
+    referred_carol = claim(referrals, "carol@example.com", customer_id="1")
+
+    kates = referrals.list_customer_referrals(SHOP, "1")["items"]
+
+    assert [(item["id"], item["role"]) for item in kates] == [
+        (referred_carol["referral_id"], "referrer"), (referred_kate["referral_id"], "referee"),
+        (referred_bob["referral_id"], "referrer")]
+    as_referee = kates[1]
+    assert (as_referee["referrer_customer_id"], as_referee["referrer_email"]) == ("2", "existing@example.com")
+    assert (as_referee["status"], as_referee["discount_code_status"], as_referee["order_id"]) == (
+        "completed", "used", "9201")
+    assert kates[0]["referee_email"] == "carol@example.com" and kates[0]["steps"]["order_placed_at"] is None
+    assert [(item["id"], item["role"]) for item in referrals.list_customer_referrals(SHOP, "2")["items"]] == [
+        (referred_kate["referral_id"], "referrer")]
+    newest_two = referrals.list_customer_referrals(SHOP, "1", limit=2)["items"]
+    assert [item["id"] for item in newest_two] == [referred_carol["referral_id"], referred_kate["referral_id"]]
+    # A referee who has not ordered yet is no member of the referral.
+    assert referrals.list_customer_referrals(SHOP, "50")["items"] == []
+
+
+def test_a_customers_referrals_stay_in_their_shop(referrals):
+    ours = claim(referrals, "bob@example.com", customer_id="1")
+    theirs = claim(referrals, "dora@example.com", customer_id="1", shop_id=OTHER_SHOP)
+
+    assert [item["id"] for item in referrals.list_customer_referrals(SHOP, "1")["items"]] == [ours["referral_id"]]
+    assert [item["id"] for item in referrals.list_customer_referrals(OTHER_SHOP, "1")["items"]] == [
+        theirs["referral_id"]]
+    assert referrals.list_customer_referrals("shp_gamma", "1")["items"] == []
+
+
+def test_a_bad_customer_referrals_query_is_a_422(referrals):
+    with pytest.raises(Unprocessable) as bad:
+        referrals.list_customer_referrals(SHOP, " ", limit=0)
+    assert {d["field"] for d in bad.value.details} == {"customer_id", "limit"}

@@ -316,3 +316,43 @@ def test_google_reviews_are_validated_and_kept_per_shop(reviews):
     with pytest.raises(NotFound):
         reviews.approve_google_review(OTHER_SHOP, submission["id"], "admin")
     assert reviews.list_google_review_activities(OTHER_SHOP)["items"] == []
+
+
+def test_a_customers_reviews_and_google_reviews_newest_first_with_their_rewards(
+        start_service, amqp_uri, award_points, clock):
+    start_service(max_workers=1)
+    with ServiceRpcProxy("reviews", {"AMQP_URI": amqp_uri}, timeout=15) as reviews:
+        first = submit(reviews, customer_id="c1", product_id="p1", media_urls=["https://cdn.example.com/1.jpg"])
+        clock.advance(minutes=1)
+        second = submit(reviews, customer_id="c1", product_id="p2", rating=3)
+        someone_elses = submit(reviews, customer_id="c2", product_id="p1")
+        google = reviews.submit_google_review(SHOP, "c1", "https://g.page/r/shop/review")
+        reviews.approve_review(SHOP, first["id"], "admin")
+        reviews.reject_review(SHOP, second["id"], "admin")
+        award_points(SHOP, "photo_review", first["id"], 20)
+        award_points(SHOP, "review", first["id"], 50)
+        assert wait_for(lambda: reviews.get_review(SHOP, first["id"])["reward_points"]) == 50
+
+        found = reviews.list_customer_reviews(SHOP, "c1")
+
+        assert [(r["id"], r["status"]) for r in found["reviews"]] == [
+            (second["id"], "rejected"), (first["id"], "approved")]
+        assert (found["reviews"][1]["reward_points"], found["reviews"][1]["photo_bonus_points"]) == (50, 20)
+        assert [(g["id"], g["status"], g["review_url"]) for g in found["google_reviews"]] == [
+            (google["id"], "pending", "https://g.page/r/shop/review")]
+        assert [r["id"] for r in reviews.list_customer_reviews(SHOP, "c2")["reviews"]] == [someone_elses["id"]]
+        assert [r["id"] for r in reviews.list_customer_reviews(SHOP, "c1", limit=1)["reviews"]] == [second["id"]]
+
+
+def test_a_customers_reviews_stay_in_their_shop(reviews):
+    ours = submit(reviews, customer_id="c1")
+    theirs = submit(reviews, shop_id=OTHER_SHOP, customer_id="c1")
+    reviews.submit_google_review(SHOP, "c1", "https://g.page/r/shop/review")
+
+    assert [r["id"] for r in reviews.list_customer_reviews(SHOP, "c1")["reviews"]] == [ours["id"]]
+    assert reviews.list_customer_reviews(OTHER_SHOP, "c1") == {
+        "reviews": [reviews.get_review(OTHER_SHOP, theirs["id"])], "google_reviews": []}
+    assert reviews.list_customer_reviews("shp_gamma", "c1") == {"reviews": [], "google_reviews": []}
+    with pytest.raises(Unprocessable) as bad:
+        reviews.list_customer_reviews(SHOP, "c1", limit=500)
+    assert [d["field"] for d in bad.value.details] == ["limit"]
