@@ -151,10 +151,10 @@ def _award(uow: UnitOfWork, member: Row, settings: domain.ProgramSettings, point
         return None
     activity_id = _credit(uow, member, "earned", points, action, ledger_reference,
                           domain.SYSTEM_ACTOR, settings, pending=pending)
-    member = repository.member(uow.session, member.shop_id, member.customer_id)
+    # The member is locked: its balance moved by exactly these points.
     uow.publish(member.shop_id, PointsAwarded(
         customer_id=member.customer_id, activity_id=activity_id, points=points,
-        reason=reason, reference=ref_id, balance_after=member.balance))
+        reason=reason, reference=ref_id, balance_after=member.balance + points))
     return activity_id
 
 
