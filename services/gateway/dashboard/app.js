@@ -244,19 +244,28 @@ function moderationButtons(base, item, feed) {
                      el("button", { type: "button", onclick: act("reject") }, "Reject"));
 }
 
+// The latest load of each list: a slower answer to an earlier filter (a
+// quick "All" then "Search") must not land on top of the newer one.
+const listLoads = {};
+const startLoad = (name) => (listLoads[name] = (listLoads[name] || 0) + 1);
+const isLatest = (name, load) => listLoads[name] === load;
+
 async function loadFeed(name, reset) {
   const feed = FEEDS[name];
   const tbody = document.querySelector(`#${name}-table tbody`);
   const more = document.querySelector(`[data-more="${name}"]`);
-  if (reset) { tbody.replaceChildren(); state.cursors[name] = null; }
+  const load = startLoad(name);
+  const cursor = reset ? null : state.cursors[name];
   try {
-    const page = await api("GET", feed.path, { query: { ...rangeParams(), ...feed.params(), cursor: state.cursors[name] } });
+    const page = await api("GET", feed.path, { query: { ...rangeParams(), ...feed.params(), cursor } });
+    if (!isLatest(name, load)) return;
+    if (reset) tbody.replaceChildren();
     for (const item of page.items) tbody.append(feed.row(item));
     if (!tbody.children.length) tbody.append(el("tr", {}, el("td", { colspan: 8, class: "empty" }, "No activity in this period.")));
     state.cursors[name] = page.next_cursor;
     more.hidden = !page.next_cursor;
     say("");
-  } catch (e) { say(e.message); }
+  } catch (e) { if (isLatest(name, load)) say(e.message); }
 }
 
 function cancelReferral(referral) {
@@ -316,9 +325,12 @@ async function loadOverview() {
 async function loadCustomers(reset) {
   const tbody = document.querySelector("#customers-table tbody");
   const more = document.getElementById("customers-more");
-  if (reset) { tbody.replaceChildren(); state.cursors.customers = null; }
+  const load = startLoad("customers");
+  const cursor = reset ? null : state.cursors.customers;
   try {
-    const page = await api("GET", "/api/customers", { query: { q: state.customersQ, cursor: state.cursors.customers } });
+    const page = await api("GET", "/api/customers", { query: { q: state.customersQ, cursor } });
+    if (!isLatest("customers", load)) return;
+    if (reset) tbody.replaceChildren();
     for (const c of page.items) {
       tbody.append(el("tr", { "data-id": c.customer_id },
         el("td", {}, customerLink(c.customer_id, c.email || c.customer_id)),
@@ -334,7 +346,7 @@ async function loadCustomers(reset) {
     state.cursors.customers = page.next_cursor;
     more.hidden = !page.next_cursor;
     say("");
-  } catch (e) { say(e.message); }
+  } catch (e) { if (isLatest("customers", load)) say(e.message); }
 }
 
 // ---- customer detail -------------------------------------------------------------
