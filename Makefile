@@ -26,7 +26,7 @@ test: install
 # (BENCH_ARGS="--members 1000 --activities 10000" for a quick run).
 .PHONY: bench
 bench: install
-	$(BIN)/python -m services.points.bench $(BENCH_ARGS)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 setup-broker: install
 	$(BIN)/loyalty setup-broker

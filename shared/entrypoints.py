@@ -3,17 +3,23 @@ outbox relay) and `reliable_event_handler` (validated envelopes, inbox
 idempotency, bounded retries with backoff, dead letters).
 
 Services import these instead of nameko's EventDispatcher/event_handler."""
+import functools
+import inspect
 import logging
 import random
 import traceback
 from pathlib import Path
 
 import eventlet
+from amqp import Connection as AmqpConnection
 from eventlet.queue import Empty, LightQueue
+from kombu import Connection
 from nameko.amqp.publish import get_producer
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.exceptions import ContainerBeingKilled, deserialize_to_instance
 from nameko.extensions import DependencyProvider
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import sessionmaker
 
 from shared import config, errors
 from shared.clock import SystemClock
@@ -23,14 +29,18 @@ from shared.migrations import upgrade_to_head
 from shared.outbox import make_event_publisher, relay_pending_events
 from shared.topology import (
     ATTEMPTS_HEADER, ERROR_HEADER, ORIGIN_HEADER, HandlerQueue, dead_queue_name,
-    declare_handler_queue, retry_queue_name,
+    declare_handler_queue, handler_queue_name, retry_queue_name,
 )
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import sessionmaker
 
 log = logging.getLogger(__name__)
 
 TRANSACTION_ATTEMPTS = 5
+
+# What a dead broker connection raises when a message is acked, requeued or
+# forwarded on it (nameko itself only catches amqp's own ConnectionError,
+# not the socket errors underneath).
+BROKER_CONNECTION_ERRORS = tuple(set(AmqpConnection.connection_errors)
+                                 | set(AmqpConnection.recoverable_connection_errors))
 
 # Our errors cross RPC as themselves (status and details intact).
 for _error in errors.ALL_ERRORS:
@@ -91,31 +101,29 @@ class Database(DependencyProvider):
                 log.exception("outbox relay failed; retrying in %ss", interval)
                 eventlet.sleep(interval)
 
-    def unit_of_work(self, worker_ctx=None) -> UnitOfWork:
-        inbox_key = None
-        if worker_ctx is not None and isinstance(worker_ctx.entrypoint, ReliableEventHandler):
-            event = worker_ctx.args[0]
-            inbox_key = (str(event.event_id),
-                         f"{self.container.service_name}.{worker_ctx.entrypoint.method_name}")
+    def unit_of_work(self, inbox_key: tuple[str, str] | None = None) -> UnitOfWork:
         return UnitOfWork(self.session_factory, self.metadata, self.container.service_name,
                           clock=self.clock, inbox_key=inbox_key,
                           on_events_committed=self.wake_relay)
 
     def get_dependency(self, worker_ctx):
-        return _WorkerDatabase(self, worker_ctx)
+        return WorkerDatabase(self)
 
 
-class _WorkerDatabase:
-    def __init__(self, provider: Database, worker_ctx):
+class WorkerDatabase:
+    """What a service method sees as `self.db`."""
+
+    def __init__(self, provider: Database):
         self._provider = provider
-        self._worker_ctx = worker_ctx
         self.clock = provider.clock
 
     def unit_of_work(self) -> UnitOfWork:
-        """The first unit of work of an event handler's worker carries the
-        inbox record; later ones in the same worker do not."""
-        worker_ctx, self._worker_ctx = self._worker_ctx, None
-        return self._provider.unit_of_work(worker_ctx)
+        return self._provider.unit_of_work()
+
+    def inbox_unit_of_work(self, event_id: str, handler: str) -> UnitOfWork:
+        """A unit of work whose first statement records that `handler` ran for
+        `event_id`; opening it raises DuplicateEvent if it already did."""
+        return self._provider.unit_of_work(inbox_key=(event_id, handler))
 
     def transaction(self, work):
         """`work(uow)` committed, for an RPC command: run again in a fresh
@@ -139,10 +147,16 @@ class _WorkerDatabase:
 class ReliableEventHandler(EventHandler):
     """An event handler with effects exactly once and no lost messages.
 
-    The handler method receives the validated `Envelope`. A body that does
+    The service method receives the validated `Envelope`. A body that does
     not validate is dead-lettered at once. A handler that raises is retried
     after each delay of LOYALTY_RETRY_DELAYS_MS, then dead-lettered. A
-    DuplicateEvent (the inbox already has this event) counts as success."""
+    DuplicateEvent (the inbox already has this event) counts as success.
+
+    A message is acked, forwarded or requeued only after its worker ended;
+    when the broker connection died meanwhile, that is logged and left to
+    the broker, which hands the unacked message out again on reconnect (the
+    inbox makes the second delivery harmless). Nothing here ever raises
+    into the container, which would stop the whole service."""
 
     def __init__(self, source_service: str, event_type: str, **kwargs):
         kwargs.setdefault("expected_exceptions", (DuplicateEvent,))
@@ -153,10 +167,12 @@ class ReliableEventHandler(EventHandler):
         super().setup()
         self.delays_ms = config.retry_delays_ms()
         self.amqp_uri = self.container.config["AMQP_URI"]
-        from kombu import Connection
         with Connection(self.amqp_uri) as conn:
-            declare_handler_queue(conn.channel(), HandlerQueue(
-                self.queue.name, self.source_service, self.event_type), self.delays_ms)
+            declare_handler_queue(conn.channel(), self.handler_queue, self.delays_ms)
+
+    @property
+    def handler_queue(self) -> HandlerQueue:
+        return HandlerQueue(self.queue.name, self.source_service, self.event_type)
 
     def handle_message(self, body, message):
         try:
@@ -167,14 +183,13 @@ class ReliableEventHandler(EventHandler):
         try:
             self.container.spawn_worker(
                 self, (event,), {}, context_data=self.unpack_message_headers(message),
-                handle_result=lambda worker_ctx, result=None, exc_info=None:
-                    self.handle_result(message, worker_ctx, result, exc_info))
+                handle_result=functools.partial(self.handle_result, message))
         except ContainerBeingKilled:
-            self.queue_consumer.requeue_message(message)
+            self._settle(message, "requeue")
 
     def handle_result(self, message, worker_ctx, result=None, exc_info=None):
         if exc_info is None or isinstance(exc_info[1], DuplicateEvent):
-            self.queue_consumer.ack_message(message)
+            self._settle(message, "ack")
             return result, exc_info
         attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
         error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
@@ -186,6 +201,18 @@ class ReliableEventHandler(EventHandler):
         else:
             self._park(message, error, attempts, exc_info)
         return result, exc_info
+
+    def _settle(self, message, action: str) -> None:
+        """Ack or requeue `message` on the channel it came on; if that channel
+        died with its connection, the broker has already taken the message
+        back and will deliver it again."""
+        try:
+            if message.channel.connection:
+                getattr(message, action)()
+        except BROKER_CONNECTION_ERRORS as exc:
+            log.warning("broker connection lost before %s of %s on %s (%r); "
+                        "the broker will deliver it again", action,
+                        message.properties.get("message_id"), self.queue.name, exc)
 
     def _park(self, message, error, attempts, exc_info=None):
         log.error("dead-lettering %s from %s after %s attempts: %s",
@@ -208,11 +235,48 @@ class ReliableEventHandler(EventHandler):
                     message_id=message.properties.get("message_id"),
                     type=message.properties.get("type"), headers=headers, delivery_mode=2,
                     retry=True, retry_policy={"max_retries": 3})
-        except Exception:
-            log.exception("could not forward %s to %s; requeueing", message.properties.get("message_id"), queue_name)
-            self.queue_consumer.requeue_message(message)
+        except Exception as exc:
+            log.warning("could not forward %s to %s (%r); requeueing it",
+                        message.properties.get("message_id"), queue_name, exc)
+            self._settle(message, "requeue")
             return
-        self.queue_consumer.ack_message(message)
+        self._settle(message, "ack")
 
 
-reliable_event_handler = ReliableEventHandler.decorator
+def reliable_event_handler(source_service: str, event_type: str, when=None):
+    """Decorates `method(self, uow, event)` as the service's handler of
+    `event_type` events from `source_service`.
+
+    The handler is given a unit of work (of the service's `db`) that has
+    already recorded the event in the inbox, does its work in it, and
+    returns; the unit of work is committed then, effect and inbox row
+    together, so a redelivered event finds the row and changes nothing.
+    `when(payload)`: events it says no to are acked untouched (no inbox
+    row), for a handler that cares about a few events of a busy type."""
+    def decorate(method):
+        handler = method.__name__
+
+        @functools.wraps(method)
+        def handle(self, event):
+            if when is not None and not when(event.payload):
+                return None
+            with self.db.inbox_unit_of_work(str(event.event_id), f"{self.name}.{handler}") as uow:
+                result = method(self, uow, event)
+                uow.commit()
+            return result
+
+        return ReliableEventHandler.decorator(source_service, event_type)(handle)
+    return decorate
+
+
+def handler_queues(service_cls) -> list[HandlerQueue]:
+    """Every reliable event handler queue a service class consumes from."""
+    queues = []
+    for method_name, method in inspect.getmembers(service_cls, callable):
+        for entrypoint in getattr(method, "nameko_entrypoints", ()):
+            if isinstance(entrypoint, ReliableEventHandler):
+                queues.append(HandlerQueue(
+                    handler_queue_name(entrypoint.source_service, entrypoint.event_type,
+                                       service_cls.name, method_name),
+                    entrypoint.source_service, entrypoint.event_type))
+    return queues

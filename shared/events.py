@@ -76,6 +76,14 @@ class PointsAwarded(Payload):
     balance_after: int
 
 
+class DiscountCodeUsed(Payload):
+    """A code the program issued was used by an order (points owns codes)."""
+    code: str
+    order_id: str
+    customer_id: str | None = None
+    referral_id: str | None = None         # set for a referee's welcome code
+
+
 class DiscountCodeVoided(Payload):
     code: str
     customer_email: str | None = None
@@ -127,6 +135,7 @@ EVENT_PAYLOADS: dict[str, type[Payload]] = {
     "order_refunded": OrderRefunded,
     "customer_created": CustomerCreated,
     "points_awarded": PointsAwarded,
+    "discount_code_used": DiscountCodeUsed,
     "discount_code_voided": DiscountCodeVoided,
     "referral_claimed": ReferralClaimed,
     "referral_completed": ReferralCompleted,

@@ -7,11 +7,9 @@ ladder of retry queues and a dead-letter queue.
                             by `loyalty dead-letters`
 
 A failed delivery is re-published (with confirms) to the next retry queue and
-only then acked, so a message is never lost and never hot-requeued."""
+only then acked, so a message is never lost and never hot-requeued. Listing and
+replaying dead letters: `shared.dead_letters`."""
 import contextlib
-import inspect
-import json
-import logging
 import shutil
 import subprocess
 import uuid
@@ -22,8 +20,6 @@ from kombu import Connection, Queue
 
 from shared import config
 from shared.outbox import events_exchange
-
-log = logging.getLogger(__name__)
 
 ATTEMPTS_HEADER = "x-loyalty-attempts"
 ORIGIN_HEADER = "x-loyalty-queue"
@@ -50,21 +46,6 @@ def dead_queue_name(queue: str) -> str:
     return f"{queue}.dead"
 
 
-def handler_queues(service_cls) -> list[HandlerQueue]:
-    """Every reliable event handler queue a service class consumes from."""
-    from shared.entrypoints import ReliableEventHandler
-
-    queues = []
-    for method_name, method in inspect.getmembers(service_cls, callable):
-        for entrypoint in getattr(method, "nameko_entrypoints", ()):
-            if isinstance(entrypoint, ReliableEventHandler):
-                queues.append(HandlerQueue(
-                    handler_queue_name(entrypoint.source_service, entrypoint.event_type,
-                                       service_cls.name, method_name),
-                    entrypoint.source_service, entrypoint.event_type))
-    return queues
-
-
 def declare_handler_queue(channel, queue: HandlerQueue, delays_ms: list[int]) -> None:
     exchange = events_exchange(queue.source_service)
     exchange(channel).declare()
@@ -78,76 +59,14 @@ def declare_handler_queue(channel, queue: HandlerQueue, delays_ms: list[int]) ->
     Queue(dead_queue_name(queue.name), durable=True, auto_delete=False)(channel).declare()
 
 
-def declare_all(amqp_uri: str, service_classes) -> list[HandlerQueue]:
+def declare_all(amqp_uri: str, queues: list[HandlerQueue]) -> list[HandlerQueue]:
     """`loyalty setup-broker`: every consumer queue exists before anything is
     published, so no event is dropped for want of a bound queue."""
-    queues = [q for cls in service_classes for q in handler_queues(cls)]
     with Connection(amqp_uri) as conn:
         channel = conn.channel()
         for queue in queues:
             declare_handler_queue(channel, queue, config.retry_delays_ms())
     return queues
-
-
-def _drain(channel, queue_name: str):
-    """Fetch every message of a queue, unacked; closing the channel returns
-    the ones not acked to the queue."""
-    while True:
-        message = channel.basic_get(queue_name, no_ack=False)
-        if message is None:
-            return
-        yield message
-
-
-def list_dead_letters(amqp_uri: str, queues: list[HandlerQueue]) -> list[dict]:
-    found = []
-    with Connection(amqp_uri) as conn:
-        for queue in queues:
-            channel = conn.channel()
-            try:
-                for message in _drain(channel, dead_queue_name(queue.name)):
-                    props = message.properties
-                    headers = props.get("application_headers") or {}
-                    found.append({
-                        "id": props.get("message_id"),
-                        "queue": queue.name,
-                        "event_type": props.get("type"),
-                        "attempts": headers.get(ATTEMPTS_HEADER),
-                        "error": headers.get(ERROR_HEADER),
-                        "body": json.loads(message.body),
-                    })
-            finally:
-                channel.close()
-    return found
-
-
-def replay_dead_letters(amqp_uri: str, queues: list[HandlerQueue], message_id: str | None) -> int:
-    """Move dead letters (all, or those of one event id) back to their queue
-    with a fresh attempt count. Publish is confirmed before the ack."""
-    replayed = 0
-    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
-        for queue in queues:
-            channel = conn.channel()
-            try:
-                producer = conn.Producer(channel=channel)
-                for message in _drain(channel, dead_queue_name(queue.name)):
-                    props = message.properties
-                    if message_id is not None and props.get("message_id") != message_id:
-                        continue
-                    headers = dict(props.get("application_headers") or {})
-                    headers[ATTEMPTS_HEADER] = 0
-                    headers.pop(ERROR_HEADER, None)
-                    producer.publish(message.body, exchange="", routing_key=queue.name,
-                                     content_type=props.get("content_type", "application/json"),
-                                     content_encoding=props.get("content_encoding", "utf-8"),
-                                     message_id=props.get("message_id"), type=props.get("type"),
-                                     headers=headers, delivery_mode=2)
-                    channel.basic_ack(message.delivery_info["delivery_tag"])
-                    replayed += 1
-                    log.info("replayed dead letter %s to %s", props.get("message_id"), queue.name)
-            finally:
-                channel.close()
-    return replayed
 
 
 @contextlib.contextmanager

@@ -45,40 +45,35 @@ class PointsService:
 
     db = Database(metadata, MIGRATIONS)
 
-    def _apply(self, operation, event) -> None:
-        with self.db.unit_of_work() as uow:
-            operation(uow, event.shop_id, event.payload)
-            uow.commit()
-
     # --- events -------------------------------------------------------------------
 
     @reliable_event_handler("gateway", "customer_created")
-    def register_customer(self, event):
-        self._apply(register_customer, event)
+    def register_customer(self, uow, event):
+        register_customer(uow, event.shop_id, event.payload)
 
     @reliable_event_handler("gateway", "order_placed")
-    def award_points_for_order(self, event):
-        self._apply(award_points_for_order, event)
+    def award_points_for_order(self, uow, event):
+        award_points_for_order(uow, event.shop_id, event.payload)
 
     @reliable_event_handler("gateway", "order_refunded")
-    def take_back_points_for_refund(self, event):
-        self._apply(take_back_points_for_refund, event)
+    def take_back_points_for_refund(self, uow, event):
+        take_back_points_for_refund(uow, event.shop_id, event.payload)
 
     @reliable_event_handler("reviews", "review_approved")
-    def award_review_points(self, event):
-        self._apply(award_review_points, event)
+    def award_review_points(self, uow, event):
+        award_review_points(uow, event.shop_id, event.payload)
 
     @reliable_event_handler("reviews", "google_review_approved")
-    def award_google_review_points(self, event):
-        self._apply(award_google_review_points, event)
+    def award_google_review_points(self, uow, event):
+        award_google_review_points(uow, event.shop_id, event.payload)
 
     @reliable_event_handler("referrals", "referral_completed")
-    def award_referrer(self, event):
-        self._apply(award_referrer, event)
+    def award_referrer(self, uow, event):
+        award_referrer(uow, event.shop_id, event.payload)
 
     @reliable_event_handler("referrals", "referral_cancelled")
-    def void_referral_codes(self, event):
-        self._apply(void_referral_codes, event)
+    def void_referral_codes(self, uow, event):
+        void_referral_codes(uow, event.shop_id, event.payload)
 
     # --- timers (each replica runs them; member locks and ledger references
     # make a second run in parallel a no-op) -------------------------------------

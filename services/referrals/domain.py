@@ -157,6 +157,11 @@ def may_complete_referrals(order: OrderPlaced) -> bool:
     return order.is_paid and bool(order_code_keys(order) or email_key(order.email))
 
 
+def may_concern_referrals(order: OrderPlaced) -> bool:
+    """An order that uses a code (maybe a welcome code) or may complete a referral."""
+    return bool(order_code_keys(order)) or may_complete_referrals(order)
+
+
 def referral_completed_by(order: OrderPlaced, candidates):
     """Of the referrals the order might complete (those whose coupon it used
     first, then the one claimed with its email), the one it does complete:

@@ -173,45 +173,34 @@ class ReferralsService:
 
     # --- events ---------------------------------------------------------------------------
 
-    @reliable_event_handler("gateway", "order_placed")
-    def complete_referral_for_order(self, event):
+    @reliable_event_handler("gateway", "order_placed", when=domain.may_concern_referrals)
+    def complete_referral_for_order(self, uow, event):
         order = event.payload
         code_keys = domain.order_code_keys(order)
-        if not code_keys and not domain.may_complete_referrals(order):
-            return
-        with self.db.unit_of_work() as uow:
-            if code_keys:
-                repository.mark_codes_used(uow.session, event.shop_id, code_keys)
-            if domain.may_complete_referrals(order):
-                candidates = repository.completion_candidates(
-                    uow.session, event.shop_id, code_keys, domain.email_key(order.email))
-                referral = domain.referral_completed_by(order, candidates)
-                if referral is not None:
-                    done = domain.completion(order, event.occurred_at, uow.clock.now())
-                    completed = repository.record_completion(uow.session, event.shop_id, referral.id, done)
-                    uow.publish(event.shop_id, domain.referral_completed(completed, done))
-            uow.commit()
+        if code_keys:
+            repository.mark_codes_used(uow.session, event.shop_id, code_keys)
+        if domain.may_complete_referrals(order):
+            candidates = repository.completion_candidates(
+                uow.session, event.shop_id, code_keys, domain.email_key(order.email))
+            referral = domain.referral_completed_by(order, candidates)
+            if referral is not None:
+                done = domain.completion(order, event.occurred_at, uow.clock.now())
+                completed = repository.record_completion(uow.session, event.shop_id, referral.id, done)
+                uow.publish(event.shop_id, domain.referral_completed(completed, done))
 
-    @reliable_event_handler("points", "discount_code_voided")
-    def record_voided_code(self, event):
-        if event.payload.referral_id is None:
-            return
-        with self.db.unit_of_work() as uow:
-            repository.mark_code_voided(uow.session, event.shop_id, event.payload.referral_id,
-                                        event.payload.code)
-            uow.commit()
+    @reliable_event_handler("points", "discount_code_voided",
+                            when=lambda voided: voided.referral_id is not None)
+    def record_voided_code(self, uow, event):
+        repository.mark_code_voided(uow.session, event.shop_id, event.payload.referral_id,
+                                    event.payload.code)
 
-    @reliable_event_handler("points", "points_awarded")
-    def record_referrer_reward(self, event):
+    # Most awards (orders, signups, reviews) are not ours: nothing to record.
+    @reliable_event_handler("points", "points_awarded", when=domain.rewarded_referral)
+    def record_referrer_reward(self, uow, event):
         referral_id = domain.rewarded_referral(event.payload)
-        if referral_id is None:
-            # Most awards (orders, signups, reviews) are not ours: nothing to record.
-            return
-        with self.db.unit_of_work() as uow:
-            if not repository.record_reward(uow.session, event.shop_id, referral_id, event.payload.points):
-                log.warning("points_awarded %s names unknown referral %s of shop %s",
-                            event.event_id, referral_id, event.shop_id)
-            uow.commit()
+        if not repository.record_reward(uow.session, event.shop_id, referral_id, event.payload.points):
+            log.warning("points_awarded %s names unknown referral %s of shop %s",
+                        event.event_id, referral_id, event.shop_id)
 
     # --- glue -----------------------------------------------------------------------------
 

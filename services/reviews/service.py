@@ -135,19 +135,14 @@ class ReviewsService:
 
     # --- rewards reported by points ------------------------------------------
 
-    @reliable_event_handler("points", "points_awarded")
-    def record_review_reward(self, event):
-        rewarded = domain.rewarded_item(event.payload)
-        if rewarded is None:
-            # Most awards (orders, signups, ...) are not ours: nothing to record.
-            return
-        kind, column = rewarded
-        with self.db.unit_of_work() as uow:
-            if not ITEMS[kind].record_reward(uow.session, event.shop_id, event.payload.reference,
-                                             event.payload.points, column):
-                log.warning("points_awarded %s names unknown %s %s of shop %s",
-                            event.event_id, kind, event.payload.reference, event.shop_id)
-            uow.commit()
+    # Most awards (orders, signups, ...) are not ours: nothing to record.
+    @reliable_event_handler("points", "points_awarded", when=domain.rewarded_item)
+    def record_review_reward(self, uow, event):
+        kind, column = domain.rewarded_item(event.payload)
+        if not ITEMS[kind].record_reward(uow.session, event.shop_id, event.payload.reference,
+                                         event.payload.points, column):
+            log.warning("points_awarded %s names unknown %s %s of shop %s",
+                        event.event_id, kind, event.payload.reference, event.shop_id)
 
     @rpc
     def health(self):

@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from conftest import private_vhost
-from shared.cli import SERVICES, service_class
+from loyalty.services import SERVICES, all_handler_queues, service_class
 from shared.topology import declare_all
 
 
@@ -38,7 +38,7 @@ def system(amqp_uri, database_url_factory, tmp_path_factory):
     gateway_database_url = os.environ["GATEWAY_DATABASE_URL"]
     port = free_port()
     classes = [service_class(name) for name in SERVICES]
-    declare_all(amqp_uri, classes)
+    declare_all(amqp_uri, all_handler_queues())
     runner = ServiceRunner({"AMQP_URI": amqp_uri, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
                             "max_workers": 10})
     for cls in classes:
@@ -63,9 +63,9 @@ def deployed_system(database_url_factory, tmp_path_factory):
         for name in SERVICES:
             env[f"{name.upper()}_DATABASE_URL"] = database_url_factory(f"deployed_{name}")
         log_dir = tmp_path_factory.mktemp("logs")
-        subprocess.run([sys.executable, "-m", "shared.cli", "setup-broker"], env=env, check=True,
+        subprocess.run([sys.executable, "-m", "loyalty.cli", "setup-broker"], env=env, check=True,
                        capture_output=True, timeout=60)
-        processes = [subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", name], env=env,
+        processes = [subprocess.Popen([sys.executable, "-m", "loyalty.cli", "serve", name], env=env,
                                       stdout=open(log_dir / f"{name}.log", "w"), stderr=subprocess.STDOUT)
                      for name in SERVICES]
         try:

@@ -66,7 +66,7 @@ def test_redelivered_event_has_one_effect(system, shop):
 
 def loyalty_cli(system, *args) -> subprocess.CompletedProcess:
     env = dict(os.environ, AMQP_URI=system.amqp_uri)
-    return subprocess.run([sys.executable, "-m", "shared.cli", *args], env=env,
+    return subprocess.run([sys.executable, "-m", "loyalty.cli", *args], env=env,
                           capture_output=True, text=True, timeout=120)
 
 

@@ -15,9 +15,9 @@ from shared.db import UnitOfWork, make_engine
 from shared.events import OrderPlaced, make_event
 from shared.migrations import upgrade_to_head
 from shared.outbox import events_exchange, make_event_publisher, relay_pending_events
-from shared.topology import (
-    dead_queue_name, handler_queues, list_dead_letters, replay_dead_letters,
-)
+from shared.dead_letters import list_dead_letters, replay_dead_letters
+from shared.entrypoints import handler_queues
+from shared.topology import dead_queue_name
 from sqlalchemy.orm import sessionmaker
 from tests.plumbing.sample import services as sample
 from tests.plumbing.sample.models import metadata, things

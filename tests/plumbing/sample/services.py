@@ -39,20 +39,18 @@ class Consumer:
     db = Database(metadata, MIGRATIONS)
 
     @reliable_event_handler("gateway", "order_placed")
-    def count_order(self, event):
+    def count_order(self, uow, event):
         if FAULTS["remaining"] > 0:
             FAULTS["remaining"] -= 1
             raise RuntimeError("injected fault")
-        with self.db.unit_of_work() as uow:
-            row = uow.session.execute(select(things.c.id).where(
-                things.c.shop_id == event.shop_id, things.c.name == event.payload.order_id)).first()
-            if row is None:
-                uow.session.execute(insert(things).values(
-                    shop_id=event.shop_id, name=event.payload.order_id, seen=1))
-            else:
-                uow.session.execute(update(things).where(things.c.id == row.id)
-                                    .values(seen=things.c.seen + 1))
-            uow.commit()
+        row = uow.session.execute(select(things.c.id).where(
+            things.c.shop_id == event.shop_id, things.c.name == event.payload.order_id)).first()
+        if row is None:
+            uow.session.execute(insert(things).values(
+                shop_id=event.shop_id, name=event.payload.order_id, seen=1))
+        else:
+            uow.session.execute(update(things).where(things.c.id == row.id)
+                                .values(seen=things.c.seen + 1))
 
     @rpc
     def seen(self, shop_id, order_id):

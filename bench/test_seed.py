@@ -1,11 +1,11 @@
-"""The benchmark's data (services/points/bench): a ledger the service could
+"""The benchmark's data (bench): a ledger the service could
 have written itself, which the feed pages through newest first. Timings are
 the benchmark's business; nothing here measures one."""
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from services.points.bench import seed
+from bench import seed
 from services.points.repository import activities_page
 from services.points.schemas import ActivitiesQuery
 from shared.db import make_engine

@@ -3,6 +3,7 @@
     loyalty serve SERVICE            run one service (points, referrals, reviews, gateway)
     loyalty run                      set up and run the whole system locally (make run)
     loyalty setup-broker             declare every consumer queue, retry ladder and dead-letter queue
+    loyalty ping SERVICE             exit 0 if the service answers over RPC (a healthcheck)
     loyalty shops create DOMAIN      create a shop; --json prints its credentials as one JSON line
     loyalty dead-letters list        list dead-lettered events
     loyalty dead-letters replay      replay one (ID) or all (--all) dead-lettered events
@@ -12,6 +13,8 @@ import argparse
 import importlib
 import json
 import logging
+import os
+import signal
 import sys
 import warnings
 from pathlib import Path
@@ -19,61 +22,77 @@ from pathlib import Path
 # eventlet announces its own deprecation on import; nameko 2 needs it anyway.
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
-import eventlet  # noqa: E402
-
 from shared import config  # noqa: E402
 
-SERVICES = {
-    "points": "services.points.service:PointsService",
-    "referrals": "services.referrals.service:ReferralsService",
-    "reviews": "services.reviews.service:ReviewsService",
-    "gateway": "services.gateway.service:GatewayService",
-}
+log = logging.getLogger("loyalty")
 
-
-def service_class(name: str):
-    module_name, class_name = SERVICES[name].split(":")
-    return getattr(importlib.import_module(module_name), class_name)
-
-
-def all_service_classes():
-    return [service_class(name) for name in SERVICES]
-
-
-def all_handler_queues():
-    from shared.topology import handler_queues
-    return [q for cls in all_service_classes() for q in handler_queues(cls)]
+# A stopping service lets its in-flight workers finish for this long, then
+# kills them (their messages go back to the queue); past the second bound the
+# process ends however far the stop got.
+STOP_GRACE_SECONDS = 8
+STOP_DEADLINE_SECONDS = 11
 
 
 def cmd_serve(args):
+    # Before nameko, kombu or a database driver is imported.
+    import eventlet
+    eventlet.monkey_patch()
     from nameko.runners import ServiceRunner
 
-    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {args.service} %(levelname)s %(name)s: %(message)s")
+    from loyalty.services import service_class
+
+    logging.basicConfig(level=logging.INFO,
+                        format=f"%(asctime)s {args.service} %(levelname)s %(name)s: %(message)s")
     runner = ServiceRunner(config.nameko_config())
     runner.add_service(service_class(args.service))
+
+    def stop_gracefully():
+        with eventlet.Timeout(STOP_GRACE_SECONDS, False):
+            runner.stop()
+            return
+        log.warning("%s did not stop within %ss; killing its workers", args.service, STOP_GRACE_SECONDS)
+        runner.kill()
+
+    def on_signal(signum, _frame):
+        # Ctrl-C reaches the launcher and every service at once, and the
+        # launcher then sends SIGTERM as well: the first signal starts the
+        # stop, later ones change nothing.
+        if stopping:
+            return
+        stopping.append(signum)
+        log.info("%s: stopping on %s", args.service, signal.Signals(signum).name)
+        signal.signal(signal.SIGALRM, lambda *_: os._exit(1))
+        signal.alarm(STOP_DEADLINE_SECONDS)
+        eventlet.spawn(stop_gracefully)
+
+    stopping: list[int] = []
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     runner.start()
-
-    import signal
-
-    def shutdown(*_):
-        eventlet.spawn(runner.stop)
-
-    signal.signal(signal.SIGTERM, shutdown)
-    try:
-        runner.wait()
-    except KeyboardInterrupt:
-        runner.stop()
+    runner.wait()
 
 
 def cmd_setup_broker(args):
+    from loyalty.services import all_handler_queues
     from shared.topology import declare_all
 
-    queues = declare_all(config.amqp_uri(), all_service_classes())
+    queues = declare_all(config.amqp_uri(), all_handler_queues())
     print(f"declared {len(queues)} consumer queues with retry and dead-letter queues")
 
 
+def cmd_ping(args):
+    from loyalty.ping import ping
+
+    try:
+        answer = ping(config.amqp_uri(), args.service, timeout=args.timeout)
+    except Exception as exc:
+        sys.exit(f"loyalty: {args.service} did not answer: {exc}")
+    print(json.dumps(answer))
+
+
 def cmd_dead_letters(args):
-    from shared.topology import list_dead_letters, replay_dead_letters
+    from loyalty.services import all_handler_queues
+    from shared.dead_letters import list_dead_letters, replay_dead_letters
 
     queues = all_handler_queues()
     if args.action == "list":
@@ -109,7 +128,7 @@ def cmd_shops(args):
 
 
 def cmd_run(args):
-    from shared.launcher import run_everything
+    from loyalty.launcher import run_everything
     run_everything()
 
 
@@ -125,8 +144,8 @@ def cmd_makemigration(args):
 
 
 def main(argv=None):
-    # Before nameko, kombu or a database driver is imported (all lazily, below).
-    eventlet.monkey_patch()
+    from loyalty.services import SERVICES
+
     parser = argparse.ArgumentParser(prog="loyalty", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -137,6 +156,11 @@ def main(argv=None):
 
     sub.add_parser("run", help="set up and run everything locally").set_defaults(func=cmd_run)
     sub.add_parser("setup-broker", help="declare all queues").set_defaults(func=cmd_setup_broker)
+
+    ping = sub.add_parser("ping", help="ask a backend service for its health over RPC")
+    ping.add_argument("service", choices=sorted(name for name in SERVICES if name != "gateway"))
+    ping.add_argument("--timeout", type=float, default=5.0)
+    ping.set_defaults(func=cmd_ping)
 
     shops = sub.add_parser("shops", help="manage shops")
     shops_sub = shops.add_subparsers(dest="shops_command", required=True)

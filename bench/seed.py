@@ -261,7 +261,7 @@ def _refuse_unknown_required_columns(cursor, table: str, supplied: tuple) -> Non
     missing = sorted({name for (name,) in cursor.fetchall()} - set(supplied))
     if missing:
         raise RuntimeError(f"{table} has required columns the benchmark does not seed: "
-                           f"{', '.join(missing)}; add them to services/points/bench/seed.py")
+                           f"{', '.join(missing)}; add them to bench/seed.py")
 
 
 def history_window(now: datetime) -> tuple[datetime, datetime]:

@@ -1,7 +1,7 @@
 """Benchmark of the points feed and its CSV export on PostgreSQL.
 
-    python -m services.points.bench                  # 100,000 members, 1,000,000 activities
-    python -m services.points.bench --members 1000 --activities 10000 --iterations 50
+    python -m bench                  # 100,000 members, 1,000,000 activities
+    python -m bench --members 1000 --activities 10000 --iterations 50
 
 Creates a database, migrates it with the points service's revisions, creates
 a shop with `loyalty shops create`, seeds it, then times the feed three
@@ -26,8 +26,8 @@ import requests
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
-from services.points.bench import seed as bench_seed
-from services.points.bench.stack import PeakMemory, Services, create_shop, free_port
+from bench import seed as bench_seed
+from bench.stack import PeakMemory, Services, create_shop, free_port
 from services.gateway.service import EXPORT_PAGE_SIZE
 from services.points.repository import activities_page
 from services.points.schemas import ActivitiesQuery, ExportQuery
@@ -41,7 +41,7 @@ EXPORT_PATH = "/api/activities/points.csv"
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m services.points.bench", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--activities", type=int, default=1_000_000)
@@ -445,7 +445,7 @@ def main(argv=None) -> None:
             else:
                 for name in names.values():
                     bench_seed.drop_database(args.database_url, name)
-    print(report(args, ["python", "-m", "services.points.bench", *argv], header, seeded, cases, export,
+    print(report(args, ["python", "-m", "bench", *argv], header, seeded, cases, export,
                  export_in_process, load_before))
 
 

@@ -20,7 +20,7 @@ def free_port() -> int:
 
 def loyalty(*args: str) -> list[str]:
     """The `loyalty` command line, run with this interpreter."""
-    return [sys.executable, "-m", "shared.cli", *args]
+    return [sys.executable, "-m", "loyalty.cli", *args]
 
 
 def create_shop(env: dict, domain: str) -> dict:

@@ -1,0 +1,27 @@
+"""The four services by name, for the command line, the launcher and tests.
+Importing this module imports no service (nor nameko): `loyalty serve`
+monkey-patches first."""
+import importlib
+
+SERVICES = {
+    "points": "services.points.service:PointsService",
+    "referrals": "services.referrals.service:ReferralsService",
+    "reviews": "services.reviews.service:ReviewsService",
+    "gateway": "services.gateway.service:GatewayService",
+}
+
+
+def service_class(name: str):
+    module_name, class_name = SERVICES[name].split(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def all_service_classes() -> list:
+    return [service_class(name) for name in SERVICES]
+
+
+def all_handler_queues() -> list:
+    """Every consumer queue of every service (shared.topology.HandlerQueue)."""
+    from shared.entrypoints import handler_queues
+
+    return [queue for cls in all_service_classes() for queue in handler_queues(cls)]
