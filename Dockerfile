@@ -17,6 +17,7 @@ RUN pip install -r requirements.txt
 COPY pyproject.toml ./
 COPY shared ./shared
 COPY services ./services
+COPY loyalty ./loyalty
 # Editable, so each service's migrations/ folder (not a Python package) is
 # read from the source tree; --no-deps: everything is pinned above.
 RUN pip install --no-deps --no-build-isolation -e .

@@ -32,13 +32,22 @@ from loyalty.services import SERVICES, all_handler_queues
 
 DEMO_DOMAIN = "demo-shop.myshopify.com"
 
-FIRST_RESTART_DELAY = 1.0
-MAX_RESTART_DELAY = 30.0
-# A run this long counts as healthy: the next crash starts the delays over.
-HEALTHY_RUN_SECONDS = 60.0
-# Crashes in a row, each before HEALTHY_RUN_SECONDS, after which a service
-# is given up on (1+2+4+8+16+30 s of waiting in between).
-MAX_QUICK_CRASHES = 6
+
+
+@dataclass(frozen=True)
+class RestartPolicy:
+    first_delay: float = 1.0
+    max_delay: float = 30.0
+    # A run this long counts as healthy: the next crash starts the delays over.
+    healthy_after: float = 60.0
+    # Crashes in a row, each before `healthy_after`, after which a service is
+    # given up on (by default after 1+2+4+8+16 s of waiting in between).
+    max_quick_crashes: int = 6
+
+    def delay(self, quick_crashes: int) -> float:
+        return min(self.first_delay * 2 ** (quick_crashes - 1), self.max_delay)
+
+
 # Children get this long to stop on SIGTERM before SIGKILL; the launcher is
 # gone well within 15 s of a signal.
 STOP_GRACE_SECONDS = 12.0
@@ -115,8 +124,9 @@ class Child:
 
 
 class Supervisor:
-    def __init__(self, children: list[Child]):
+    def __init__(self, children: list[Child], policy: RestartPolicy = RestartPolicy()):
         self.children = children
+        self.policy = policy
         self.stop_signal: int | None = None
 
     def request_stop(self, signum, _frame) -> None:
@@ -144,14 +154,14 @@ class Supervisor:
     def _schedule_restart(self, child: Child, now: float) -> None:
         code = child.process.returncode
         ran_for = now - child.started_at
-        child.quick_crashes = 1 if ran_for >= HEALTHY_RUN_SECONDS else child.quick_crashes + 1
-        if child.quick_crashes > MAX_QUICK_CRASHES:
+        child.quick_crashes = 1 if ran_for >= self.policy.healthy_after else child.quick_crashes + 1
+        if child.quick_crashes > self.policy.max_quick_crashes:
             child.given_up = True
-            say(f"ERROR: {child.name} keeps exiting right after it starts ({MAX_QUICK_CRASHES} times "
+            say(f"ERROR: {child.name} keeps exiting right after it starts ({child.quick_crashes - 1} times "
                 f"in a row, last with code {code}); not restarting it again. Its log is above; "
                 "fix the cause, then run `make run` again.")
             return
-        delay = min(FIRST_RESTART_DELAY * 2 ** (child.quick_crashes - 1), MAX_RESTART_DELAY)
+        delay = self.policy.delay(child.quick_crashes)
         child.restart_at = now + delay
         say(f"{child.name} exited with code {code} after {ran_for:.1f}s; restarting it in {delay:g}s")
 

@@ -48,3 +48,156 @@ class EventTap:
 
     def close(self):
         self.connection.release()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class PrivateRabbit:
+    """A RabbitMQ node of a test's own (own node name, ports, config and
+    data), so a test can stop and start a broker without touching the
+    machine's shared one. Needs rabbitmq-server installed; the node runs as
+    the `rabbitmq` user (the server's own wrapper switches to it when run as
+    root), so its folder is made theirs."""
+
+    def __init__(self):
+        import tempfile
+
+        self.name = f"loyalty-test-{uuid.uuid4().hex[:8]}@localhost"
+        self.port = free_port()
+        self.dist_port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="loyalty-rabbit-")
+        self.amqp_uri = f"amqp://guest:guest@127.0.0.1:{self.port}/"
+
+    @staticmethod
+    def available() -> str | None:
+        """Why a private node cannot be run here, or None if it can."""
+        import os
+        import shutil
+
+        if not shutil.which("rabbitmq-server") or not shutil.which("rabbitmqctl"):
+            return "rabbitmq-server is not installed"
+        if os.geteuid() != 0:
+            return "a private RabbitMQ node is started as root (it runs as the rabbitmq user)"
+        return None
+
+    def _env(self) -> dict:
+        import os
+
+        return dict(
+            os.environ, RABBITMQ_NODENAME=self.name, RABBITMQ_DIST_PORT=str(self.dist_port),
+            RABBITMQ_CONF_ENV_FILE=f"{self.dir}/rabbitmq-env.conf",
+            RABBITMQ_CONFIG_FILE=f"{self.dir}/rabbitmq.conf",
+            RABBITMQ_ENABLED_PLUGINS_FILE=f"{self.dir}/enabled_plugins",
+            RABBITMQ_MNESIA_BASE=f"{self.dir}/mnesia", RABBITMQ_LOG_BASE=f"{self.dir}/log",
+            RABBITMQ_PID_FILE=f"{self.dir}/pid")
+
+    def start(self, timeout: float = 60.0) -> None:
+        import shutil
+        import subprocess
+        from pathlib import Path
+
+        folder = Path(self.dir)
+        (folder / "rabbitmq.conf").write_text(
+            f"listeners.tcp.1 = 127.0.0.1:{self.port}\nloopback_users = none\n")
+        (folder / "rabbitmq-env.conf").write_text("")
+        (folder / "enabled_plugins").write_text("[].\n")
+        shutil.chown(folder, "rabbitmq", "rabbitmq")
+        for path in folder.rglob("*"):
+            shutil.chown(path, "rabbitmq", "rabbitmq")
+        subprocess.run(["rabbitmq-server", "-detached"], env=self._env(), check=True,
+                       capture_output=True, timeout=30)
+        if not wait_for(self.accepts_connections, timeout=timeout, interval=0.2):
+            raise RuntimeError(f"private RabbitMQ node {self.name} did not start; see {self.dir}/log")
+
+    def stop(self) -> None:
+        """Stop the node (queues and persistent messages stay on its disk)."""
+        import subprocess
+
+        subprocess.run(["rabbitmqctl", "-n", self.name, "stop"], capture_output=True, timeout=60)
+        wait_for(lambda: not self.accepts_connections(), timeout=30)
+
+    def accepts_connections(self) -> bool:
+        import socket
+
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    def remove(self) -> None:
+        import shutil
+
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class ServiceProcesses:
+    """The services as `make run` runs them: one OS process each
+    (`loyalty serve NAME`), logging to files in `log_dir`."""
+
+    def __init__(self, env: dict, log_dir, names=None):
+        from loyalty.services import SERVICES
+
+        self.env = env
+        self.log_dir = log_dir
+        self.names = list(names or SERVICES)
+        self.processes: dict = {}
+        self.base_url = f"http://127.0.0.1:{env['GATEWAY_PORT']}"
+
+    def setup_broker(self) -> None:
+        import subprocess
+        import sys
+
+        subprocess.run([sys.executable, "-m", "loyalty.cli", "setup-broker"], env=self.env,
+                       check=True, capture_output=True, timeout=60)
+
+    def start(self, name: str) -> None:
+        import subprocess
+        import sys
+
+        log = open(self.log_dir / f"{name}.log", "a")
+        self.processes[name] = subprocess.Popen([sys.executable, "-m", "loyalty.cli", "serve", name],
+                                                env=self.env, stdout=log, stderr=subprocess.STDOUT)
+
+    def start_all(self) -> None:
+        for name in self.names:
+            self.start(name)
+        self.wait_until_ready()
+
+    def exited(self) -> dict:
+        """{name: exit code} of the processes that are no longer running."""
+        return {name: p.returncode for name, p in self.processes.items() if p.poll() is not None}
+
+    def ready(self) -> bool:
+        import requests
+
+        try:
+            return requests.get(self.base_url + "/ready", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def wait_until_ready(self, timeout: float = 90.0) -> None:
+        if not wait_for(lambda: self.ready() or self.exited(), timeout=timeout, interval=0.3) or self.exited():
+            raise RuntimeError(f"the services did not become ready (exited: {self.exited()}):\n{self.logs()}")
+
+    def logs(self, tail: int = 3000) -> str:
+        return "\n".join(f"--- {path.name}\n{path.read_text()[-tail:]}"
+                         for path in sorted(self.log_dir.glob("*.log")))
+
+    def stop_all(self, timeout: float = 20.0) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=timeout)
+            except Exception:
+                process.kill()
+                process.wait()

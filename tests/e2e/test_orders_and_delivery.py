@@ -8,6 +8,8 @@ import uuid
 
 from kombu import Connection
 
+from conftest import private_vhost
+
 from shared.events import OrderPlaced, make_event
 from shared.outbox import events_exchange
 from tests.support import wait_for
@@ -98,3 +100,17 @@ def test_event_that_keeps_failing_is_dead_lettered_then_replayed_once(system, sh
     shop.order(7302, "3301", "olga@example.com", "1.00")
     assert wait_for(lambda: balance(shop, "3301") == 43)
     assert dead_letter() == []
+
+
+def test_loyalty_ping_reports_whether_a_service_answers(system):
+    """The backends' docker-compose healthcheck."""
+    answered = loyalty_cli(system, "ping", "points")
+    assert answered.returncode == 0, answered.stderr
+    assert json.loads(answered.stdout) == {"service": "points", "database": "ok"}
+
+    with private_vhost() as empty_broker:                   # no service listens there
+        env = dict(os.environ, AMQP_URI=empty_broker)
+        silent = subprocess.run([sys.executable, "-m", "loyalty.cli", "ping", "reviews", "--timeout", "1"],
+                                env=env, capture_output=True, text=True, timeout=60)
+    assert silent.returncode != 0
+    assert "reviews did not answer" in silent.stderr
