@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from bench import seed as bench_seed
 from bench.stack import PeakMemory, Services, create_shop, free_port
-from services.gateway.service import EXPORT_PAGE_SIZE
+from services.gateway.csv_export import EXPORT_PAGE_SIZE
 from services.points.repository import activities_page
 from services.points.schemas import ActivitiesQuery, ExportQuery
 from shared import config

@@ -113,7 +113,7 @@ def cmd_dead_letters(args):
 
 
 def cmd_shops(args):
-    from services.gateway.shops import create_shop_cli
+    from services.gateway.operations import create_shop_cli
     from shared.errors import LoyaltyError
 
     try:

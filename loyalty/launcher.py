@@ -212,7 +212,7 @@ def demo_credentials() -> dict:
     path = config.data_dir() / "demo-shop.json"
     if path.exists():
         return json.loads(path.read_text())
-    from services.gateway.shops import create_shop_cli
+    from services.gateway.operations import create_shop_cli
 
     credentials = create_shop_cli(DEMO_DOMAIN)
     path.write_text(json.dumps(credentials))

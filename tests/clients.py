@@ -20,7 +20,7 @@ class System:
         return self.base_url + path
 
     def create_shop(self) -> "Shop":
-        from services.gateway.shops import create_shop_cli
+        from services.gateway.operations import create_shop_cli
 
         credentials = create_shop_cli(f"shop-{uuid.uuid4().hex[:10]}.myshopify.com",
                                       database_url=self.gateway_database_url)

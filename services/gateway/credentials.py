@@ -1,9 +1,7 @@
-"""Shop credentials: admin API keys (stored as SHA-256 only), webhook secrets
-(stored encrypted), and the two signatures made with a webhook secret —
-Shopify's webhook HMAC and the storefront's customer_token."""
-import base64
+"""Shop credentials: new shop ids, admin API keys (stored as SHA-256 only)
+and webhook secrets (stored encrypted; the signatures made with them are in
+domain.py)."""
 import hashlib
-import hmac
 import os
 import secrets
 import tempfile
@@ -34,27 +32,6 @@ def new_webhook_secret() -> str:
 def hash_api_key(api_key: str) -> str:
     # A fast hash is enough: the key is 256 random bits, not a password.
     return hashlib.sha256(api_key.encode()).hexdigest()
-
-
-def webhook_signature(secret: str, raw_body: bytes) -> str:
-    """Shopify's X-Shopify-Hmac-Sha256: base64 HMAC-SHA256 of the raw body."""
-    return base64.b64encode(hmac.new(secret.encode(), raw_body, hashlib.sha256).digest()).decode()
-
-
-def webhook_signature_matches(secret: str, raw_body: bytes, signature: str | None) -> bool:
-    if not signature:
-        return False
-    return hmac.compare_digest(webhook_signature(secret, raw_body).encode(), signature.strip().encode())
-
-
-def customer_token(secret: str, shop_domain: str, customer_id: str) -> str:
-    """What the shop's pages send to prove which customer is signed in."""
-    return hmac.new(secret.encode(), f"{shop_domain}:{customer_id}".encode(), hashlib.sha256).hexdigest()
-
-
-def customer_token_matches(secret: str, shop_domain: str, customer_id: str, token: str) -> bool:
-    return hmac.compare_digest(customer_token(secret, shop_domain, customer_id).encode(),
-                               token.lower().encode())
 
 
 class SecretBox:

@@ -1,7 +1,8 @@
 """The gateway's one HTTP layer: JSON in, JSON out, and every failure —
 ours, a remote service's, or the router's (unknown path, wrong method) —
 answered as `{"error": {"code", "message", "details"}}` with its status.
-`error_response` is the only place an exception becomes a response."""
+`error_response` is the only place an exception becomes a response. Also
+what routes read from a request: bodies, query strings, headers, path parts."""
 import json
 import logging
 import socket
@@ -17,8 +18,10 @@ from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as RouteNotFound, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
+from services.gateway.domain import WebhookDelivery
+from services.gateway.schemas import IdempotencyHeader
 from shared.errors import (
-    BadRequest, LoyaltyError, PayloadTooLarge, Unauthorized, error_body, validation_details,
+    BadRequest, LoyaltyError, NotFound, PayloadTooLarge, Unauthorized, error_body, validation_details,
 )
 from shared.pagination import parse_query
 
@@ -86,8 +89,13 @@ def raw_body(request: Request) -> bytes:
 def json_body(request: Request):
     """The request body parsed as JSON: 413 past MAX_BODY_BYTES, 400 if it
     is not JSON."""
+    return json_document(raw_body(request))
+
+
+def json_document(raw: bytes):
+    """A body already read, parsed as JSON; 400 if it is not JSON."""
     try:
-        return json.loads(raw_body(request))
+        return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("request body is not valid JSON")
 
@@ -96,10 +104,36 @@ def parse_body(request: Request, model):
     return parse_query(model, json_body(request))
 
 
+def optional_body(request: Request, model):
+    """A body the client may leave out altogether (then every field takes
+    its default)."""
+    return parse_body(request, model) if raw_body(request).strip() else model()
+
+
 def query_params(request: Request) -> dict:
     """The query string, first value per name; an empty value counts as not
     given (forms and the dashboard send `status=` for "all")."""
     return {name: value for name, value in request.args.items() if value != ""}
+
+
+def idempotency_key(request: Request) -> str | None:
+    sent = request.headers.get("Idempotency-Key")
+    return None if sent is None else parse_query(IdempotencyHeader, {"Idempotency-Key": sent}).key
+
+
+def activity_id_from_path(value: str) -> int:
+    # Ledger ids are numbers: anything else names no activity.
+    if not value.isdigit():
+        raise NotFound("no such activity", {"activity_id": value})
+    return int(value)
+
+
+def webhook_delivery(request: Request) -> WebhookDelivery:
+    """A Shopify webhook's body and headers, read but not yet checked."""
+    return WebhookDelivery(body=raw_body(request), shop_domain=request.headers.get("X-Shopify-Shop-Domain"),
+                           topic=request.headers.get("X-Shopify-Topic"),
+                           webhook_id=request.headers.get("X-Shopify-Webhook-Id"),
+                           signature=request.headers.get("X-Shopify-Hmac-Sha256"))
 
 
 class JsonWsgiApp(WsgiApp):

@@ -338,7 +338,7 @@ def test_a_members_history_is_paged(shop):
 # --- the CSV export ---------------------------------------------------------------------------------
 
 def test_the_export_has_every_matching_row_with_the_reason(shop, monkeypatch):
-    from services.gateway import service as gateway_service
+    from services.gateway import csv_export
 
     new_member(shop, "6801", "ola@example.com")
     shop.order(68001, "6801", "ola@example.com", "25.00")
@@ -346,7 +346,7 @@ def test_the_export_has_every_matching_row_with_the_reason(shop, monkeypatch):
     assert adjust(shop, "6801", -5, 'Damaged, "crushed" box').status_code == 201
     # One row per page: the later pages are asked for while the body
     # streams, after the route's worker has finished.
-    monkeypatch.setattr(gateway_service, "EXPORT_PAGE_SIZE", 1)
+    monkeypatch.setattr(csv_export, "EXPORT_PAGE_SIZE", 1)
 
     response = shop.api("GET", "/api/activities/points.csv")
     adjusted_only = shop.api("GET", "/api/activities/points.csv", params={"type": "adjusted"})

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from services.gateway.models import metadata
 from services.gateway.service import GatewayService
-from services.gateway.shops import create_shop_cli
+from services.gateway.operations import create_shop_cli
 from shared.db import make_engine
 
 

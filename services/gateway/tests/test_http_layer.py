@@ -4,7 +4,7 @@ import eventlet
 import pytest
 from nameko.exceptions import RemoteError, UnknownService
 
-from services.gateway.service import results
+from services.gateway.rpc import results
 from services.gateway.tests.conftest import answer
 from shared.errors import ServiceUnavailable
 

@@ -371,11 +371,11 @@ def test_a_page_failing_mid_export_breaks_the_download_and_is_logged(gateway, sh
     first = {"items": [activity(n) for n in range(200, 100, -1)], "next_cursor": "page-2"}
     answer_pages(gateway.points.export_activities, first, RemoteError("OperationalError", "connection lost"))
 
-    with caplog.at_level(logging.ERROR, logger="services.gateway.service"):
+    with caplog.at_level(logging.ERROR, logger="services.gateway.csv_export"):
         response = shop.api("GET", "/api/activities/points.csv", stream=True)
         assert response.status_code == 200
         with pytest.raises(requests.exceptions.ChunkedEncodingError):
             response.content
 
-    assert [r.getMessage() for r in caplog.records if r.name == "services.gateway.service"] == [
+    assert [r.getMessage() for r in caplog.records if r.name == "services.gateway.csv_export"] == [
         f"CSV export of point activities for shop {shop.id} stopped after 100 rows"]

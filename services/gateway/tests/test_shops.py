@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from services.gateway import credentials
+from services.gateway import credentials, domain
+from services.gateway.auth import authenticate_admin, find_shop_by_domain
+from services.gateway.domain import normalize_domain
 from services.gateway.models import api_keys, metadata, shops
-from services.gateway.shops import (
-    MIGRATIONS, authenticate_admin, create_shop, create_shop_cli, find_shop_by_domain, normalize_domain,
-)
+from services.gateway.operations import MIGRATIONS, create_shop, create_shop_cli
 from shared.db import UnitOfWork, make_engine
 from shared.errors import Conflict, Unauthorized, Unprocessable
 from shared.migrations import upgrade_to_head
@@ -129,16 +129,16 @@ def test_an_explicit_secret_key_wins_and_a_bad_one_is_refused(monkeypatch):
 def test_webhook_signature_is_base64_hmac_of_the_raw_body():
     raw = b'{"id": 1}'
     expected = base64.b64encode(hmac.new(b"sec", raw, hashlib.sha256).digest()).decode()
-    assert credentials.webhook_signature_matches("sec", raw, expected)
-    assert not credentials.webhook_signature_matches("sec", raw + b" ", expected)
-    assert not credentials.webhook_signature_matches("other", raw, expected)
-    assert not credentials.webhook_signature_matches("sec", raw, None)
-    assert not credentials.webhook_signature_matches("sec", raw, "ü")
+    assert domain.webhook_signature_matches("sec", raw, expected)
+    assert not domain.webhook_signature_matches("sec", raw + b" ", expected)
+    assert not domain.webhook_signature_matches("other", raw, expected)
+    assert not domain.webhook_signature_matches("sec", raw, None)
+    assert not domain.webhook_signature_matches("sec", raw, "ü")
 
 
 def test_customer_token_is_hex_hmac_of_shop_and_customer():
     token = hmac.new(b"sec", b"a.myshopify.com:42", hashlib.sha256).hexdigest()
-    assert credentials.customer_token("sec", "a.myshopify.com", "42") == token
-    assert credentials.customer_token_matches("sec", "a.myshopify.com", "42", token.upper())
-    assert not credentials.customer_token_matches("sec", "a.myshopify.com", "43", token)
-    assert not credentials.customer_token_matches("sec", "b.myshopify.com", "42", token)
+    assert domain.customer_token("sec", "a.myshopify.com", "42") == token
+    assert domain.customer_token_matches("sec", "a.myshopify.com", "42", token.upper())
+    assert not domain.customer_token_matches("sec", "a.myshopify.com", "43", token)
+    assert not domain.customer_token_matches("sec", "b.myshopify.com", "42", token)

@@ -10,7 +10,7 @@ import pytest
 import requests
 from kombu import Connection, Queue
 
-from services.gateway.credentials import webhook_signature
+from services.gateway.domain import webhook_signature
 from shared.events import parse_event
 from shared.outbox import events_exchange
 from tests.support import wait_for
@@ -92,7 +92,7 @@ def test_an_unsigned_or_forged_webhook_is_refused_and_records_nothing(gateway, s
         response = shop.webhook("orders/paid", ORDER, domain="nobody.myshopify.com")
     else:
         signed_for = json.dumps(ORDER).encode()
-        from services.gateway.credentials import webhook_signature
+        from services.gateway.domain import webhook_signature
         response = shop.webhook("orders/paid", None, raw=signed_for.replace(b"199.65", b"999.65"),
                                 signature=webhook_signature(shop.webhook_secret, signed_for))
 

@@ -1,0 +1,179 @@
+"""The gateway's pure rules (no nameko, no database): who a shop and an
+admin caller are, what a shop domain and a bearer key must look like, the
+two signatures made with a shop's webhook secret (Shopify's webhook HMAC and
+the storefront's customer_token), and how a Shopify webhook becomes one of
+our events."""
+import base64
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from shared.events import CustomerCreated, OrderPlaced, OrderRefunded, Payload
+from shared.errors import BadRequest, Unauthorized, Unprocessable
+from shared.pagination import parse_query
+
+from services.gateway.credentials import API_KEY_PREFIX
+from services.gateway.schemas import ShopifyCustomer, ShopifyOrder, ShopifyRefund
+
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})+$")
+
+# --- shops and their callers -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shop:
+    id: str
+    domain: str
+    name: str
+    webhook_secret: str
+
+
+@dataclass(frozen=True)
+class AdminCaller:
+    """The shop an admin API key belongs to, and which key it was."""
+    shop_id: str
+    shop_domain: str
+    key_label: str
+
+    @property
+    def actor(self) -> str:
+        """How audit trails name this caller."""
+        return f"api_key:{self.key_label}@{self.shop_id}"
+
+
+def normalize_domain(domain: str) -> str:
+    """`Name.MyShopify.com ` -> `name.myshopify.com`; anything that is not a
+    hostname is a 422."""
+    normalized = (domain or "").strip().lower().rstrip(".")
+    if not _HOSTNAME.match(normalized):
+        raise Unprocessable("domain must be a hostname such as your-shop.myshopify.com",
+                            [{"field": "domain", "message": "not a valid hostname"}])
+    return normalized
+
+
+def bearer_api_key(authorization: str | None) -> str:
+    """The key in `Authorization: Bearer <admin API key>`; 401 if there is
+    none or it cannot be one of ours."""
+    scheme, _, api_key = (authorization or "").strip().partition(" ")
+    api_key = api_key.strip()
+    if scheme.lower() != "bearer" or not api_key:
+        raise Unauthorized("an admin API key is required: send Authorization: Bearer <key>")
+    if not api_key.startswith(API_KEY_PREFIX) or len(api_key) > 200:
+        raise Unauthorized("the admin API key is not valid")
+    return api_key
+
+
+# --- signatures made with a shop's webhook secret ------------------------------------
+
+
+def webhook_signature(secret: str, raw_body: bytes) -> str:
+    """Shopify's X-Shopify-Hmac-Sha256: base64 HMAC-SHA256 of the raw body."""
+    return base64.b64encode(hmac.new(secret.encode(), raw_body, hashlib.sha256).digest()).decode()
+
+
+def webhook_signature_matches(secret: str, raw_body: bytes, signature: str | None) -> bool:
+    if not signature:
+        return False
+    return hmac.compare_digest(webhook_signature(secret, raw_body).encode(), signature.strip().encode())
+
+
+def customer_token(secret: str, shop_domain: str, customer_id: str) -> str:
+    """What the shop's pages send to prove which customer is signed in."""
+    return hmac.new(secret.encode(), f"{shop_domain}:{customer_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def customer_token_matches(secret: str, shop_domain: str, customer_id: str, token: str) -> bool:
+    return hmac.compare_digest(customer_token(secret, shop_domain, customer_id).encode(),
+                               token.lower().encode())
+
+
+# --- Shopify webhooks turned into our events ------------------------------------------
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """A webhook as the shop platform sent it, nothing checked yet."""
+    shop_domain: str | None
+    topic: str | None
+    webhook_id: str | None
+    signature: str | None
+    body: bytes
+
+
+def delivery_id(webhook_id: str | None) -> str:
+    """The id a repeated delivery carries again; 400 without a usable one."""
+    webhook_id = (webhook_id or "").strip()
+    if not webhook_id or len(webhook_id) > 255:
+        raise BadRequest("the X-Shopify-Webhook-Id header is required", {"header": "X-Shopify-Webhook-Id"})
+    return webhook_id
+
+
+def order_placed(order: ShopifyOrder) -> OrderPlaced:
+    subtotal = order.subtotal_price if order.subtotal_price is not None else order.total_price
+    if subtotal is None:
+        raise Unprocessable("the order has no subtotal_price or total_price",
+                            [{"field": "subtotal_price", "message": "Field required"}])
+    customer = order.customer
+    return OrderPlaced(
+        order_id=order.id,
+        order_name=order.name or (f"#{order.order_number}" if order.order_number is not None else None),
+        customer_id=customer.id if customer else None,
+        email=order.email or (customer.email if customer else None) or None,
+        financial_status=order.financial_status,
+        subtotal=subtotal,
+        total=order.total_price,
+        currency=order.currency,
+        discount_codes=[discount.code for discount in order.discount_codes],
+        created_at=order.created_at,
+    )
+
+
+def refunded_amount(refund: ShopifyRefund) -> Decimal:
+    """What the refund gave back for goods: the refunded line items'
+    subtotals, or, for a refund without line items (an amount refunded by
+    hand), its successful refund transactions."""
+    if refund.refund_line_items:
+        return sum((item.subtotal for item in refund.refund_line_items), Decimal(0))
+    return sum((t.amount for t in refund.transactions
+                if (t.kind or "refund") == "refund" and (t.status or "success") == "success"), Decimal(0))
+
+
+def order_refunded(refund: ShopifyRefund) -> OrderRefunded:
+    currency = next((t.currency for t in refund.transactions if t.currency), None)
+    return OrderRefunded(
+        order_id=refund.order_id,
+        refund_id=refund.id,
+        customer_id=refund.customer.id if refund.customer else None,
+        amount=refunded_amount(refund),
+        currency=currency,
+        created_at=refund.created_at,
+    )
+
+
+def customer_created(customer: ShopifyCustomer) -> CustomerCreated:
+    return CustomerCreated(customer_id=customer.id, email=customer.email or None,
+                           first_name=customer.first_name, last_name=customer.last_name)
+
+
+TOPICS = {
+    # Both order topics become order_placed: points awards once per order,
+    # when the order says it is paid.
+    "orders/create": (ShopifyOrder, order_placed),
+    "orders/paid": (ShopifyOrder, order_placed),
+    "refunds/create": (ShopifyRefund, order_refunded),
+    "customers/create": (ShopifyCustomer, customer_created),
+}
+
+
+def is_supported(topic: str | None) -> bool:
+    return topic in TOPICS
+
+
+def event_for_webhook(topic: str, body) -> Payload:
+    """The event a webhook of a supported topic stands for; a body that does
+    not validate raises Unprocessable naming the fields."""
+    model, to_event = TOPICS[topic]
+    return to_event(parse_query(model, body))

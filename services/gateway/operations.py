@@ -1,0 +1,109 @@
+"""The gateway's own work: creating a shop with its credentials (also from
+the CLI), taking in a shop's webhook (verify, translate, dedupe, outbox) and
+gathering a customer's detail from the services that hold it."""
+import time
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.gateway import repository
+from services.gateway.auth import find_shop_by_domain
+from services.gateway.credentials import hash_api_key, new_api_key, new_shop_id, new_webhook_secret, secret_box
+from services.gateway.domain import (
+    WebhookDelivery, delivery_id, event_for_webhook, is_supported, normalize_domain, webhook_signature_matches,
+)
+from services.gateway.models import metadata
+from services.gateway.rpc import RPC_TIMEOUT_SECONDS, optional_call, optional_result, results
+from services.gateway.web import json_document
+from shared import config
+from shared.clock import utcnow
+from shared.db import UnitOfWork, make_engine
+from shared.errors import Conflict, Unauthorized
+from shared.migrations import upgrade_to_head
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+# --- shops -------------------------------------------------------------------------------
+
+
+def create_shop(session: Session, domain: str, now: datetime | None = None, key_label: str = "admin") -> dict:
+    """Add a shop with a new admin API key and webhook secret. The caller
+    commits. The plaintext key and secret are in the result and nowhere else:
+    the key is stored as its hash, the secret encrypted."""
+    domain = normalize_domain(domain)
+    now = now or utcnow()
+    if repository.domain_taken(session, domain):
+        raise Conflict("a shop with this domain already exists", {"domain": domain})
+    shop_id, api_key, webhook_secret = new_shop_id(), new_api_key(), new_webhook_secret()
+    # Another process may have created the same domain since our check.
+    if not repository.add_shop(session, shop_id, domain, domain.split(".")[0],
+                               secret_box().encrypt(webhook_secret), now):
+        raise Conflict("a shop with this domain already exists", {"domain": domain})
+    repository.add_api_key(session, shop_id, key_label, hash_api_key(api_key), now)
+    return {"shop": {"id": shop_id, "domain": domain},
+            "admin_api_key": api_key, "webhook_secret": webhook_secret}
+
+
+def create_shop_cli(domain: str, database_url: str | None = None) -> dict:
+    """`loyalty shops create DOMAIN`: straight to the gateway's database (the
+    same one the running gateway uses), migrated first."""
+    url = database_url or config.database_url("gateway")
+    upgrade_to_head(MIGRATIONS, url)
+    engine = make_engine(url)
+    try:
+        with UnitOfWork(sessionmaker(engine), metadata, "gateway") as uow:
+            created = create_shop(uow.session, domain)
+            uow.commit()
+    finally:
+        engine.dispose()
+    return {"shop": created["shop"]["id"], "domain": created["shop"]["domain"],
+            "admin_api_key": created["admin_api_key"], "webhook_secret": created["webhook_secret"]}
+
+
+# --- shop webhooks -------------------------------------------------------------------------
+
+
+def accept_webhook(db, delivery: WebhookDelivery) -> dict:
+    """Verify, dedupe and record as an event; the outbox relay publishes
+    it, so the shop gets its 200 without waiting on the broker."""
+    with db.unit_of_work() as uow:
+        shop = find_shop_by_domain(uow.session, delivery.shop_domain)
+    # An unknown shop and a bad signature look the same from outside.
+    if shop is None or not webhook_signature_matches(shop.webhook_secret, delivery.body, delivery.signature):
+        raise Unauthorized("webhook signature is missing or not valid")
+    if not is_supported(delivery.topic):
+        return {"status": "ignored", "topic": delivery.topic}
+    webhook_id = delivery_id(delivery.webhook_id)
+    payload = event_for_webhook(delivery.topic, json_document(delivery.body))
+    with db.unit_of_work() as uow:
+        event = uow.publish(shop.id, payload)
+        if not repository.record_webhook_delivery(uow.session, shop.id, webhook_id, delivery.topic,
+                                                  str(event.event_id), db.clock.now()):
+            return {"status": "duplicate"}
+        uow.commit()
+    return {"status": "accepted", "event_id": str(event.event_id)}
+
+
+# --- the admin API's customer detail ----------------------------------------------------------
+
+
+def customer_detail(points, referrals, reviews, shop_id: str, customer_id: str) -> dict:
+    """The profile from points, their referrals and their reviews, asked
+    in parallel. Points' answer decides (a customer it does not know is
+    its 404); a section whose service is down comes back null and is
+    named in `unavailable`, so the merchant can still see and act on the
+    profile."""
+    asked = {"shop_id": shop_id, "customer_id": customer_id}
+    profile = points.get_customer.call_async(**asked)
+    referrals = optional_call(referrals.list_customer_referrals, **asked)
+    reviews = optional_call(reviews.list_customer_reviews, **asked)
+    deadline = time.monotonic() + RPC_TIMEOUT_SECONDS
+    customer = results(profile)[0]
+    referrals, reviews = (optional_result(reply, deadline) for reply in (referrals, reviews))
+    return {"customer": customer,
+            "referrals": referrals and referrals["items"],
+            "reviews": reviews and reviews["reviews"],
+            "google_reviews": reviews and reviews["google_reviews"],
+            "unavailable": [name for name, section in (("referrals", referrals), ("reviews", reviews))
+                            if section is None]}

@@ -1,0 +1,55 @@
+"""How the gateway asks the services behind it: every call bounded in time,
+parallel calls started together, and calls whose answer a page can do
+without."""
+import logging
+import time
+
+import eventlet
+
+from services.gateway.web import UNAVAILABLE
+from shared.errors import ServiceUnavailable
+from shared.pagination import PageQuery
+
+log = logging.getLogger(__name__)
+
+RPC_TIMEOUT_SECONDS = 10.0
+
+
+def results(*replies, timeout: float = RPC_TIMEOUT_SECONDS) -> list:
+    """The results of RPCs started with `call_async` (so they run in
+    parallel), waiting at most `timeout` seconds for all of them."""
+    with eventlet.Timeout(timeout, ServiceUnavailable("a service did not answer in time")):
+        return [reply.result() for reply in replies]
+
+
+def ask(method, **kwargs):
+    """One RPC, bounded like `results`."""
+    return results(method.call_async(**kwargs))[0]
+
+
+def optional_call(method, **kwargs):
+    """Start an RPC whose answer the page can do without: None (logged)
+    if the service cannot even be asked."""
+    try:
+        return method.call_async(**kwargs)
+    except UNAVAILABLE as exc:
+        log.warning("%s could not be asked: %r", method, exc)
+        return None
+
+
+def optional_result(reply, deadline: float):
+    """The answer of `optional_call`, or None (logged) if there is none by
+    `deadline` (time.monotonic()) or the service failed."""
+    if reply is None:
+        return None
+    try:
+        return results(reply, timeout=max(0.0, deadline - time.monotonic()))[0]
+    except (ServiceUnavailable,) + UNAVAILABLE as exc:
+        log.warning("a section of the customer detail is unavailable: %r", exc)
+        return None
+
+
+def feed_window(query: PageQuery) -> dict:
+    """A feed query's window and page, as the services' list RPCs take them."""
+    return {"from_": query.from_.isoformat(), "to": query.to.isoformat(),
+            "cursor": query.cursor, "limit": query.limit}
