@@ -20,7 +20,7 @@ from services.referrals.schemas import (
 )
 from shared.db import UnitOfWork
 from shared.errors import Conflict, NotFound, ServiceUnavailable
-from shared.events import DiscountCodeVoided, OrderPlaced, PointsAwarded
+from shared.events import DiscountCodeUsed, DiscountCodeVoided, OrderPlaced, PointsAwarded
 
 log = logging.getLogger(__name__)
 
@@ -183,15 +183,12 @@ def _existing_referral(uow: UnitOfWork, shop_id: str, referral_id: str, for_upda
 # --- events -----------------------------------------------------------------------------
 
 def complete_referral_for_order(uow: UnitOfWork, shop_id: str, order: OrderPlaced, order_event_at) -> None:
-    """The welcome codes the order used are marked used; the referral this
-    paid order completes, if any, is completed: the one whose welcome code
-    it used, else the open one claimed with its email."""
-    code_keys = domain.order_code_keys(order)
-    if code_keys:
-        repository.mark_codes_used(uow.session, shop_id, code_keys)
+    """The referral this paid order completes, if any: the one whose welcome
+    code it used, else the open one claimed with its email."""
     if not domain.may_complete_referrals(order):
         return
-    candidates = repository.completion_candidates(uow.session, shop_id, code_keys, domain.email_key(order.email))
+    candidates = repository.completion_candidates(
+        uow.session, shop_id, domain.order_code_keys(order), domain.email_key(order.email))
     referral = domain.referral_completed_by(order, candidates)
     if referral is not None:
         done = domain.completion(order, order_event_at, uow.clock.now())
@@ -199,8 +196,16 @@ def complete_referral_for_order(uow: UnitOfWork, shop_id: str, order: OrderPlace
         uow.publish(shop_id, domain.referral_completed(completed, done))
 
 
+# Points owns the referee's welcome code; the referral keeps a copy of its
+# status for the dashboard's rows, learnt from points' events only, so the
+# two never disagree.
+
+def record_used_code(uow: UnitOfWork, shop_id: str, used: DiscountCodeUsed) -> None:
+    repository.set_code_status(uow.session, shop_id, used.referral_id, used.code, domain.CODE_USED)
+
+
 def record_voided_code(uow: UnitOfWork, shop_id: str, voided: DiscountCodeVoided) -> None:
-    repository.mark_code_voided(uow.session, shop_id, voided.referral_id, voided.code)
+    repository.set_code_status(uow.session, shop_id, voided.referral_id, voided.code, domain.CODE_VOIDED)
 
 
 def record_referrer_reward(uow: UnitOfWork, shop_id: str, award: PointsAwarded) -> None:

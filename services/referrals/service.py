@@ -95,12 +95,15 @@ class ReferralsService:
 
     # --- events ---------------------------------------------------------------------------
 
-    @reliable_event_handler("gateway", "order_placed", when=domain.may_concern_referrals)
+    @reliable_event_handler("gateway", "order_placed", when=domain.may_complete_referrals)
     def complete_referral_for_order(self, uow, event):
         operations.complete_referral_for_order(uow, event.shop_id, event.payload, event.occurred_at)
 
-    @reliable_event_handler("points", "discount_code_voided",
-                            when=lambda voided: voided.referral_id is not None)
+    @reliable_event_handler("points", "discount_code_used", when=domain.is_welcome_code)
+    def record_used_code(self, uow, event):
+        operations.record_used_code(uow, event.shop_id, event.payload)
+
+    @reliable_event_handler("points", "discount_code_voided", when=domain.is_welcome_code)
     def record_voided_code(self, uow, event):
         operations.record_voided_code(uow, event.shop_id, event.payload)
 
