@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 
 from shared.errors import Conflict, NotFound
 from shared.events import (
-    OrderPlaced, PointsAwarded, ReferralCancelled, ReferralClaimed, ReferralCompleted,
+    DiscountCodeUsed, DiscountCodeVoided, OrderPlaced, PointsAwarded, ReferralCancelled, ReferralClaimed,
+    ReferralCompleted,
 )
 
 PENDING = "pending"
@@ -18,6 +19,10 @@ CANCELLED = "cancelled"
 STATUSES = (PENDING, COMPLETED, CANCELLED)
 
 MEMBER_ACTIVE = "active"
+
+# The welcome code's status as points reports it (points owns the code).
+CODE_USED = "used"
+CODE_VOIDED = "voided"
 
 # Fraud-signal kinds: one per reason a claim is refused.
 SELF_REFERRAL = "self_referral"
@@ -157,11 +162,6 @@ def may_complete_referrals(order: OrderPlaced) -> bool:
     return order.is_paid and bool(order_code_keys(order) or email_key(order.email))
 
 
-def may_concern_referrals(order: OrderPlaced) -> bool:
-    """An order that uses a code (maybe a welcome code) or may complete a referral."""
-    return bool(order_code_keys(order)) or may_complete_referrals(order)
-
-
 def referral_completed_by(order: OrderPlaced, candidates):
     """Of the referrals the order might complete (those whose coupon it used
     first, then the one claimed with its email), the one it does complete:
@@ -189,6 +189,14 @@ def referral_completed(referral, done: Completion) -> ReferralCompleted:
     return ReferralCompleted(referral_id=referral.id, referrer_customer_id=referral.referrer_customer_id,
                              referee_email=referral.referee_email,
                              referee_customer_id=done.referee_customer_id, order_id=done.order_id)
+
+
+# --- the welcome code's status ------------------------------------------------------------
+
+def is_welcome_code(change: DiscountCodeUsed | DiscountCodeVoided) -> bool:
+    """Whether points' news of a code is about a referee's welcome code
+    (points names the referral of those only)."""
+    return change.referral_id is not None
 
 
 # --- cancellation -----------------------------------------------------------------------

@@ -45,8 +45,8 @@ referrals = Table(
     Column("referee_email_key", String(320), nullable=False),
     Column("status", String(16), nullable=False),
     Column("discount_code", String(64), nullable=False),
-    # A copy of the code's state (points owns the code), kept from the orders
-    # that use it and points' discount_code_voided, for the dashboard's rows.
+    # A copy of the code's state (points owns the code), kept from points'
+    # discount_code_used and discount_code_voided, for the dashboard's rows.
     Column("discount_code_status", String(16), nullable=False, server_default="active"),
     Column("link_clicked_at", UTCDateTime),
     Column("email_entered_at", UTCDateTime, nullable=False),

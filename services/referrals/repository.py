@@ -84,18 +84,12 @@ def referral(session: Session, shop_id: str, referral_id: str, for_update: bool 
     return session.execute(query).first()
 
 
-def mark_codes_used(session: Session, shop_id: str, code_keys: list[str]) -> None:
-    session.execute(update(referrals)
-                    .where(referrals.c.shop_id == shop_id, referrals.c.discount_code.in_(code_keys),
-                           referrals.c.discount_code_status == "active")
-                    .values(discount_code_status="used"))
-
-
-def mark_code_voided(session: Session, shop_id: str, referral_id: str, code: str) -> None:
+def set_code_status(session: Session, shop_id: str, referral_id: str, code: str, status: str) -> None:
+    """The referral's copy of its welcome code's status, as points reports it."""
     session.execute(update(referrals)
                     .where(referrals.c.shop_id == shop_id, referrals.c.id == referral_id,
                            referrals.c.discount_code == code)
-                    .values(discount_code_status="voided"))
+                    .values(discount_code_status=status))
 
 
 def completion_candidates(session: Session, shop_id: str, code_keys: list[str],

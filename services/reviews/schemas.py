@@ -93,3 +93,10 @@ class GoogleReview(_Output):
     occurred_at: datetime
     moderated_at: datetime | None
     moderated_by: str | None
+
+
+class CustomerReviews(_Output):
+    """A customer's newest reviews and Google-review submissions."""
+
+    reviews: list[Review]
+    google_reviews: list[GoogleReview]

@@ -1,7 +1,42 @@
 """The two flows of the design card, end to end over HTTP."""
 import uuid
 
-from tests.support import wait_for
+import pytest
+from sqlalchemy import select
+
+from services.referrals.models import metadata as referrals_metadata
+from shared import config
+from shared.db import make_engine
+from tests.support import EventTap, wait_for
+
+
+@pytest.fixture
+def gateway_events(system):
+    tap = EventTap(system.amqp_uri, "gateway")
+    yield tap
+    tap.close()
+
+
+@pytest.fixture
+def referrals_db(system):
+    engine = make_engine(config.database_url("referrals"))
+    yield engine
+    engine.dispose()
+
+
+def referrals_handled_order(shop, gateway_events, referrals_db, order_id: str) -> bool:
+    """Whether referrals has handled the order's order_placed: its inbox row
+    commits with whatever the order did to a referral, so once it is there
+    a referral the order did not complete never will be."""
+    event_ids = wait_for(lambda: [e["body"]["event_id"] for e in gateway_events.drain()
+                                  if e["body"]["type"] == "order_placed" and e["body"]["shop_id"] == shop.id
+                                  and e["body"]["payload"]["order_id"] == order_id])
+    assert event_ids, f"no order_placed for order {order_id}"
+    processed = referrals_metadata.tables["processed_events"]
+    with referrals_db.connect() as conn:
+        return conn.execute(select(processed.c.event_id).where(
+            processed.c.event_id == event_ids[0],
+            processed.c.handler == "referrals.complete_referral_for_order")).first() is not None
 
 
 def new_customer(shop, customer_id: str, email: str):
@@ -48,8 +83,10 @@ def test_order_with_welcome_code_completes_referral_and_rewards_referrer_once(sh
     # The referrer earns the program's referral reward (500 by default), once.
     assert wait_for(lambda: balance(shop, "1001") == 500)
     assert wait_for(lambda: balance(shop, "2002") == 40)
+    # The code's status comes from points (discount_code_used), apart from the reward.
     row = wait_for(lambda: (r := referral_row(shop, claimed["referral_id"])) and
-                   r["referrer_reward_points"] and r)
+                   r["referrer_reward_points"] and r["discount_code_status"] == "used" and r)
+    assert row, referral_row(shop, claimed["referral_id"])
     assert row["status"] == "completed"
     assert row["discount_code_status"] == "used"
     assert row["referee_email"] == "bob@example.com"
@@ -72,15 +109,16 @@ def test_order_from_the_claimed_email_completes_the_referral(shop):
     assert referral_row(shop, claimed["referral_id"])["status"] == "completed"
 
 
-def test_referrers_own_order_never_completes_their_referral(shop):
+def test_referrers_own_order_never_completes_their_referral(shop, gateway_events, referrals_db):
     new_customer(shop, "1201", "erin@example.com")
     claimed = claim(shop, referral_link(shop, "1201"), "frank@example.com")
     shop.order(5201, "1201", "erin@example.com", "30.00", discount_codes=[claimed["discount_code"]])
     assert wait_for(lambda: balance(shop, "1201") == 30)  # her own order's points only
+    assert wait_for(lambda: referrals_handled_order(shop, gateway_events, referrals_db, "5201"))
     assert referral_row(shop, claimed["referral_id"])["status"] == "pending"
 
 
-def test_cancelled_pending_referral_voids_the_code_and_never_rewards(shop):
+def test_cancelled_pending_referral_voids_the_code_and_never_rewards(shop, gateway_events, referrals_db):
     new_customer(shop, "1301", "gina@example.com")
     claimed = claim(shop, referral_link(shop, "1301"), "hank@example.com")
     welcome = claimed["discount_code"]
@@ -98,8 +136,11 @@ def test_cancelled_pending_referral_voids_the_code_and_never_rewards(shop):
     # The referee orders anyway: no completion, no reward for the referrer.
     shop.order(5301, "2301", "hank@example.com", "20.00", discount_codes=[welcome])
     assert wait_for(lambda: balance(shop, "2301") == 20)
-    assert balance(shop, "1301") == 0
+    # Still cancelled once referrals handled the order: no referral_completed
+    # was published, so points has nothing to reward.
+    assert wait_for(lambda: referrals_handled_order(shop, gateway_events, referrals_db, "5301"))
     assert referral_row(shop, claimed["referral_id"])["status"] == "cancelled"
+    assert balance(shop, "1301") == 0
     again = shop.api("POST", f"/api/referrals/{claimed['referral_id']}/cancel")
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "conflict"

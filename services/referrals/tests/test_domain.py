@@ -6,7 +6,7 @@ import pytest
 
 from services.referrals import domain
 from shared.errors import Conflict, NotFound
-from shared.events import OrderPlaced, PointsAwarded
+from shared.events import DiscountCodeUsed, DiscountCodeVoided, OrderPlaced, PointsAwarded
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
@@ -189,6 +189,15 @@ def test_completion_records_the_order_and_when_it_was_placed():
     event = domain.referral_completed(referral_row(), done)
     assert (event.referral_id, event.referrer_customer_id, event.order_id, event.referee_customer_id) == \
         ("r1", "1", "o1", "2")
+
+
+# --- the welcome code's status --------------------------------------------------------
+
+def test_only_points_news_of_a_code_that_names_a_referral_is_about_a_welcome_code():
+    assert domain.is_welcome_code(DiscountCodeUsed(code="W-1", order_id="o1", referral_id="r1"))
+    assert domain.is_welcome_code(DiscountCodeVoided(code="W-1", referral_id="r1", reason="referral_cancelled"))
+    assert not domain.is_welcome_code(DiscountCodeUsed(code="R-1", order_id="o1"))
+    assert not domain.is_welcome_code(DiscountCodeVoided(code="R-1", reason="reversed"))
 
 
 # --- cancellation ---------------------------------------------------------------------

@@ -18,7 +18,7 @@ from shared.clock import FrozenClock, utcnow
 from shared.db import make_engine
 from shared.entrypoints import Database
 from shared.errors import Conflict, NotFound, Unprocessable
-from shared.events import DiscountCodeVoided, OrderPlaced, PointsAwarded, make_event
+from shared.events import DiscountCodeUsed, DiscountCodeVoided, OrderPlaced, PointsAwarded, make_event
 from shared.outbox import events_exchange, make_event_publisher
 from tests.support import EventTap, wait_for
 
@@ -343,6 +343,9 @@ def test_a_paid_order_with_the_code_completes_the_referral_exactly_once(referral
     publish("gateway", body=first)  # the same event, redelivered
     second = publish("gateway", SHOP, paid_order("5002", codes=[welcome]))  # a later order, same code
     assert wait_for(lambda: handled(db, second["event_id"]))
+    used = publish("points", SHOP, DiscountCodeUsed(code=welcome, order_id="5001", customer_id="50",
+                                                    referral_id=claimed["referral_id"]))
+    assert wait_for(lambda: handled(db, used["event_id"], "record_used_code"))
 
     referral = referrals.get_referral(SHOP, claimed["referral_id"])
     assert referral["status"] == "completed"
@@ -416,6 +419,25 @@ def test_the_referees_code_shows_voided_when_points_voids_it(referrals, publish,
     assert wait_for(lambda: handled(db, event["event_id"], "record_voided_code"))
 
     assert referrals.get_referral(SHOP, voided["referral_id"])["discount_code_status"] == "voided"
+    assert referrals.get_referral(SHOP, untouched["referral_id"])["discount_code_status"] == "active"
+
+
+def test_the_referees_code_shows_used_when_points_says_so_not_when_the_order_does(referrals, publish, db):
+    used = claim(referrals, "uma@example.com")
+    untouched = claim(referrals, "umar@example.com")
+
+    order = publish("gateway", SHOP, paid_order("9301", email="uma@example.com", codes=[used["discount_code"]]))
+    assert wait_for(lambda: handled(db, order["event_id"]))
+    completed = referrals.get_referral(SHOP, used["referral_id"])
+    assert (completed["status"], completed["discount_code_status"]) == ("completed", "active")
+
+    not_welcome = publish("points", SHOP, DiscountCodeUsed(code="REWARD-AAAA", order_id="9302", customer_id="50"))
+    event = publish("points", SHOP, DiscountCodeUsed(
+        code=used["discount_code"], order_id="9301", customer_id="50", referral_id=used["referral_id"]))
+    assert wait_for(lambda: handled(db, event["event_id"], "record_used_code"))
+    assert not handled(db, not_welcome["event_id"], "record_used_code")
+
+    assert referrals.get_referral(SHOP, used["referral_id"])["discount_code_status"] == "used"
     assert referrals.get_referral(SHOP, untouched["referral_id"])["discount_code_status"] == "active"
 
 
@@ -522,6 +544,9 @@ def test_a_customers_referrals_list_both_roles_newest_first(referrals, publish, 
     order = publish("gateway", SHOP, paid_order("9201", customer_id="1", email="kate.new@elsewhere.example",
                                                 codes=[referred_kate["discount_code"]]))
     assert wait_for(lambda: handled(db, order["event_id"]))
+    used = publish("points", SHOP, DiscountCodeUsed(code=referred_kate["discount_code"], order_id="9201",
+                                                    customer_id="1", referral_id=referred_kate["referral_id"]))
+    assert wait_for(lambda: handled(db, used["event_id"], "record_used_code"))
     clock.advance(minutes=1)
     referred_carol = claim(referrals, "carol@example.com", customer_id="1")
 

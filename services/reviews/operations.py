@@ -1,0 +1,81 @@
+"""The work of each reviews command, event and query, inside the unit of
+work it is given (the service commits it). Reviews and Google-review
+submissions are moderated, read and listed alike, so those operations take
+the kind of item (domain.REVIEW or domain.GOOGLE_REVIEW)."""
+import logging
+
+from services.reviews import domain, repository
+from services.reviews.schemas import (
+    ActivityQuery, CustomerReviews, CustomerReviewsQuery, GoogleReview, GoogleReviewSubmission, Review, ReviewSubmission,
+)
+from shared.db import UnitOfWork
+from shared.errors import NotFound
+from shared.events import PointsAwarded
+
+log = logging.getLogger(__name__)
+
+# What each kind of item looks like to a caller.
+OUTPUTS = {domain.REVIEW: Review, domain.GOOGLE_REVIEW: GoogleReview}
+
+
+# --- submissions ------------------------------------------------------------------------
+
+def submit_review(uow: UnitOfWork, submission: ReviewSubmission) -> Review:
+    review = domain.new_review(now=uow.clock.now(), **submission.model_dump(mode="json"))
+    repository.add_item(uow.session, domain.REVIEW, review)
+    return Review.model_validate(review)
+
+
+def submit_google_review(uow: UnitOfWork, submission: GoogleReviewSubmission) -> GoogleReview:
+    item = domain.new_google_review(now=uow.clock.now(), **submission.model_dump(mode="json"))
+    repository.add_item(uow.session, domain.GOOGLE_REVIEW, item)
+    return GoogleReview.model_validate(item)
+
+
+# --- moderation -------------------------------------------------------------------------
+
+def moderate(uow: UnitOfWork, kind: str, shop_id: str, item_id: str, decision: str,
+             actor: str | None) -> Review | GoogleReview:
+    """Approve or reject under a row lock; approval publishes its event in
+    the same transaction. Repeating a decision returns the item as it is."""
+    item = _existing(uow, kind, shop_id, item_id, for_update=True)
+    moderation = domain.moderate(kind, item.status, decision, actor, uow.clock.now())
+    if moderation is not None:
+        item = repository.record_moderation(uow.session, kind, shop_id, item_id, moderation)
+        if moderation.status == domain.APPROVED:
+            uow.publish(shop_id, domain.approval_event(kind, item))
+    return OUTPUTS[kind].model_validate(item)
+
+
+# --- queries ----------------------------------------------------------------------------
+
+def get_item(uow: UnitOfWork, kind: str, shop_id: str, item_id: str) -> Review | GoogleReview:
+    return OUTPUTS[kind].model_validate(_existing(uow, kind, shop_id, item_id))
+
+
+def list_items(uow: UnitOfWork, kind: str, query: ActivityQuery) -> dict:
+    found = repository.items_page(uow.session, kind, query)
+    return {"items": [OUTPUTS[kind].model_validate(row) for row in found["items"]],
+            "next_cursor": found["next_cursor"]}
+
+
+def list_customer_reviews(uow: UnitOfWork, query: CustomerReviewsQuery) -> CustomerReviews:
+    return CustomerReviews(
+        reviews=repository.items_of_customer(uow.session, domain.REVIEW, query),
+        google_reviews=repository.items_of_customer(uow.session, domain.GOOGLE_REVIEW, query))
+
+
+def _existing(uow: UnitOfWork, kind: str, shop_id: str, item_id: str, for_update: bool = False):
+    item = repository.item(uow.session, kind, shop_id, item_id, for_update=for_update)
+    if item is None:
+        raise NotFound(f"no such {domain.LABELS[kind]}", {"id": item_id})
+    return item
+
+
+# --- rewards reported by points ---------------------------------------------------------
+
+def record_review_reward(uow: UnitOfWork, shop_id: str, award: PointsAwarded) -> None:
+    kind, column = domain.rewarded_item(award)
+    if not repository.record_reward(uow.session, kind, shop_id, award.reference, award.points, column):
+        log.warning("points_awarded (activity %s) names unknown %s %s of shop %s",
+                    award.activity_id, kind, award.reference, shop_id)
