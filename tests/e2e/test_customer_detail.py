@@ -26,8 +26,10 @@ def test_the_referrer_and_the_referee_both_see_the_referral_with_their_role(shop
         response = shop.api("GET", f"/api/customers/{customer_id}")
         return response.json()["referrals"] if response.status_code == 200 else []
 
-    # Completed, and the referrer's reward recorded: 500 points by default.
-    found = wait_for(lambda: (items := referrals_of("8001")) and items[0]["referrer_reward_points"] == 500 and items)
+    # Completed, the referrer's reward recorded (500 points by default) and
+    # the code's use reported by points, which owns codes.
+    found = wait_for(lambda: (items := referrals_of("8001")) and items[0]["referrer_reward_points"] == 500
+                     and items[0]["discount_code_status"] == "used" and items)
     assert found, referrals_of("8001")
     [as_referrer] = found
     assert (as_referrer["id"], as_referrer["role"], as_referrer["status"]) == (
