@@ -73,8 +73,8 @@ def issue_referral_welcome_code(uow: UnitOfWork, shop_id: str, referral_id: str,
             uow.session, discount_codes, shop_id=shop_id,
             code=domain.new_discount_code(domain.WELCOME_CODE_PREFIX),
             kind=domain.REFERRAL_WELCOME, customer_email=referee_email, referral_id=referral_id,
-            status=domain.CODE_ACTIVE, value_type=settings.referee_coupon_type,
-            value=settings.referee_coupon_value, created_at=uow.clock.now())
+            status=domain.CODE_ACTIVE, value_type=settings.referee_coupon.type,
+            value=settings.referee_coupon.value, created_at=uow.clock.now())
         existing = repository.welcome_code_of_referral(uow.session, shop_id, referral_id)
     return DiscountCode.model_validate(existing._asdict())
 

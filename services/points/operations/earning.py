@@ -9,12 +9,13 @@ from shared.events import (
     CustomerCreated, GoogleReviewApproved, OrderPlaced, OrderRefunded, PointsAwarded,
     ReferralCompleted, ReviewApproved,
 )
+from shared.points_api import ProgramRules
 
 from services.points import domain, repository
 from services.points.operations import codes, ledger
 
 
-def _award(uow: UnitOfWork, member: Row, settings: domain.ProgramSettings, points: int,
+def _award(uow: UnitOfWork, member: Row, settings: ProgramRules, points: int,
            action: str, reason: str, ref_kind: str, ref_id: str, pending: bool = False) -> int | None:
     """Credit `points` to a locked member once per (kind, id) and announce
     it; the activity id, or None when nothing was due (excluded member,

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Row
 
 from shared.db import UnitOfWork
 from shared.errors import NotFound
+from shared.points_api import ProgramRules
 
 from services.points import domain, repository
 
@@ -15,7 +16,7 @@ TIMER_BATCH = 200
 
 
 def credit(uow: UnitOfWork, member: Row, activity_type: str, points: int, action: str,
-           reference: str | None, actor: str, settings: domain.ProgramSettings,
+           reference: str | None, actor: str, settings: ProgramRules,
            pending: bool = False, reverses: Row | None = None) -> int:
     """Add `points` to a locked member as a new lot; the activity id."""
     now = uow.clock.now()

@@ -4,6 +4,7 @@ from sqlalchemy.engine import Row
 
 from shared.db import UnitOfWork
 from shared.errors import NotFound
+from shared.points_api import ProgramRules
 
 from services.points import domain, repository
 from services.points.schemas import (
@@ -36,7 +37,7 @@ def list_customer_activities(uow: UnitOfWork, query: CustomerActivitiesQuery) ->
 
 
 def profile(uow: UnitOfWork, member: Row, lots: list | None = None,
-            settings: domain.ProgramSettings | None = None) -> MemberProfile:
+            settings: ProgramRules | None = None) -> MemberProfile:
     now = uow.clock.now()
     if lots is None:
         lots = repository.lots_of(uow.session, member.shop_id, member.customer_id)

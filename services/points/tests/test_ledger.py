@@ -22,6 +22,7 @@ from shared.db import UnitOfWork, make_engine
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import CustomerCreated, OrderPlaced, OrderRefunded, ReviewApproved
 from shared.migrations import upgrade_to_head
+from shared.points_api import ProgramRules
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
 ADMIN = "api_key:support@shop"
@@ -436,6 +437,24 @@ def test_every_admin_action_is_in_the_audit_trail(points, clock):
         "shop_id": points.shop_id, "customer_id": "c1", "from": T0 + timedelta(seconds=30),
         "to": T0 + timedelta(hours=1)}))
     assert "points_adjusted" not in {e.action for e in window["items"]}
+
+
+def test_a_program_change_is_audited_as_the_whole_document_before_and_after(points):
+    defaults = ProgramRules().model_dump(mode="json")
+    points.program(points_per_currency_unit="1.50", vip_tiers=[{"name": "Gold", "threshold": 1000}])
+    stored = points.program(review_points=75)
+    assert stored.model_dump(mode="json") == defaults | {"review_points": 75}
+    assert points(program.get_program, points.shop_id) == stored
+
+    day = {"from": T0 - timedelta(days=1), "to": T0 + timedelta(days=1)}
+    log = points(views.list_audit_log, AuditQuery(shop_id=points.shop_id, **day))
+    first, second = [(e.action, e.customer_id, e.actor, e.reason, e.before, e.after)
+                     for e in reversed(log["items"])]
+    first_document = defaults | {"points_per_currency_unit": "1.5",
+                                 "vip_tiers": [{"name": "Gold", "threshold": 1000}]}
+    assert first == ("program_updated", None, ADMIN, None, defaults, first_document)
+    assert second == ("program_updated", None, ADMIN, None, first_document,
+                      defaults | {"review_points": 75})
 
 
 def test_customers_are_found_by_email_name_or_last_name_newest_first(points, clock):

@@ -10,7 +10,6 @@ from sqlalchemy import func, insert, select, update
 
 from services.points.models import (
     discount_codes, members, metadata, order_awards, order_refunds, point_activities, point_lots,
-    program_settings,
 )
 from shared.clock import FrozenClock
 from shared.entrypoints import Database
@@ -132,13 +131,11 @@ def test_a_paid_order_announces_points_awarded(rpc, publish, published_by_points
 
 # --- refunds ------------------------------------------------------------------------------
 
-def test_a_refund_takes_back_its_share_at_the_rate_the_order_earned(rpc, publish, db, shop_id, set_program):
+def test_a_refund_takes_back_its_share_at_the_rate_the_order_earned(rpc, publish, shop_id, set_program):
     set_program(shop_id, points_per_currency_unit=Decimal("2"))
     publish("gateway", shop_id, order("2001", subtotal="100"))
     balance_is(rpc, shop_id, 200)
-    with db.begin() as conn:   # today's rule changes; the order keeps its own
-        conn.execute(update(program_settings).where(program_settings.c.shop_id == shop_id)
-                     .values(points_per_currency_unit=Decimal("1")))
+    set_program(shop_id, points_per_currency_unit=Decimal("1"))   # today's rule; the order keeps its own
 
     publish("gateway", shop_id, refund("2001", "rf-1", "25"))
     customer = balance_is(rpc, shop_id, 150)
