@@ -339,8 +339,7 @@ def active_welcome_codes_of_referral(session: Session, shop_id: str, referral_id
 def mark_code_used(session: Session, code_row: Row, order_id: str, customer_id: str | None,
                    now: datetime) -> None:
     session.execute(update(discount_codes).where(discount_codes.c.id == code_row.id).values(
-        status=domain.CODE_USED, used_at=now, order_id=order_id,
-        customer_id=code_row.customer_id or customer_id))
+        status=domain.CODE_USED, used_at=now, order_id=order_id, customer_id=customer_id))
 
 
 def mark_code_voided(session: Session, code_row: Row, now: datetime) -> None:

@@ -2,7 +2,7 @@
 welcome codes) and their status: active, used by an order, or voided."""
 from shared.db import UnitOfWork
 from shared.errors import Conflict, NotFound
-from shared.events import DiscountCodeVoided, OrderPlaced, ReferralCancelled
+from shared.events import DiscountCodeUsed, DiscountCodeVoided, OrderPlaced, ReferralCancelled
 
 from services.points import domain, repository
 from services.points.models import discount_codes
@@ -21,12 +21,18 @@ def issue_code(uow: UnitOfWork, shop_id: str, prefix: str, **values) -> Discount
 
 
 def mark_codes_used(uow: UnitOfWork, shop_id: str, order: OrderPlaced) -> None:
+    """The program's active codes the order names become used, each
+    announced once; a code already used or voided stays as it is."""
     # Sorted, so two orders naming the same codes lock them in the same order.
     for code in sorted({domain.normalize_code(c) for c in order.discount_codes if c.strip()}):
         row = repository.discount_code(uow.session, shop_id, code, lock=True)
         if row is not None and row.status == domain.CODE_ACTIVE:
-            repository.mark_code_used(uow.session, row, order.order_id, order.customer_id,
-                                      uow.clock.now())
+            # A code issued to a customer stays theirs; a welcome code
+            # becomes the customer's who used it.
+            customer_id = row.customer_id or order.customer_id
+            repository.mark_code_used(uow.session, row, order.order_id, customer_id, uow.clock.now())
+            uow.publish(shop_id, DiscountCodeUsed(code=row.code, order_id=order.order_id,
+                                                  customer_id=customer_id, referral_id=row.referral_id))
 
 
 def void_redemption_code(uow: UnitOfWork, shop_id: str, activity_id: int) -> None:
