@@ -17,10 +17,14 @@ from shared.migrations import _MIGRATING, alembic_config
 T0 = datetime(2026, 1, 5, tzinfo=timezone.utc)
 
 
+def migrate(url, revision, step=command.upgrade):
+    with _MIGRATING:
+        step(alembic_config(MIGRATIONS, url), revision)
+
+
 def test_existing_balances_become_lots_and_names_become_searchable(database_url_factory):
     url = database_url_factory("points")
-    with _MIGRATING:
-        command.upgrade(alembic_config(MIGRATIONS, url), "0001")
+    migrate(url, "0001")
     engine = make_engine(url)
     with engine.begin() as conn:
         for customer_id, balance, first, last in [("c1", 120, "Ann", "Lee"), ("c2", 0, None, None)]:
@@ -38,8 +42,7 @@ def test_existing_balances_become_lots_and_names_become_searchable(database_url_
             "google_review_points, referrer_reward_points, referee_coupon_type, referee_coupon_value, "
             "updated_at) VALUES ('s1', 2, 10, 50, 100, 500, 'fixed', 5, :t)"), {"t": T0})
 
-    with _MIGRATING:
-        command.upgrade(alembic_config(MIGRATIONS, url), "head")
+    migrate(url, "head")
 
     with engine.connect() as conn:
         lots = conn.execute(text("SELECT customer_id, points, remaining FROM point_lots")).all()
@@ -69,15 +72,13 @@ rules_0002 = table("program_settings", column("shop_id", String()), column("upda
 
 def test_the_program_rules_become_one_document_and_back(database_url_factory):
     url = database_url_factory("points")
-    with _MIGRATING:
-        command.upgrade(alembic_config(MIGRATIONS, url), "0002")
+    migrate(url, "0002")
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(insert(rules_0002).values(
             shop_id="s1", updated_at=T0, **{name: value for name, (_, value) in RULE_COLUMNS.items()}))
 
-    with _MIGRATING:
-        command.upgrade(alembic_config(MIGRATIONS, url), "head")
+    migrate(url, "head")
     with engine.connect() as conn:
         document = program_settings_of(Session(conn), "s1").model_dump(mode="json")
         columns = {c["name"] for c in inspect(conn).get_columns("program_settings")}
@@ -89,8 +90,7 @@ def test_the_program_rules_become_one_document_and_back(database_url_factory):
         "vip_tiers": [{"name": "Silver", "threshold": 100}, {"name": "Gold", "threshold": 1000}]}
     assert columns == {"shop_id", "rules", "updated_at"}
 
-    with _MIGRATING:
-        command.downgrade(alembic_config(MIGRATIONS, url), "0002")
+    migrate(url, "0002", command.downgrade)
     with engine.connect() as conn:
         row = conn.execute(select(rules_0002)).mappings().one()
     engine.dispose()
