@@ -1,7 +1,11 @@
 """The points rules, as plain Python: what an order earns, what a refund takes
 back, which lots a spend or a take-back consumes, how a ledger entry moves a
 member's totals, tiers, birthdays, and the discount-code vocabulary. No nameko and no database here; time and randomness come in as
-arguments."""
+arguments.
+
+The program's rules are the merchant's program document itself
+(`shared.points_api.ProgramRules`, its defaults applying until a shop sets
+its own): one shape from the HTTP body to the stored row to these rules."""
 import base64
 import calendar
 import math
@@ -12,6 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from shared.errors import Unprocessable
+from shared.points_api import ProgramRules, VipTier
 
 ACTIVITY_TYPES = ("earned", "redeemed", "refunded", "expired", "adjusted")
 SYSTEM_ACTOR = "system"
@@ -26,31 +31,6 @@ REFERRAL_WELCOME = "referral_welcome"
 REDEMPTION = "redemption"
 WELCOME_CODE_PREFIX = "WELCOME"
 REWARD_CODE_PREFIX = "REWARD"
-
-
-@dataclass(frozen=True)
-class VipTier:
-    name: str
-    threshold: int          # lifetime earned points from which the tier applies
-
-
-@dataclass(frozen=True)
-class ProgramSettings:
-    """A shop's program rules; these defaults apply until the shop sets its own."""
-
-    points_per_currency_unit: Decimal = Decimal("1")
-    rounding: str = "floor"                     # floor | round (half up) | ceil
-    pending_days: int = 0                       # the return window; 0: spendable at once
-    expiry_days: int | None = None              # None: points never expire
-    signup_points: int = 0
-    birthday_points: int = 0
-    review_points: int = 50
-    photo_review_bonus_points: int = 0
-    google_review_points: int = 100
-    referrer_reward_points: int = 500
-    referee_coupon_type: str = "fixed"          # or "percentage"
-    referee_coupon_value: Decimal = Decimal("5")
-    vip_tiers: tuple[VipTier, ...] = ()
 
 
 # --- earning and refunding ------------------------------------------------------
@@ -113,7 +93,7 @@ class Lot:
         return self.remaining > 0 and not self.is_pending(now) and not self.is_expired(now)
 
 
-def lot_dates(earned_at: datetime, settings: ProgramSettings, pending: bool) -> tuple[datetime, datetime | None]:
+def lot_dates(earned_at: datetime, settings: ProgramRules, pending: bool) -> tuple[datetime, datetime | None]:
     """(available_at, expires_at) of a new lot under today's rules: only
     order points wait out the return window; expiry counts from earning."""
     available_at = earned_at + timedelta(days=settings.pending_days) if pending else earned_at

@@ -144,19 +144,9 @@ order_refunds = Table(
 program_settings = Table(
     "program_settings", metadata,
     Column("shop_id", String(64), primary_key=True),
-    Column("points_per_currency_unit", Numeric(12, 4), nullable=False),
-    Column("rounding", String(8), nullable=False),
-    Column("pending_days", Integer, nullable=False),
-    Column("expiry_days", Integer),
-    Column("signup_points", Integer, nullable=False),
-    Column("birthday_points", Integer, nullable=False),
-    Column("review_points", Integer, nullable=False),
-    Column("photo_review_bonus_points", Integer, nullable=False),
-    Column("google_review_points", Integer, nullable=False),
-    Column("referrer_reward_points", Integer, nullable=False),
-    Column("referee_coupon_type", String(16), nullable=False),
-    Column("referee_coupon_value", Numeric(12, 2), nullable=False),
-    Column("vip_tiers", JSON, nullable=False),             # [{"name", "threshold"}]
+    # The program document (shared.points_api.ProgramRules) as JSON: what an
+    # order or a lot keeps of it is copied onto that row when it is made.
+    Column("rules", JSON, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
 

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from shared.pagination import keyset_page
+from shared.points_api import ProgramRules
 
 from services.points import domain
 from services.points.models import (
@@ -28,25 +29,23 @@ def insert_unless_exists(session: Session, table, **values) -> bool:
 
 # --- program settings -----------------------------------------------------------------
 
-def program_settings_of(session: Session, shop_id: str, lock: bool = False) -> domain.ProgramSettings:
-    query = select(program_settings).where(program_settings.c.shop_id == shop_id)
+# The program document is kept as its contract dumps it, and read back
+# through the contract: a rule added to ProgramRules needs no migration
+# (stored documents take its default); renaming or removing one does.
+
+def program_settings_of(session: Session, shop_id: str, lock: bool = False) -> ProgramRules:
+    query = select(program_settings.c.rules).where(program_settings.c.shop_id == shop_id)
     if lock:
         query = query.with_for_update()
-    row = session.execute(query).mappings().first()
-    if row is None:
-        return domain.ProgramSettings()
-    values = {field: row[field] for field in domain.ProgramSettings.__dataclass_fields__}
-    values["vip_tiers"] = tuple(domain.VipTier(**tier) for tier in row["vip_tiers"])
-    return domain.ProgramSettings(**values)
+    rules = session.execute(query).scalar()
+    return ProgramRules() if rules is None else ProgramRules.model_validate(rules)
 
 
-def save_program_settings(session: Session, shop_id: str, settings: domain.ProgramSettings,
-                          now: datetime) -> None:
-    values = {field: getattr(settings, field) for field in domain.ProgramSettings.__dataclass_fields__}
-    values["vip_tiers"] = [{"name": tier.name, "threshold": tier.threshold} for tier in settings.vip_tiers]
-    if not insert_unless_exists(session, program_settings, shop_id=shop_id, updated_at=now, **values):
+def save_program_settings(session: Session, shop_id: str, rules: ProgramRules, now: datetime) -> None:
+    values = {"rules": rules.model_dump(mode="json"), "updated_at": now}
+    if not insert_unless_exists(session, program_settings, shop_id=shop_id, **values):
         session.execute(update(program_settings).where(program_settings.c.shop_id == shop_id)
-                        .values(updated_at=now, **values))
+                        .values(**values))
 
 
 # --- members --------------------------------------------------------------------------
@@ -340,8 +339,7 @@ def active_welcome_codes_of_referral(session: Session, shop_id: str, referral_id
 def mark_code_used(session: Session, code_row: Row, order_id: str, customer_id: str | None,
                    now: datetime) -> None:
     session.execute(update(discount_codes).where(discount_codes.c.id == code_row.id).values(
-        status=domain.CODE_USED, used_at=now, order_id=order_id,
-        customer_id=code_row.customer_id or customer_id))
+        status=domain.CODE_USED, used_at=now, order_id=order_id, customer_id=customer_id))
 
 
 def mark_code_voided(session: Session, code_row: Row, now: datetime) -> None:

@@ -11,13 +11,14 @@ from sqlalchemy import text
 from shared.entrypoints import Database, reliable_event_handler
 from shared.pagination import parse_query
 
-from services.points import operations
 from services.points.models import metadata
+from services.points.operations import codes, commands, earning, ledger, program, views
 # Imported by name (and looked up when a handler runs) so a test can replace
 # one operation, e.g. to make a handler fail.
-from services.points.operations import (
+from services.points.operations.codes import void_referral_codes
+from services.points.operations.earning import (
     award_google_review_points, award_points_for_order, award_referrer, award_review_points,
-    register_customer, take_back_points_for_refund, void_referral_codes,
+    register_customer, take_back_points_for_refund,
 )
 from services.points.schemas import (
     ActivitiesQuery, Adjustment, AuditQuery, CodeRef, CustomerActivitiesQuery, CustomerRef,
@@ -80,11 +81,11 @@ class PointsService:
 
     @timer(interval=TIMER_INTERVAL_SECONDS)
     def expire_points(self):
-        operations.expire_points(self.db.unit_of_work)
+        ledger.expire_points(self.db.unit_of_work)
 
     @timer(interval=TIMER_INTERVAL_SECONDS)
     def award_birthday_points(self):
-        operations.award_birthday_points(self.db.unit_of_work)
+        earning.award_birthday_points(self.db.unit_of_work)
 
     # --- RPC: queries ---------------------------------------------------------------
 
@@ -96,62 +97,62 @@ class PointsService:
     def list_activities(self, shop_id, type="all", q=None, from_=None, to=None, cursor=None, limit=50):
         query = parse_query(ActivitiesQuery, _given(
             shop_id=shop_id, type=type, q=q, from_=from_, to=to, cursor=cursor, limit=limit))
-        return _page(self._read(operations.list_activities, query))
+        return _page(self._read(views.list_activities, query))
 
     @rpc
     def export_activities(self, shop_id, type="all", q=None, from_=None, to=None, cursor=None, limit=1000):
         query = parse_query(ExportQuery, _given(
             shop_id=shop_id, type=type, q=q, from_=from_, to=to, cursor=cursor, limit=limit))
-        return _page(self._read(operations.list_activities, query))
+        return _page(self._read(views.list_activities, query))
 
     @rpc
     def list_customers(self, shop_id, q=None, cursor=None, limit=50):
         query = parse_query(CustomersQuery, _given(shop_id=shop_id, q=q, cursor=cursor, limit=limit))
-        return _page(self._read(operations.list_customers, query))
+        return _page(self._read(views.list_customers, query))
 
     @rpc
     def get_customer(self, shop_id, customer_id):
         ref = parse_query(CustomerRef, {"shop_id": shop_id, "customer_id": customer_id})
-        return self._read(operations.get_customer, ref.shop_id, ref.customer_id).model_dump(mode="json")
+        return self._read(views.get_customer, ref.shop_id, ref.customer_id).model_dump(mode="json")
 
     @rpc
     def list_customer_activities(self, shop_id, customer_id, cursor=None, limit=50):
         query = parse_query(CustomerActivitiesQuery, _given(
             shop_id=shop_id, customer_id=customer_id, cursor=cursor, limit=limit))
-        return _page(self._read(operations.list_customer_activities, query))
+        return _page(self._read(views.list_customer_activities, query))
 
     @rpc
     def find_member_by_email(self, shop_id, email):
         lookup = parse_query(EmailLookup, {"shop_id": shop_id, "email": email})
-        member = self._read(operations.find_member_by_email, lookup.shop_id, lookup.email)
+        member = self._read(views.find_member_by_email, lookup.shop_id, lookup.email)
         return None if member is None else member.model_dump(mode="json")
 
     @rpc
     def get_program(self, shop_id):
         ref = parse_query(ShopRef, {"shop_id": shop_id})
-        return self._read(operations.get_program, ref.shop_id).model_dump(mode="json")
+        return self._read(program.get_program, ref.shop_id).model_dump(mode="json")
 
     @rpc
     def list_rewards(self, shop_id):
         ref = parse_query(ShopRef, {"shop_id": shop_id})
         return {"items": [reward.model_dump(mode="json")
-                          for reward in self._read(operations.list_rewards, ref.shop_id)]}
+                          for reward in self._read(program.list_rewards, ref.shop_id)]}
 
     @rpc
     def list_audit_log(self, shop_id, customer_id=None, from_=None, to=None, cursor=None, limit=50):
         query = parse_query(AuditQuery, _given(shop_id=shop_id, customer_id=customer_id, from_=from_,
                                                to=to, cursor=cursor, limit=limit))
-        return _page(self._read(operations.list_audit_log, query))
+        return _page(self._read(views.list_audit_log, query))
 
     @rpc
     def get_discount_code(self, shop_id, code):
         ref = parse_query(CodeRef, {"shop_id": shop_id, "code": code})
-        return self._read(operations.get_discount_code, ref.shop_id, ref.code).model_dump(mode="json")
+        return self._read(codes.get_discount_code, ref.shop_id, ref.code).model_dump(mode="json")
 
     @rpc
     def check_discount_code(self, shop_id, code):
         ref = parse_query(CodeRef, {"shop_id": shop_id, "code": code})
-        return self._read(operations.check_discount_code, ref.shop_id, ref.code).model_dump(mode="json")
+        return self._read(codes.check_discount_code, ref.shop_id, ref.code).model_dump(mode="json")
 
     # --- RPC: commands (admin actions are audited by the operations) -----------------
 
@@ -160,57 +161,57 @@ class PointsService:
 
     @rpc
     def adjust_points(self, shop_id, customer_id, points, reason, actor, idempotency_key=None):
-        return self._command(operations.adjust_points, parse_query(Adjustment, _given(
+        return self._command(commands.adjust_points, parse_query(Adjustment, _given(
             shop_id=shop_id, customer_id=customer_id, points=points, reason=reason, actor=actor,
             idempotency_key=idempotency_key)))
 
     @rpc
     def redeem_reward(self, shop_id, customer_id, reward_id, actor, idempotency_key=None):
-        return self._command(operations.redeem_reward, parse_query(Redemption, _given(
+        return self._command(commands.redeem_reward, parse_query(Redemption, _given(
             shop_id=shop_id, customer_id=customer_id, reward_id=reward_id, actor=actor,
             idempotency_key=idempotency_key)))
 
     @rpc
     def reverse_activity(self, shop_id, activity_id, actor, reason=None):
-        return self._command(operations.reverse_activity, parse_query(Reversal, _given(
+        return self._command(commands.reverse_activity, parse_query(Reversal, _given(
             shop_id=shop_id, activity_id=activity_id, actor=actor, reason=reason)))
 
     @rpc
     def exclude_customer(self, shop_id, customer_id, actor, reason=None):
-        return self._command(operations.set_exclusion, parse_query(StatusChange, _given(
+        return self._command(commands.set_exclusion, parse_query(StatusChange, _given(
             shop_id=shop_id, customer_id=customer_id, actor=actor, reason=reason)), True)
 
     @rpc
     def include_customer(self, shop_id, customer_id, actor, reason=None):
-        return self._command(operations.set_exclusion, parse_query(StatusChange, _given(
+        return self._command(commands.set_exclusion, parse_query(StatusChange, _given(
             shop_id=shop_id, customer_id=customer_id, actor=actor, reason=reason)), False)
 
     @rpc
     def update_customer(self, shop_id, customer_id, changes, actor):
-        return self._command(operations.update_customer, parse_query(ProfileUpdate, {
+        return self._command(commands.update_customer, parse_query(ProfileUpdate, {
             "shop_id": shop_id, "customer_id": customer_id, "changes": changes, "actor": actor}))
 
     @rpc
     def update_program(self, shop_id, settings, actor):
-        return self._command(operations.update_program, parse_query(ProgramUpdate, {
+        return self._command(program.update_program, parse_query(ProgramUpdate, {
             "shop_id": shop_id, "settings": settings, "actor": actor}))
 
     @rpc
     def create_reward(self, shop_id, reward, actor):
-        return self._command(operations.create_reward, parse_query(RewardCreation, {
+        return self._command(program.create_reward, parse_query(RewardCreation, {
             "shop_id": shop_id, "reward": reward, "actor": actor}))
 
     @rpc
     def issue_referral_welcome_code(self, shop_id, referral_id, referee_email):
         request = parse_query(WelcomeCodeRequest, {
             "shop_id": shop_id, "referral_id": referral_id, "referee_email": referee_email})
-        return self._command(operations.issue_referral_welcome_code, request.shop_id,
+        return self._command(codes.issue_referral_welcome_code, request.shop_id,
                              request.referral_id, request.referee_email)
 
     @rpc
     def void_unclaimed_welcome_code(self, shop_id, referral_id):
         ref = parse_query(ReferralRef, {"shop_id": shop_id, "referral_id": referral_id})
-        self.db.transaction(lambda uow: operations.void_unclaimed_welcome_code(
+        self.db.transaction(lambda uow: codes.void_unclaimed_welcome_code(
             uow, ref.shop_id, ref.referral_id))
 
     @rpc

@@ -3,18 +3,19 @@ broker and database, a way to publish other services' events onto the wire,
 and direct (read-mostly) access to the service's database."""
 import uuid
 from datetime import datetime, timezone
-from decimal import Decimal
 
 import pytest
 from kombu import Connection, Queue
 from nameko.standalone.rpc import ServiceRpcProxy
-from sqlalchemy import insert, select
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from services.points.models import program_settings
+from services.points.repository import save_program_settings
 from services.points.service import PointsService
 from shared.db import make_engine
 from shared.events import make_event
 from shared.outbox import events_exchange, make_event_publisher
+from shared.points_api import ProgramRules
 
 
 @pytest.fixture
@@ -102,13 +103,11 @@ def published_by_points(amqp_uri):
 
 @pytest.fixture
 def set_program(db):
-    def set_program_settings(shop_id, **values):
-        defaults = dict(points_per_currency_unit=Decimal("1"), signup_points=0, review_points=50,
-                        google_review_points=100, referrer_reward_points=500,
-                        referee_coupon_type="fixed", referee_coupon_value=Decimal("5"))
+    """set_program(shop_id, **rules) replaces the shop's program document, as
+    PUT /api/program does: the rules not named take their defaults."""
+    def set_program_settings(shop_id, **rules):
         with db.begin() as conn:
-            conn.execute(insert(program_settings).values(
-                shop_id=shop_id, updated_at=datetime.now(timezone.utc), **(defaults | values)))
+            save_program_settings(Session(conn), shop_id, ProgramRules(**rules), datetime.now(timezone.utc))
     return set_program_settings
 
 

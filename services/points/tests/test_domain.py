@@ -5,8 +5,9 @@ from decimal import Decimal
 import pytest
 
 from services.points import domain
-from services.points.domain import Lot, MemberTotals, ProgramSettings, VipTier
+from services.points.domain import Lot, MemberTotals
 from shared.errors import Unprocessable
+from shared.points_api import ProgramRules, VipTier
 
 T0 = datetime(2026, 1, 10, 12, 0, tzinfo=timezone.utc)
 
@@ -54,12 +55,12 @@ def test_only_active_members_earn():
 
 
 def test_default_program_settings():
-    settings = domain.ProgramSettings()
+    settings = ProgramRules()
     assert settings.points_per_currency_unit == Decimal("1")
     assert (settings.rounding, settings.pending_days, settings.expiry_days) == ("floor", 0, None)
     assert (settings.signup_points, settings.review_points, settings.google_review_points,
             settings.referrer_reward_points) == (0, 50, 100, 500)
-    assert (settings.referee_coupon_type, settings.referee_coupon_value) == ("fixed", Decimal("5"))
+    assert (settings.referee_coupon.type, settings.referee_coupon.value) == ("fixed", Decimal("5"))
 
 
 def test_a_partial_refund_takes_back_its_share_of_the_points():
@@ -176,11 +177,11 @@ def test_code_validity_at_checkout(status, verdict):
 # --- lots: pending, spending, expiry ------------------------------------------------------
 
 def test_a_new_lot_waits_out_the_return_window_and_expires_from_when_it_was_earned():
-    settings = ProgramSettings(pending_days=14, expiry_days=365)
+    settings = ProgramRules(pending_days=14, expiry_days=365)
     assert domain.lot_dates(T0, settings, pending=True) == (T0 + days(14), T0 + days(365))
     # Bonuses and adjustments are spendable at once.
     assert domain.lot_dates(T0, settings, pending=False) == (T0, T0 + days(365))
-    assert domain.lot_dates(T0, ProgramSettings(), pending=True) == (T0, None)
+    assert domain.lot_dates(T0, ProgramRules(), pending=True) == (T0, None)
 
 
 def test_pending_points_become_available_when_the_window_ends_not_before():
@@ -251,7 +252,8 @@ def test_which_entries_can_be_reversed(points, reverses_id, already, refusal):
 
 
 def test_the_tier_follows_lifetime_points_unless_set_by_hand():
-    tiers = (VipTier("Silver", 500), VipTier("Gold", 2000), VipTier("Bronze", 0))
+    tiers = (VipTier(name="Silver", threshold=500), VipTier(name="Gold", threshold=2000),
+             VipTier(name="Bronze", threshold=0))
     assert domain.tier_for(0, tiers) == "Bronze"
     assert domain.tier_for(499, tiers) == "Bronze"
     assert domain.tier_for(500, tiers) == "Silver"

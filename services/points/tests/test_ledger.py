@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from services.points import operations
+from services.points.operations import codes, commands, earning, ledger, program, views
 from services.points.models import metadata, point_activities, point_lots
 from services.points.schemas import (
     Adjustment, AuditQuery, CustomersQuery, ProfileUpdate, ProgramUpdate, Redemption, Reversal,
@@ -22,6 +22,7 @@ from shared.db import UnitOfWork, make_engine
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import CustomerCreated, OrderPlaced, OrderRefunded, ReviewApproved
 from shared.migrations import upgrade_to_head
+from shared.points_api import ProgramRules
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
 ADMIN = "api_key:support@shop"
@@ -48,43 +49,43 @@ class Points:
         return self(operation, self.shop_id, payload)
 
     def program(self, **rules):
-        return self(operations.update_program, ProgramUpdate(shop_id=self.shop_id, actor=ADMIN,
-                                                             settings=rules))
+        return self(program.update_program, ProgramUpdate(shop_id=self.shop_id, actor=ADMIN,
+                                                          settings=rules))
 
     def join(self, customer_id="c1", email=None, **names):
-        self.event(operations.register_customer, CustomerCreated(
+        self.event(earning.register_customer, CustomerCreated(
             customer_id=customer_id, email=email or f"{customer_id}@example.com", **names))
 
     def order(self, order_id, subtotal, customer_id="c1", codes=()):
-        self.event(operations.award_points_for_order, OrderPlaced(
+        self.event(earning.award_points_for_order, OrderPlaced(
             order_id=order_id, order_name=f"#{order_id}", customer_id=customer_id,
             financial_status="paid", subtotal=Decimal(subtotal), discount_codes=list(codes)))
 
     def refund(self, order_id, refund_id, amount):
-        self.event(operations.take_back_points_for_refund, OrderRefunded(
+        self.event(earning.take_back_points_for_refund, OrderRefunded(
             order_id=order_id, refund_id=refund_id, amount=Decimal(amount)))
 
     def adjust(self, points, reason="goodwill", customer_id="c1", key=None):
-        return self(operations.adjust_points, Adjustment(
+        return self(commands.adjust_points, Adjustment(
             shop_id=self.shop_id, customer_id=customer_id, points=points, reason=reason,
             actor=ADMIN, idempotency_key=key))
 
     def reward(self, points_cost=100, name="$5 off", kind="fixed_amount", value="5"):
-        return self(operations.create_reward, RewardCreation(
+        return self(program.create_reward, RewardCreation(
             shop_id=self.shop_id, actor=ADMIN,
             reward={"name": name, "kind": kind, "value": value, "points_cost": points_cost}))
 
     def redeem(self, reward_id, customer_id="c1", key=None):
-        return self(operations.redeem_reward, Redemption(
+        return self(commands.redeem_reward, Redemption(
             shop_id=self.shop_id, customer_id=customer_id, reward_id=reward_id, actor=ADMIN,
             idempotency_key=key))
 
     def reverse(self, activity_id, reason=None):
-        return self(operations.reverse_activity, Reversal(
+        return self(commands.reverse_activity, Reversal(
             shop_id=self.shop_id, activity_id=activity_id, actor=ADMIN, reason=reason))
 
     def customer(self, customer_id="c1"):
-        return self(operations.get_customer, self.shop_id, customer_id)
+        return self(views.get_customer, self.shop_id, customer_id)
 
     def history(self, customer_id="c1"):
         """(type, action, points, balance_after), oldest first."""
@@ -212,15 +213,15 @@ def test_the_expiry_run_writes_one_expired_entry_per_member_and_only_once(points
     points.adjust(5, customer_id="c1")           # expires 10 days later than the others
 
     clock.set(T0 + timedelta(days=30) - timedelta(seconds=1))
-    assert operations.expire_points(points.unit_of_work) == 0
+    assert ledger.expire_points(points.unit_of_work) == 0
     assert points.customer("c1").next_expiry.points == 25
 
     clock.set(T0 + timedelta(days=30))
-    expired = operations.expire_points(points.unit_of_work)
+    expired = ledger.expire_points(points.unit_of_work)
     assert expired >= 2      # other tests' shops share the table; ours are two
     assert [h for h in points.history("c1") if h[0] == "expired"] == [("expired", "Points expired", -25, 5)]
     assert [h for h in points.history("c2") if h[0] == "expired"] == [("expired", "Points expired", -20, 0)]
-    operations.expire_points(points.unit_of_work)
+    ledger.expire_points(points.unit_of_work)
     assert len([h for h in points.history("c1") if h[0] == "expired"]) == 1
     customer = points.assert_ledger_holds("c1")
     assert customer.next_expiry.points == 5
@@ -235,7 +236,7 @@ def test_points_past_expiry_cannot_be_spent_even_before_the_timer_runs(points, c
     assert points.customer().available_points == 0
     with pytest.raises(Unprocessable):
         points.adjust(-1)
-    operations.expire_points(points.unit_of_work)
+    ledger.expire_points(points.unit_of_work)
     assert points.history()[-1] == ("expired", "Points expired", -100, 0)
     points.assert_ledger_holds()
 
@@ -246,7 +247,7 @@ def test_changing_expiry_applies_to_points_earned_afterwards(points, clock):
     points.program(expiry_days=30)
     points.adjust(50, "after")
     clock.advance(days=60)
-    operations.expire_points(points.unit_of_work)
+    ledger.expire_points(points.unit_of_work)
     assert points.customer().balance == 100
 
 
@@ -255,36 +256,36 @@ def test_changing_expiry_applies_to_points_earned_afterwards(points, clock):
 def test_signup_and_birthday_points_once_a_year(points, clock):
     points.program(signup_points=25, birthday_points=100)
     points.join("c1")
-    points(operations.update_customer, ProfileUpdate(shop_id=points.shop_id, customer_id="c1",
-                                                     actor=ADMIN, changes={"birthday": "1990-03-05"}))
+    points(commands.update_customer, ProfileUpdate(shop_id=points.shop_id, customer_id="c1",
+                                                   actor=ADMIN, changes={"birthday": "1990-03-05"}))
     clock.set(datetime(2026, 3, 4, 23, 0, tzinfo=timezone.utc))
-    operations.award_birthday_points(points.unit_of_work)
+    earning.award_birthday_points(points.unit_of_work)
     assert points.customer().balance == 25
     clock.set(datetime(2026, 3, 5, 0, 30, tzinfo=timezone.utc))
-    operations.award_birthday_points(points.unit_of_work)
+    earning.award_birthday_points(points.unit_of_work)
     clock.set(datetime(2026, 3, 5, 13, 30, tzinfo=timezone.utc))
-    operations.award_birthday_points(points.unit_of_work)      # the next hourly run
+    earning.award_birthday_points(points.unit_of_work)         # the next hourly run
     assert [h[1] for h in points.history()] == ["Signed up", "Birthday"]
     clock.set(datetime(2027, 3, 5, 1, 0, tzinfo=timezone.utc))
-    operations.award_birthday_points(points.unit_of_work)
+    earning.award_birthday_points(points.unit_of_work)
     assert points.customer().balance == 225
 
 
 def test_a_leap_day_birthday_is_celebrated_on_28_february(points, clock):
     points.program(birthday_points=10)
     points.join("c1")
-    points(operations.update_customer, ProfileUpdate(shop_id=points.shop_id, customer_id="c1",
-                                                     actor=ADMIN, changes={"birthday": "2000-02-29"}))
+    points(commands.update_customer, ProfileUpdate(shop_id=points.shop_id, customer_id="c1",
+                                                   actor=ADMIN, changes={"birthday": "2000-02-29"}))
     clock.set(datetime(2027, 2, 28, 8, 0, tzinfo=timezone.utc))
-    operations.award_birthday_points(points.unit_of_work)
+    earning.award_birthday_points(points.unit_of_work)
     assert points.customer().balance == 10
 
 
 def test_a_review_with_photos_earns_the_bonus_too(points):
     points.program(review_points=50, photo_review_bonus_points=25)
-    points.event(operations.award_review_points, ReviewApproved(
+    points.event(earning.award_review_points, ReviewApproved(
         review_id="r1", customer_id="c1", product_id="p", rating=5, has_media=True))
-    points.event(operations.award_review_points, ReviewApproved(
+    points.event(earning.award_review_points, ReviewApproved(
         review_id="r2", customer_id="c1", product_id="p", rating=4, has_media=False))
     assert [h[1:3] for h in points.history()] == [
         ("Wrote a review", 50), ("Photo review bonus", 25), ("Wrote a review", 50)]
@@ -294,13 +295,13 @@ def test_excluded_members_earn_nothing_cannot_redeem_and_get_no_back_fill(points
     points.program(birthday_points=10)
     points.order("2001", "50.00")
     reward = points.reward(points_cost=10)
-    points(operations.set_exclusion, StatusChange(shop_id=points.shop_id, customer_id="c1",
-                                                  actor=ADMIN, reason="fraud check"), True)
+    points(commands.set_exclusion, StatusChange(shop_id=points.shop_id, customer_id="c1",
+                                                actor=ADMIN, reason="fraud check"), True)
     points.order("2002", "70.00")
     with pytest.raises(Conflict, match="excluded"):
         points.redeem(reward.id)
-    points(operations.set_exclusion, StatusChange(shop_id=points.shop_id, customer_id="c1",
-                                                  actor=ADMIN), False)
+    points(commands.set_exclusion, StatusChange(shop_id=points.shop_id, customer_id="c1",
+                                                actor=ADMIN), False)
     customer = points.customer()
     assert (customer.status, customer.balance) == ("active", 50)
     points.order("2003", "30.00")
@@ -313,7 +314,7 @@ def test_the_tier_follows_lifetime_points_until_an_admin_sets_one(points):
     assert (points.customer().vip_tier, points.customer().vip_tier_manual) == ("Silver", False)
 
     def set_tier(tier):
-        return points(operations.update_customer, ProfileUpdate(
+        return points(commands.update_customer, ProfileUpdate(
             shop_id=points.shop_id, customer_id="c1", actor=ADMIN, changes={"vip_tier": tier}))
 
     assert set_tier("Gold").vip_tier == "Gold"
@@ -375,7 +376,7 @@ def test_reversing_a_redemption_gives_the_points_back_and_voids_its_code(points)
     points.reverse(redemption.activity.id)
     customer = points.assert_ledger_holds()
     assert (customer.balance, customer.lifetime_redeemed) == (100, 0)
-    assert points(operations.get_discount_code, points.shop_id, redemption.code).status == "voided"
+    assert points(codes.get_discount_code, points.shop_id, redemption.code).status == "voided"
 
 
 def test_a_reversed_refund_no_longer_counts_against_its_order(points):
@@ -415,12 +416,12 @@ def test_every_admin_action_is_in_the_audit_trail(points, clock):
     clock.advance(minutes=1)
     reward = points.reward(points_cost=40)
     points.redeem(reward.id)
-    points(operations.set_exclusion, StatusChange(shop_id=points.shop_id, customer_id="c1",
-                                                  actor=ADMIN, reason="abuse"), True)
-    points(operations.update_customer, ProfileUpdate(shop_id=points.shop_id, customer_id="c1",
-                                                     actor=ADMIN, changes={"name": "Ann Smith"}))
+    points(commands.set_exclusion, StatusChange(shop_id=points.shop_id, customer_id="c1",
+                                                actor=ADMIN, reason="abuse"), True)
+    points(commands.update_customer, ProfileUpdate(shop_id=points.shop_id, customer_id="c1",
+                                                   actor=ADMIN, changes={"name": "Ann Smith"}))
     day = {"from": T0 - timedelta(days=1), "to": T0 + timedelta(days=1)}
-    log = points(operations.list_audit_log, AuditQuery(shop_id=points.shop_id, customer_id="c1", **day))
+    log = points(views.list_audit_log, AuditQuery(shop_id=points.shop_id, customer_id="c1", **day))
     entries = [(e.action, e.actor, e.reason, e.before, e.after) for e in reversed(log["items"])]
     assert [e[0] for e in entries] == ["points_adjusted", "reward_redeemed", "customer_excluded",
                                        "customer_updated"]
@@ -429,13 +430,31 @@ def test_every_admin_action_is_in_the_audit_trail(points, clock):
     assert entries[2][2:] == ("abuse", {"status": "active"}, {"status": "excluded"})
     assert entries[3][3:] == ({"name": "Ann Lee"}, {"name": "Ann Smith"})
     assert all(e[1] == ADMIN for e in entries)
-    shop_wide = points(operations.list_audit_log, AuditQuery(shop_id=points.shop_id, **day))
+    shop_wide = points(views.list_audit_log, AuditQuery(shop_id=points.shop_id, **day))
     assert {e.action for e in shop_wide["items"]} == {
         "points_adjusted", "reward_created", "reward_redeemed", "customer_excluded", "customer_updated"}
-    window = points(operations.list_audit_log, AuditQuery(**{
+    window = points(views.list_audit_log, AuditQuery(**{
         "shop_id": points.shop_id, "customer_id": "c1", "from": T0 + timedelta(seconds=30),
         "to": T0 + timedelta(hours=1)}))
     assert "points_adjusted" not in {e.action for e in window["items"]}
+
+
+def test_a_program_change_is_audited_as_the_whole_document_before_and_after(points):
+    defaults = ProgramRules().model_dump(mode="json")
+    points.program(points_per_currency_unit="1.50", vip_tiers=[{"name": "Gold", "threshold": 1000}])
+    stored = points.program(review_points=75)
+    assert stored.model_dump(mode="json") == defaults | {"review_points": 75}
+    assert points(program.get_program, points.shop_id) == stored
+
+    day = {"from": T0 - timedelta(days=1), "to": T0 + timedelta(days=1)}
+    log = points(views.list_audit_log, AuditQuery(shop_id=points.shop_id, **day))
+    first, second = [(e.action, e.customer_id, e.actor, e.reason, e.before, e.after)
+                     for e in reversed(log["items"])]
+    first_document = defaults | {"points_per_currency_unit": "1.5",
+                                 "vip_tiers": [{"name": "Gold", "threshold": 1000}]}
+    assert first == ("program_updated", None, ADMIN, None, defaults, first_document)
+    assert second == ("program_updated", None, ADMIN, None, first_document,
+                      defaults | {"review_points": 75})
 
 
 def test_customers_are_found_by_email_name_or_last_name_newest_first(points, clock):
@@ -446,7 +465,7 @@ def test_customers_are_found_by_email_name_or_last_name_newest_first(points, clo
     points.join("c3", email="zed@example.com", first_name="Zed", last_name="Quinn")
 
     def search(q):
-        page = points(operations.list_customers, CustomersQuery(shop_id=points.shop_id, q=q))
+        page = points(views.list_customers, CustomersQuery(shop_id=points.shop_id, q=q))
         return [c.customer_id for c in page["items"]]
 
     assert search(None) == ["c3", "c2", "c1"]

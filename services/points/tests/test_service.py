@@ -10,7 +10,6 @@ from sqlalchemy import func, insert, select, update
 
 from services.points.models import (
     discount_codes, members, metadata, order_awards, order_refunds, point_activities, point_lots,
-    program_settings,
 )
 from shared.clock import FrozenClock
 from shared.entrypoints import Database
@@ -22,6 +21,7 @@ from shared.events import (
 from tests.support import wait_for
 
 processed_events = metadata.tables["processed_events"]
+outbox = metadata.tables["outbox"]
 
 
 def order(order_id, customer_id="c1", subtotal="100.00", status="paid", codes=(), email=None):
@@ -132,13 +132,11 @@ def test_a_paid_order_announces_points_awarded(rpc, publish, published_by_points
 
 # --- refunds ------------------------------------------------------------------------------
 
-def test_a_refund_takes_back_its_share_at_the_rate_the_order_earned(rpc, publish, db, shop_id, set_program):
+def test_a_refund_takes_back_its_share_at_the_rate_the_order_earned(rpc, publish, shop_id, set_program):
     set_program(shop_id, points_per_currency_unit=Decimal("2"))
     publish("gateway", shop_id, order("2001", subtotal="100"))
     balance_is(rpc, shop_id, 200)
-    with db.begin() as conn:   # today's rule changes; the order keeps its own
-        conn.execute(update(program_settings).where(program_settings.c.shop_id == shop_id)
-                     .values(points_per_currency_unit=Decimal("1")))
+    set_program(shop_id, points_per_currency_unit=Decimal("1"))   # today's rule; the order keeps its own
 
     publish("gateway", shop_id, refund("2001", "rf-1", "25"))
     customer = balance_is(rpc, shop_id, 150)
@@ -313,6 +311,26 @@ def test_an_order_using_a_code_marks_it_used_and_a_later_cancel_leaves_it_used(
     assert rpc.get_discount_code(shop_id, code)["status"] == "used"
     assert voided_events() == []
     assert [r.status for r in rows(discount_codes, shop_id=shop_id)] == ["used"]
+
+
+def test_a_code_an_order_uses_is_announced_once(rpc, publish, rows, published_by_points, shop_id):
+    used_events = published_by_points("discount_code_used")
+    code = rpc.issue_referral_welcome_code(shop_id, "ref-1", "friend@example.com")["code"]
+    voided = rpc.issue_referral_welcome_code(shop_id, "ref-2", "other@example.com")["code"]
+    rpc.void_unclaimed_welcome_code(shop_id, "ref-2")
+
+    handled(rows, publish("gateway", shop_id, order("5101", customer_id="c9", status="pending",
+                                                    codes=[code.lower(), voided])))
+    # The order again once paid, and another order naming the used code.
+    handled(rows, publish("gateway", shop_id, order("5101", customer_id="c9", codes=[code])),
+            publish("gateway", shop_id, order("5102", customer_id="c8", codes=[code])))
+
+    [event] = wait_for(used_events)
+    assert (event["shop_id"], event["source"]) == (shop_id, "points")
+    assert event["payload"] == {"code": code, "order_id": "5101", "customer_id": "c9",
+                                "referral_id": "ref-1"}
+    assert len(rows(outbox, shop_id=shop_id, event_type="discount_code_used")) == 1
+    assert rpc.get_discount_code(shop_id, voided)["status"] == "voided"
 
 
 # --- the activity feed -----------------------------------------------------------------------

@@ -1,0 +1,10 @@
+"""What each event, timer and RPC command of the points service does, inside
+the unit of work the service opened: the domain rules applied to the
+repository, and the events that follow published in the same transaction.
+The caller commits.
+
+By concern, each module importing only those listed before it:
+`ledger` (credits, debits, expiry, member locks), `codes` (discount codes),
+`earning` (orders, refunds, bonuses), `views` (what the merchant reads),
+`commands` (the merchant's actions on members, idempotency, the audit trail),
+`program` (rules and rewards)."""
