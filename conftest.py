@@ -22,6 +22,20 @@ import pytest  # noqa: E402
 
 from shared import topology  # noqa: E402
 
+def _poll_for_stop_often():
+    """A nameko consumer notices it should stop only between waits for
+    messages, which last a second (kombu's safety interval): every container
+    a test stops would cost that second. Tests wait a twentieth of it;
+    running services keep kombu's default."""
+    from functools import partialmethod
+
+    from kombu.mixins import ConsumerMixin
+
+    ConsumerMixin.consume = partialmethod(ConsumerMixin.consume, safety_interval=0.05)
+
+
+_poll_for_stop_often()
+
 # Fast retries and relay in tests; production defaults are in shared.config.
 os.environ.setdefault("LOYALTY_RETRY_DELAYS_MS", "100,200,300")
 os.environ.setdefault("LOYALTY_RELAY_INTERVAL", "0.5")
