@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install setup-broker clean
+.PHONY: run test test-unit install setup-broker clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required (Python 3.11)"; exit 1; }
@@ -18,9 +18,29 @@ install: $(STAMP)
 run: install
 	$(BIN)/loyalty run
 
+PYTEST := $(BIN)/python -m pytest
+
+# Three pytest processes at once (each test mostly waits on the broker, the
+# databases or other processes, so two cores serve them well): the suite,
+# and the two long resilience files, which spend most of their time waiting
+# out broker outages and process restarts. -O keeps each one's output
+# together. Then the browser tests, in a process of their own without eventlet.
 test: install
-	$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
-	LOYALTY_TEST_EVENTLET=0 $(BIN)/python -m pytest -m browser tests/e2e $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory -j3 -O test-suite test-broker-outage test-launcher
+	LOYALTY_TEST_EVENTLET=0 $(PYTEST) -m browser tests/e2e $(PYTEST_ARGS)
+
+.PHONY: test-suite test-broker-outage test-launcher
+test-suite:
+	$(PYTEST) -m "not browser" --ignore=tests/resilience/test_broker_outage.py \
+	    --ignore=tests/resilience/test_launcher.py $(PYTEST_ARGS)
+test-broker-outage:
+	$(PYTEST) tests/resilience/test_broker_outage.py $(PYTEST_ARGS)
+test-launcher:
+	$(PYTEST) tests/resilience/test_launcher.py $(PYTEST_ARGS)
+
+# The pure tests alone (domain rules, contracts, code shape): ~2 s.
+test-unit: install
+	$(PYTEST) -m unit -q $(PYTEST_ARGS)
 
 # The points feed and CSV export at 1,000,000 activities, on PostgreSQL
 # (BENCH_ARGS="--members 1000 --activities 10000" for a quick run).

@@ -3,6 +3,7 @@ outbox relay) and `reliable_event_handler` (validated envelopes, inbox
 idempotency, bounded retries with backoff, dead letters).
 
 Services import these instead of nameko's EventDispatcher/event_handler."""
+import contextlib
 import functools
 import inspect
 import logging
@@ -18,6 +19,7 @@ from nameko.amqp.publish import get_producer
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.exceptions import ContainerBeingKilled, deserialize_to_instance
 from nameko.extensions import DependencyProvider
+from nameko.messaging import QueueConsumer
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 
@@ -45,6 +47,25 @@ BROKER_CONNECTION_ERRORS = tuple(set(AmqpConnection.connection_errors)
 # Our errors cross RPC as themselves (status and details intact).
 for _error in errors.ALL_ERRORS:
     deserialize_to_instance(_error)
+
+# How often a consumer tries to reach a broker that went away: after 1 s,
+# then every 2 s (a connection attempt costs the broker next to nothing).
+RECONNECT_INTERVALS = {"interval_start": 1, "interval_step": 1, "interval_max": 2}
+
+
+@contextlib.contextmanager
+def _establish_connection(self):
+    with self.create_connection() as conn:
+        conn.ensure_connection(self.on_connection_error, self.connect_max_retries, **RECONNECT_INTERVALS)
+        yield conn
+
+
+# Every nameko consumer in a service (RPC, event handlers, RPC replies)
+# shares one QueueConsumer. kombu's default retries a lost connection after
+# 2, 4, 6 ... up to 30 s, so a service could stay deaf for half a minute
+# after the broker is back; kombu takes the intervals only as arguments of
+# this one call, hence the override.
+QueueConsumer.establish_connection = _establish_connection
 
 
 class Database(DependencyProvider):

@@ -60,8 +60,11 @@ def free_port() -> int:
 
 class PrivateRabbit:
     """A RabbitMQ node of a test's own (own node name, ports, config and
-    data), so a test can stop and start a broker without touching the
-    machine's shared one. Needs rabbitmq-server installed; the node runs as
+    data), so a test can stop and start the broker without touching the
+    machine's shared one. `boot()` starts the node; `stop()` and `start()`
+    then stop and start the broker in it (`rabbitmqctl stop_app` /
+    `start_app`: connections drop, durable queues and persistent messages
+    stay); `remove()` ends the node. Needs rabbitmq-server; the node runs as
     the `rabbitmq` user (the server's own wrapper switches to it when run as
     root), so its folder is made theirs."""
 
@@ -97,14 +100,16 @@ class PrivateRabbit:
             RABBITMQ_MNESIA_BASE=f"{self.dir}/mnesia", RABBITMQ_LOG_BASE=f"{self.dir}/log",
             RABBITMQ_PID_FILE=f"{self.dir}/pid")
 
-    def start(self, timeout: float = 60.0) -> None:
+    def boot(self, timeout: float = 60.0) -> None:
         import shutil
         import subprocess
         from pathlib import Path
 
         folder = Path(self.dir)
-        (folder / "rabbitmq.conf").write_text(
-            f"listeners.tcp.1 = 127.0.0.1:{self.port}\nloopback_users = none\n")
+        # Every interface, not 127.0.0.1 alone: RabbitMQ 3.10 cannot start a
+        # listener bound to one address again after stop_app (eaddrinuse).
+        # The guest user still only logs in from loopback.
+        (folder / "rabbitmq.conf").write_text(f"listeners.tcp.default = {self.port}\n")
         (folder / "rabbitmq-env.conf").write_text("")
         (folder / "enabled_plugins").write_text("[].\n")
         shutil.chown(folder, "rabbitmq", "rabbitmq")
@@ -115,12 +120,19 @@ class PrivateRabbit:
         if not wait_for(self.accepts_connections, timeout=timeout, interval=0.2):
             raise RuntimeError(f"private RabbitMQ node {self.name} did not start; see {self.dir}/log")
 
-    def stop(self) -> None:
-        """Stop the node (queues and persistent messages stay on its disk)."""
+    def _ctl(self, *args) -> None:
         import subprocess
 
-        subprocess.run(["rabbitmqctl", "-n", self.name, "stop"], capture_output=True, timeout=60)
-        wait_for(lambda: not self.accepts_connections(), timeout=30)
+        subprocess.run(["rabbitmqctl", "-n", self.name, *args], check=True, capture_output=True, timeout=60)
+
+    def stop(self) -> None:
+        """The broker goes away: every connection drops, none is accepted."""
+        self._ctl("stop_app")
+        assert wait_for(lambda: not self.accepts_connections(), timeout=30)
+
+    def start(self) -> None:
+        self._ctl("start_app")
+        assert wait_for(self.accepts_connections, timeout=30, interval=0.1)
 
     def accepts_connections(self) -> bool:
         import socket
@@ -133,8 +145,9 @@ class PrivateRabbit:
 
     def remove(self) -> None:
         import shutil
+        import subprocess
 
-        self.stop()
+        subprocess.run(["rabbitmqctl", "-n", self.name, "stop"], capture_output=True, timeout=60)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -152,11 +165,11 @@ class ServiceProcesses:
         self.base_url = f"http://127.0.0.1:{env['GATEWAY_PORT']}"
 
     def setup_broker(self) -> None:
-        import subprocess
-        import sys
+        """What `loyalty setup-broker` does, without a process of its own."""
+        from loyalty.services import all_handler_queues
+        from shared.topology import declare_all
 
-        subprocess.run([sys.executable, "-m", "loyalty.cli", "setup-broker"], env=self.env,
-                       check=True, capture_output=True, timeout=60)
+        declare_all(self.env["AMQP_URI"], all_handler_queues())
 
     def start(self, name: str) -> None:
         import subprocess

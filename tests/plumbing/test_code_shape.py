@@ -3,6 +3,10 @@ service's change can break, and no module imports itself in a circle."""
 import ast
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.unit  # pure: no broker, no database (make test-unit)
+
 ROOT = Path(__file__).parents[2]
 PACKAGES = ("shared", "services", "loyalty", "bench")
 

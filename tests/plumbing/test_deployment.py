@@ -3,7 +3,10 @@ container restarts when it exits, and its healthcheck means "ready", so
 `depends_on` waits for a service that really answers."""
 from pathlib import Path
 
+import pytest
 import yaml
+
+pytestmark = pytest.mark.unit  # pure: no broker, no database (make test-unit)
 
 COMPOSE = yaml.safe_load((Path(__file__).parents[2] / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]

@@ -5,6 +5,8 @@ import pytest
 from shared.errors import BadRequest, Unprocessable
 from shared.pagination import PageQuery, decode_cursor, encode_cursor, page, parse_query
 
+pytestmark = pytest.mark.unit  # pure: no broker, no database (make test-unit)
+
 
 def test_cursor_round_trips_and_is_opaque_url_safe_text():
     at = datetime(2026, 11, 1, 12, 30, tzinfo=timezone.utc)

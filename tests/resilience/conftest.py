@@ -4,6 +4,7 @@ import os
 import random
 import threading
 import time
+import uuid
 
 import pytest
 import requests
@@ -19,7 +20,7 @@ def private_rabbit():
     if reason:
         pytest.skip(reason)
     node = PrivateRabbit()
-    node.start()
+    node.boot()
     try:
         yield node
     finally:
@@ -39,16 +40,18 @@ def services_env(database_url_factory, tmp_path):
 
 class OrderStream:
     """Signed `orders/paid` webhooks from a few clients at once until
-    stopped, for `customers` customers; remembers every order the gateway
-    accepted and every answer that was not a 200."""
+    stopped, for `customers` customers. Remembers every order the gateway
+    accepted, and every one that got no answer or an error: like the shop
+    platform, `redeliver_unanswered()` sends those again with the same
+    webhook id (the gateway may have taken one in before it went away)."""
 
     def __init__(self, shop, customers: int = 12, clients: int = 3, pause: float = 0.05):
         self.shop = shop
         self.customers = [str(9_000_000 + n) for n in range(customers)]
         self.clients = clients
         self.pause = pause
-        self.accepted: list[tuple[int, str, str, float]] = []   # (order id, customer, subtotal, when)
-        self.refused: list[str] = []
+        self.accepted: list[tuple[int, str, str]] = []          # (order id, customer, subtotal)
+        self.unanswered: list[tuple[str, dict, str]] = []        # (webhook id, body, what went wrong)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
@@ -59,6 +62,14 @@ class OrderStream:
             self._next_id += 1
             return self._next_id
 
+    def _send(self, http, webhook_id: str, body: dict) -> str | None:
+        """None if the gateway took the order (or already had it), else why not."""
+        try:
+            response = self.shop.webhook("orders/paid", body, webhook_id=webhook_id, http=http)
+        except requests.RequestException as exc:
+            return repr(exc)
+        return None if response.status_code == 200 else f"{response.status_code} {response.text[:200]}"
+
     def _client(self, seed: int) -> None:
         rng = random.Random(seed)
         http = requests.Session()
@@ -66,16 +77,13 @@ class OrderStream:
             order_id, customer = self._order_id(), rng.choice(self.customers)
             subtotal = f"{rng.randint(1, 200)}.{rng.randint(0, 99):02d}"
             body = self.shop.order_body(order_id, customer, f"c{customer}@example.com", subtotal)
-            try:
-                response = self.shop.webhook("orders/paid", body, http=http)
-                outcome = None if response.status_code == 200 else f"{response.status_code} {response.text[:200]}"
-            except requests.RequestException as exc:
-                outcome = repr(exc)
+            webhook_id = str(uuid.uuid4())
+            failure = self._send(http, webhook_id, body)
             with self._lock:
-                if outcome is None:
-                    self.accepted.append((order_id, customer, subtotal, time.monotonic()))
+                if failure is None:
+                    self.accepted.append((order_id, customer, subtotal))
                 else:
-                    self.refused.append(outcome)
+                    self.unanswered.append((webhook_id, body, failure))
             time.sleep(self.pause)
 
     def start(self) -> "OrderStream":
@@ -90,10 +98,18 @@ class OrderStream:
         for thread in self._threads:
             thread.join(timeout=30)
 
+    def redeliver_unanswered(self) -> None:
+        http = requests.Session()
+        for webhook_id, body, _ in self.unanswered:
+            failure = self._send(http, webhook_id, body)
+            assert failure is None, failure
+            self.accepted.append((body["id"], str(body["customer"]["id"]), body["subtotal_price"]))
+        self.unanswered = []
+
     def expected_balances(self) -> dict[str, int]:
         """Points per customer at the default program (1 point per unit, floor)."""
         balances = {customer: 0 for customer in self.customers}
-        for _, customer, subtotal, _ in self.accepted:
+        for _, customer, subtotal in self.accepted:
             balances[customer] += int(subtotal.split(".")[0])
         return balances
 

@@ -55,11 +55,11 @@ def system_on_private_broker(private_rabbit, services_env, tmp_path):
 def test_services_ride_out_three_broker_outages_under_load(private_rabbit, system_on_private_broker):
     services, system = system_on_private_broker
     shop = system.create_shop()
-    orders = OrderStream(shop).start()
+    orders = OrderStream(shop, pause=0.4).start()
     outage_calls = []
     try:
         for _ in range(OUTAGES):
-            wait_for(lambda: False, timeout=3)          # steady load before each outage
+            time.sleep(1.5)                             # steady load before each outage
             accepted_before = len(orders.accepted)
             private_rabbit.stop()
             stopped_at = time.monotonic()
@@ -72,15 +72,15 @@ def test_services_ride_out_three_broker_outages_under_load(private_rabbit, syste
     finally:
         orders.stop()
 
-    assert orders.refused == []
-    assert len(orders.accepted) > 300
+    assert orders.unanswered == []
+    assert len(orders.accepted) > 200
     for took, response in outage_calls:
         assert response.status_code == 503, response.text
         assert response.json()["error"]["code"] == "service_unavailable"
         assert took <= RPC_TIMEOUT_SECONDS + 1
     assert shop.api("GET", "/api/activities/points").status_code == 200
 
-    expected_orders = {str(order_id) for order_id, *_ in orders.accepted}
+    expected_orders = {str(order_id) for order_id, _, _ in orders.accepted}
     points_url = services.env["POINTS_DATABASE_URL"]
     assert wait_for(lambda: set(awarded_orders(points_url, shop.id)) >= expected_orders, timeout=180), \
         f"{len(expected_orders - set(awarded_orders(points_url, shop.id)))} orders not awarded"

@@ -9,6 +9,8 @@ from services.points.domain import Lot, MemberTotals
 from shared.errors import Unprocessable
 from shared.points_api import ProgramRules, VipTier
 
+pytestmark = pytest.mark.unit  # pure: no broker, no database (make test-unit)
+
 T0 = datetime(2026, 1, 10, 12, 0, tzinfo=timezone.utc)
 
 

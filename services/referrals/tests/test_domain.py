@@ -8,6 +8,8 @@ from services.referrals import domain
 from shared.errors import Conflict, NotFound
 from shared.events import DiscountCodeUsed, DiscountCodeVoided, OrderPlaced, PointsAwarded
 
+pytestmark = pytest.mark.unit  # pure: no broker, no database (make test-unit)
+
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 

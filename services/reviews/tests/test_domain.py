@@ -9,6 +9,8 @@ from services.reviews import domain
 from shared.errors import Conflict
 from shared.events import GoogleReviewApproved, PointsAwarded, ReviewApproved
 
+pytestmark = pytest.mark.unit  # pure: no broker, no database (make test-unit)
+
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 
 

@@ -5,6 +5,8 @@ from services.reviews.schemas import ActivityQuery, GoogleReviewSubmission, Revi
 from shared.errors import Unprocessable
 from shared.pagination import parse_query
 
+pytestmark = pytest.mark.unit  # pure: no broker, no database (make test-unit)
+
 VALID = dict(shop_id="shp_1", customer_id="c1", product_id="p1", rating=5, title="Great",
              body="Fits well", media_urls=["https://img.example/1.jpg", "http://img.example/2.png"])
 

@@ -8,6 +8,8 @@ from services.gateway import domain
 from shared.errors import Unprocessable
 from shared.events import CustomerCreated, OrderPlaced, OrderRefunded
 
+pytestmark = pytest.mark.unit  # pure: no broker, no database (make test-unit)
+
 
 def test_paid_order_becomes_order_placed_with_every_field():
     event = domain.event_for_webhook("orders/paid", {
