@@ -1,5 +1,6 @@
 """Test-wide setup. nameko's pytest plugin no longer monkey-patches, and a
 real container hangs without it: this must run before anything else imports."""
+
 import warnings
 
 # eventlet announces its own deprecation on import; nameko 2 needs it anyway.
@@ -21,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit  # noqa: E402
 import pytest  # noqa: E402
 
 from shared import topology  # noqa: E402
+
 
 def _poll_for_stop_often():
     """A nameko consumer notices it should stop only between waits for

@@ -4,6 +4,7 @@ shop): `python -m bench --help`, or `make bench`.
 
 seed.py makes and fills the database, stack.py runs the services the way
 `make run` does, __main__.py measures and prints the figures."""
+
 import warnings
 
 # eventlet announces its own deprecation on import (shared.migrations imports

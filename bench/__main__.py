@@ -10,7 +10,9 @@ same page over HTTP through `loyalty serve gateway` and `loyalty serve
 points` (adding RPC and HTTP), and EXPLAIN (ANALYZE, BUFFERS) of each query.
 Last, it streams the CSV export of every row and watches the two processes'
 memory. Prints figures only: nothing here passes or fails on a timing."""
+
 import argparse
+import itertools
 import os
 import platform
 import shlex
@@ -41,20 +43,29 @@ EXPORT_PATH = "/api/activities/points.csv"
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--activities", type=int, default=1_000_000)
     parser.add_argument("--iterations", type=int, default=200, help="timed requests per query")
     parser.add_argument("--warmup", type=int, default=10, help="untimed requests before them")
-    parser.add_argument("--deep-pages", type=int, default=200,
-                        help="pages to follow through next_cursor before timing the deep page")
+    parser.add_argument(
+        "--deep-pages",
+        type=int,
+        default=200,
+        help="pages to follow through next_cursor before timing the deep page",
+    )
     parser.add_argument("--q", help="email prefix to search for (default: one matching ~100 members)")
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_SERVER_URL),
-                        help="a PostgreSQL server (any database on it) where the benchmark creates its "
-                             "databases; default %(default)s")
-    parser.add_argument("--amqp-uri", default=config.amqp_uri(),
-                        help="RabbitMQ; on a local broker a private vhost is used")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_SERVER_URL),
+        help="a PostgreSQL server (any database on it) where the benchmark creates its "
+        "databases; default %(default)s",
+    )
+    parser.add_argument(
+        "--amqp-uri", default=config.amqp_uri(), help="RabbitMQ; on a local broker a private vhost is used"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the databases (their URLs are printed)")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the data")
     args = parser.parse_args(argv)
@@ -67,13 +78,14 @@ def parse_args(argv=None) -> argparse.Namespace:
 class Scenario:
     """One feed query: the HTTP query string, and how many pages deep the
     timed page is."""
+
     name: str
     params: dict
     depth: int = 0
-    cursor: str | None = None   # of the timed page, found by following next_cursor
-    reached: int = 0            # pages followed (fewer than depth if the feed ended)
+    cursor: str | None = None  # of the timed page, found by following next_cursor
+    reached: int = 0  # pages followed (fewer than depth if the feed ended)
     walk_ms_per_page: dict = field(default_factory=dict)
-    timings: dict = field(default_factory=dict)     # "repository"/"http" -> [ms]
+    timings: dict = field(default_factory=dict)  # "repository"/"http" -> [ms]
     rows: int = 0
     plan: str = ""
     mismatch: str = ""
@@ -88,10 +100,12 @@ def scenarios(now: datetime, members: int, depth: int, q: str | None) -> list[Sc
         Scenario("all types, last 30 days, page 1", {}),
         Scenario(f"all types, last 30 days, page {depth + 1}", {}, depth),
         Scenario("earned, 90-60 days ago, page 1", {"type": "earned", "from": older, "to": old}),
-        Scenario(f"earned, 90-60 days ago, page {depth + 1}",
-                 {"type": "earned", "from": older, "to": old}, depth),
-        Scenario("redeemed, all 180 days, page 1",
-                 {"type": "redeemed", "from": everything[0], "to": everything[1]}),
+        Scenario(
+            f"earned, 90-60 days ago, page {depth + 1}", {"type": "earned", "from": older, "to": old}, depth
+        ),
+        Scenario(
+            "redeemed, all 180 days, page 1", {"type": "redeemed", "from": everything[0], "to": everything[1]}
+        ),
         Scenario(f"email prefix q={q}, last 30 days, page 1", {"q": q}),
         # A prefix every member's email shares: the worst case of the search.
         Scenario(f"email prefix q={q[0]}, last 30 days, page 1", {"q": q[0]}),
@@ -99,6 +113,7 @@ def scenarios(now: datetime, members: int, depth: int, q: str | None) -> list[Sc
 
 
 # --- the two ways of asking for a page ------------------------------------------------
+
 
 class Repository:
     """The feed query as the points service runs it, minus RPC and HTTP."""
@@ -158,8 +173,10 @@ class Http:
         if response.status_code != 200:
             raise RuntimeError(f"GET {FEED_PATH} {params}: {response.status_code} {response.text[:500]}")
         body = response.json()
-        keys = [(datetime.fromisoformat(item["occurred_at"].replace("Z", "+00:00")), item["id"])
-                for item in body["items"]]
+        keys = [
+            (datetime.fromisoformat(item["occurred_at"].replace("Z", "+00:00")), item["id"])
+            for item in body["items"]
+        ]
         return keys, body["next_cursor"]
 
 
@@ -176,7 +193,9 @@ def summarize_plan(plan: dict) -> str:
         elif "Relation Name" in node:
             label += f" ({node['Relation Name']})"
         nodes.append(label)
-        if node.get("Relation Name") == "point_activities" or "point_activities" in node.get("Index Name", ""):
+        if node.get("Relation Name") == "point_activities" or "point_activities" in node.get(
+            "Index Name", ""
+        ):
             scans.append(node["Node Type"])
         for child in node.get("Plans", []):
             visit(child)
@@ -184,12 +203,15 @@ def summarize_plan(plan: dict) -> str:
     visit(plan["Plan"])
     indexed = bool(scans) and all("Index" in scan for scan in scans)
     top = plan["Plan"]
-    return (f"{'index' if indexed else 'NO INDEX'}, {plan['Execution Time']:.2f} ms, "
-            f"buffers hit {top.get('Shared Hit Blocks', 0)} read {top.get('Shared Read Blocks', 0)}: "
-            + " > ".join(nodes))
+    return (
+        f"{'index' if indexed else 'NO INDEX'}, {plan['Execution Time']:.2f} ms, "
+        f"buffers hit {top.get('Shared Hit Blocks', 0)} read {top.get('Shared Read Blocks', 0)}: "
+        + " > ".join(nodes)
+    )
 
 
 # --- measuring ------------------------------------------------------------------------
+
 
 def follow(page, params: dict, depth: int) -> tuple[str | None, int, float]:
     """Follow next_cursor `depth` pages from the first: the cursor reached,
@@ -222,22 +244,25 @@ def percentile(samples: list[float], fraction: float) -> float:
 
 
 def newest_first(keys: list[tuple]) -> bool:
-    return all(a > b for a, b in zip(keys, keys[1:]))
+    return all(a > b for a, b in itertools.pairwise(keys))
 
 
 def measure_repository(repo: Repository, cases: list[Scenario], args) -> None:
     for case in cases:
         log(f"repository: {case.name}")
         if case.depth:
-            case.cursor, case.reached, case.walk_ms_per_page["repository"] = \
-                follow(repo.page, case.params, case.depth)
+            case.cursor, case.reached, case.walk_ms_per_page["repository"] = follow(
+                repo.page, case.params, case.depth
+            )
         params = {**case.params, "cursor": case.cursor} if case.cursor else case.params
         query = repo.query(params)
         keys, _ = repo.run(query)
         case.rows = len(keys)
         if not newest_first(keys):
             case.mismatch = "the repository's page is not newest first"
-        case.timings["repository"] = time_calls(lambda: repo.run(query), args.iterations, args.warmup)
+        case.timings["repository"] = time_calls(
+            lambda query=query: repo.run(query), args.iterations, args.warmup
+        )
         case.plan = repo.explain(params)
 
 
@@ -252,7 +277,9 @@ def measure_http(http: Http, repo: Repository, cases: list[Scenario], args) -> N
         over_http, _ = http.page(params)
         if over_http != repo.page(params)[0]:
             case.mismatch = "the HTTP page differs from the repository's"
-        case.timings["http"] = time_calls(lambda: http.page(params), args.iterations, args.warmup)
+        case.timings["http"] = time_calls(
+            lambda params=params: http.page(params), args.iterations, args.warmup
+        )
 
 
 @dataclass
@@ -291,8 +318,9 @@ def measure_export(base_url: str, admin_key: str, now: datetime, pids: dict) -> 
     newlines = size = 0
     with PeakMemory(pids) as memory:
         started = time.perf_counter()
-        with requests.get(base_url + EXPORT_PATH, params=params, headers=headers, stream=True,
-                          timeout=120) as response:
+        with requests.get(
+            base_url + EXPORT_PATH, params=params, headers=headers, stream=True, timeout=120
+        ) as response:
             if response.status_code != 200:
                 return Export(response.status_code, problem=response.text[:300])
             first_byte = None
@@ -302,21 +330,37 @@ def measure_export(base_url: str, admin_key: str, now: datetime, pids: dict) -> 
                 newlines += chunk.count(b"\n")
                 size += len(chunk)
         elapsed = time.perf_counter() - started
-    return Export(200, rows=max(0, newlines - 1), bytes=size, seconds=elapsed,
-                  first_byte_seconds=first_byte or elapsed, memory=memory)
+    return Export(
+        200,
+        rows=max(0, newlines - 1),
+        bytes=size,
+        seconds=elapsed,
+        first_byte_seconds=first_byte or elapsed,
+        memory=memory,
+    )
 
 
 # --- the report -----------------------------------------------------------------------
+
 
 def log(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
 def machine_lines(engine) -> list[str]:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown CPU")
-    memory_kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                      if line.startswith("MemTotal:"))
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown CPU",
+    )
+    memory_kib = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal:")
+    )
     with engine.connect() as conn:
         version = conn.execute(text("SHOW server_version")).scalar()
         shared_buffers = conn.execute(text("SHOW shared_buffers")).scalar()
@@ -338,8 +382,16 @@ def ms(samples: list[float] | None) -> str:
     return f"{percentile(samples, 0.5):7.2f} {percentile(samples, 0.99):7.2f} {max(samples):7.2f}"
 
 
-def report(args, argv, header: list[str], seeded, cases: list[Scenario], export: Export | None,
-           export_in_process: tuple[int, float], load_before: str) -> str:
+def report(
+    args,
+    argv,
+    header: list[str],
+    seeded,
+    cases: list[Scenario],
+    export: Export | None,
+    export_in_process: tuple[int, float],
+    load_before: str,
+) -> str:
     mix = ", ".join(f"{kind} {count / seeded.activities:.1%}" for kind, count in seeded.type_counts.items())
     width = max(len(case.name) for case in cases)
     lines = [
@@ -360,22 +412,31 @@ def report(args, argv, header: list[str], seeded, cases: list[Scenario], export:
         f"{'':{width}}  {'':>5}   {'p50':>7} {'p99':>7} {'max':>7}   {'p50':>7} {'p99':>7} {'max':>7}",
     ]
     for case in cases:
-        lines.append(f"{case.name:{width}}  {case.rows:5d}   {ms(case.timings.get('repository'))}   "
-                     f"{ms(case.timings.get('http'))}")
+        lines.append(
+            f"{case.name:{width}}  {case.rows:5d}   {ms(case.timings.get('repository'))}   "
+            f"{ms(case.timings.get('http'))}"
+        )
     lines.append("")
     for case in cases:
         if case.depth:
-            walked = ", ".join(f"{where} {per_page:.2f} ms/page" for where, per_page in case.walk_ms_per_page.items())
+            walked = ", ".join(
+                f"{where} {per_page:.2f} ms/page" for where, per_page in case.walk_ms_per_page.items()
+            )
             lines.append(f"following next_cursor, {case.name}: {case.reached} pages ({walked})")
     lines += ["", "Query plans (EXPLAIN ANALYZE, BUFFERS; point_activities read by index?)"]
     lines += [f"{case.name:{width}}  {case.plan}" for case in cases]
     problems = [f"{case.name}: {case.mismatch}" for case in cases if case.mismatch]
-    lines += ["", "checks:    " + ("; ".join(problems) if problems else
-                                   "every page newest first, HTTP pages = repository pages")]
+    lines += [
+        "",
+        "checks:    "
+        + ("; ".join(problems) if problems else "every page newest first, HTTP pages = repository pages"),
+    ]
     lines += ["", "CSV export of every activity (GET /api/activities/points.csv, streamed)"]
     rows, seconds = export_in_process
-    lines.append(f"{'repository':10} {rows:,} rows in pages of {EXPORT_PAGE_SIZE:,} in {seconds:.1f} s: "
-                 f"{rows / seconds:,.0f} rows/s (the database's share)")
+    lines.append(
+        f"{'repository':10} {rows:,} rows in pages of {EXPORT_PAGE_SIZE:,} in {seconds:.1f} s: "
+        f"{rows / seconds:,.0f} rows/s (the database's share)"
+    )
     if export is None:
         lines.append("           not run")
     elif export.status != 200:
@@ -383,15 +444,18 @@ def report(args, argv, header: list[str], seeded, cases: list[Scenario], export:
     else:
         expected = "" if export.rows == seeded.activities else f" (EXPECTED {seeded.activities:,})"
         lines += [
-            f"{'HTTP':10} {export.rows:,} rows{expected}, {export.bytes / 2**20:,.1f} MiB in {export.seconds:.1f} s: "
+            f"{'HTTP':10} {export.rows:,} rows{expected}, {export.bytes / 2**20:,.1f} MiB "
+            f"in {export.seconds:.1f} s: "
             f"{export.rows / export.seconds:,.0f} rows/s, {export.bytes / 2**20 / export.seconds:.2f} MiB/s; "
             f"first byte after {export.first_byte_seconds * 1000:.0f} ms",
             f"{'RSS, MiB':10} {'before':>8} {'peak':>8} {'after':>8}",
         ]
         memory = export.memory
         for name in memory.pids:
-            lines.append(f"{name:10} {memory.before[name] / 1024:8.1f} {memory.peak[name] / 1024:8.1f} "
-                         f"{memory.after[name] / 1024:8.1f}")
+            lines.append(
+                f"{name:10} {memory.before[name] / 1024:8.1f} {memory.peak[name] / 1024:8.1f} "
+                f"{memory.after[name] / 1024:8.1f}"
+            )
     return "\n".join(lines)
 
 
@@ -402,19 +466,30 @@ def main(argv=None) -> None:
     suffix = uuid.uuid4().hex[:8]
     names = {"points": f"loyalty_bench_{suffix}", "gateway": f"loyalty_bench_{suffix}_gateway"}
     export = None
-    with tempfile.TemporaryDirectory(prefix="loyalty-bench-") as data_dir, \
-            private_vhost(args.amqp_uri, "loyalty-bench") as amqp_uri:
-        urls = {service: bench_seed.create_database(args.database_url, name) for service, name in names.items()}
+    with (
+        tempfile.TemporaryDirectory(prefix="loyalty-bench-") as data_dir,
+        private_vhost(args.amqp_uri, "loyalty-bench") as amqp_uri,
+    ):
+        urls = {
+            service: bench_seed.create_database(args.database_url, name) for service, name in names.items()
+        }
         try:
             port = free_port()
-            env = dict(os.environ, AMQP_URI=amqp_uri, POINTS_DATABASE_URL=urls["points"],
-                       GATEWAY_DATABASE_URL=urls["gateway"], GATEWAY_HOST="127.0.0.1",
-                       GATEWAY_PORT=str(port), LOYALTY_DATA_DIR=data_dir)
+            env = dict(
+                os.environ,
+                AMQP_URI=amqp_uri,
+                POINTS_DATABASE_URL=urls["points"],
+                GATEWAY_DATABASE_URL=urls["gateway"],
+                GATEWAY_HOST="127.0.0.1",
+                GATEWAY_PORT=str(port),
+                LOYALTY_DATA_DIR=data_dir,
+            )
             bench_seed.migrate(urls["points"])
             shop = create_shop(env, f"bench-{suffix}.myshopify.com")
             log(f"seeding {args.members:,} members and {args.activities:,} activities of shop {shop['shop']}")
-            seeded = bench_seed.seed(urls["points"], shop["shop"], args.members, args.activities,
-                                     rng_seed=args.seed)
+            seeded = bench_seed.seed(
+                urls["points"], shop["shop"], args.members, args.activities, rng_seed=args.seed
+            )
             cases = scenarios(seeded.now, args.members, args.deep_pages, args.q)
             repo = Repository(urls["points"], shop["shop"])
             try:
@@ -426,12 +501,17 @@ def main(argv=None) -> None:
                 services = Services(["points", "gateway"], env, Path(data_dir))
                 try:
                     base_url = f"http://127.0.0.1:{port}"
-                    services.wait_until_answering(base_url + FEED_PATH,
-                                                  {"Authorization": f"Bearer {shop['admin_api_key']}"})
+                    services.wait_until_answering(
+                        base_url + FEED_PATH, {"Authorization": f"Bearer {shop['admin_api_key']}"}
+                    )
                     measure_http(Http(base_url, shop["admin_api_key"]), repo, cases, args)
                     log("CSV export")
-                    export = measure_export(base_url, shop["admin_api_key"], seeded.now,
-                                            {name: services.pid(name) for name in ("gateway", "points")})
+                    export = measure_export(
+                        base_url,
+                        shop["admin_api_key"],
+                        seeded.now,
+                        {name: services.pid(name) for name in ("gateway", "points")},
+                    )
                     if export.status != 200:
                         log(f"the export failed; the services' logs:\n{services.logs()}")
                 finally:
@@ -440,13 +520,26 @@ def main(argv=None) -> None:
                 repo.close()
         finally:
             if args.keep:
-                log("kept: " + ", ".join(f"{service} {url}" for service, url in urls.items())
-                    + f"; shop {shop['shop']}, admin key {shop['admin_api_key']}")
+                log(
+                    "kept: "
+                    + ", ".join(f"{service} {url}" for service, url in urls.items())
+                    + f"; shop {shop['shop']}, admin key {shop['admin_api_key']}"
+                )
             else:
                 for name in names.values():
                     bench_seed.drop_database(args.database_url, name)
-    print(report(args, ["python", "-m", "bench", *argv], header, seeded, cases, export,
-                 export_in_process, load_before))
+    print(
+        report(
+            args,
+            ["python", "-m", "bench", *argv],
+            header,
+            seeded,
+            cases,
+            export,
+            export_in_process,
+            load_before,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -8,12 +8,13 @@ occasional, and their activities of the last 180 days are written oldest
 first, as the service writes them, so ids grow with `occurred_at`. Each
 member's ledger is consistent: `balance_after` is the running sum, a debit
 never takes more than the balance, and the member's totals match."""
+
 import contextlib
 import io
 import random
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -25,26 +26,48 @@ from shared.migrations import upgrade_to_head
 
 MIGRATIONS = Path(services.points.__file__).parent / "migrations"
 
-HISTORY_DAYS = 180          # activities span this many days up to now
-MEMBERS_SINCE_DAYS = 540    # members signed up over this many days up to now
+HISTORY_DAYS = 180  # activities span this many days up to now
+MEMBERS_SINCE_DAYS = 540  # members signed up over this many days up to now
 # Weights of the requested type of each activity; a debit the member cannot
 # afford is written as an order instead, so the stored mix is a little
 # richer in `earned` (the report prints the stored one).
 TYPE_WEIGHTS = {"earned": 80, "redeemed": 10, "refunded": 4, "adjusted": 4, "expired": 2}
-FIRST_CUSTOMER_ID = 6_000_000_001   # shop platforms number customers like this
+FIRST_CUSTOMER_ID = 6_000_000_001  # shop platforms number customers like this
 ADMIN_ACTOR = "api_key:admin@{shop_id}"
 SYSTEM_ACTOR = "system"
-NULL = "\\N"                         # NULL in COPY's text format
+NULL = "\\N"  # NULL in COPY's text format
 COPY_CHUNK_ROWS = 100_000
 
 FIRST_NAMES = ("Ann", "Ben", "Chloe", "Dev", "Eva", "Finn", "Grace", "Hugo", "Iris", "Jon")
 LAST_NAMES = ("Lee", "Khan", "Novak", "Silva", "Berg", "Okafor", "Rossi", "Dubois", "Sato", "Weber")
 
-MEMBER_COLUMNS = ("shop_id", "customer_id", "email", "email_lower", "first_name", "last_name",
-                  "birthday", "status", "balance", "lifetime_earned", "lifetime_redeemed", "created_at")
+MEMBER_COLUMNS = (
+    "shop_id",
+    "customer_id",
+    "email",
+    "email_lower",
+    "first_name",
+    "last_name",
+    "birthday",
+    "status",
+    "balance",
+    "lifetime_earned",
+    "lifetime_redeemed",
+    "created_at",
+)
 MEMBER_SEARCH_COLUMNS = ("name_lower", "birthday_key")
-ACTIVITY_COLUMNS = ("shop_id", "customer_id", "type", "action", "points", "balance_after",
-                    "uncollected_points", "reference", "actor", "occurred_at")
+ACTIVITY_COLUMNS = (
+    "shop_id",
+    "customer_id",
+    "type",
+    "action",
+    "points",
+    "balance_after",
+    "uncollected_points",
+    "reference",
+    "actor",
+    "occurred_at",
+)
 
 
 def database_url(server_url: str, name: str) -> str:
@@ -86,18 +109,19 @@ class Seeded:
     activities: int
     now: datetime
     type_counts: dict
-    plan_seconds: float      # drawing the data in memory
-    copy_seconds: float      # writing it with COPY (formatting included)
+    plan_seconds: float  # drawing the data in memory
+    copy_seconds: float  # writing it with COPY (formatting included)
     analyze_seconds: float
-    table_bytes: int     # point_activities with its indexes
+    table_bytes: int  # point_activities with its indexes
 
 
-def seed(url: str, shop_id: str, members: int, activities: int, now: datetime | None = None,
-         rng_seed: int = 1) -> Seeded:
+def seed(
+    url: str, shop_id: str, members: int, activities: int, now: datetime | None = None, rng_seed: int = 1
+) -> Seeded:
     """Fill a migrated, empty points database with `members` members of
     `shop_id` and `activities` ledger rows, then VACUUM ANALYZE it (as
     autovacuum would have done to a table this old)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     rng = random.Random(rng_seed)
     started = time.perf_counter()
     joined, events = _plan(rng, members, activities, now.timestamp())
@@ -122,15 +146,24 @@ def seed(url: str, shop_id: str, members: int, activities: int, now: datetime | 
             conn.execute(text("VACUUM (ANALYZE) members"))
             conn.execute(text("VACUUM (ANALYZE) point_activities"))
             analyzed = time.perf_counter()
-            type_counts = dict(conn.execute(text(
-                "SELECT type, count(*) FROM point_activities GROUP BY type ORDER BY count(*) DESC")).all())
+            type_counts = dict(
+                conn.execute(
+                    text("SELECT type, count(*) FROM point_activities GROUP BY type ORDER BY count(*) DESC")
+                ).all()
+            )
             table_bytes = conn.execute(text("SELECT pg_total_relation_size('point_activities')")).scalar()
     finally:
         engine.dispose()
-    return Seeded(members=members, activities=sum(type_counts.values()), now=now,
-                  type_counts=type_counts, plan_seconds=planned - started,
-                  copy_seconds=copied - planned, analyze_seconds=analyzed - copied,
-                  table_bytes=table_bytes)
+    return Seeded(
+        members=members,
+        activities=sum(type_counts.values()),
+        now=now,
+        type_counts=type_counts,
+        plan_seconds=planned - started,
+        copy_seconds=copied - planned,
+        analyze_seconds=analyzed - copied,
+        table_bytes=table_bytes,
+    )
 
 
 @contextlib.contextmanager
@@ -171,8 +204,8 @@ def _copy_activities(cursor, rng: random.Random, shop_id: str, members: int, eve
     balance, earned, redeemed = [0] * members, [0] * members, [0] * members
     admin = ADMIN_ACTOR.format(shop_id=shop_id)
     order_no, refund_no, review_no = 1000, 0, 0
-    buffer, rows = io.StringIO(), 0
-    for timestamp, member, requested in events:
+    buffer = io.StringIO()
+    for rows, (timestamp, member, requested) in enumerate(events, start=1):
         held = balance[member]
         uncollected, reference, actor = 0, None, SYSTEM_ACTOR
         if requested == "redeemed" and held >= 100:
@@ -205,15 +238,16 @@ def _copy_activities(cursor, rng: random.Random, shop_id: str, members: int, eve
             action, reference = f"Placed order #{order_no}", f"order:{order_no}"
             earned[member] += points
         balance[member] = held + points
-        occurred_at = datetime.fromtimestamp(timestamp, timezone.utc).isoformat()
-        buffer.write(f"{shop_id}\t{FIRST_CUSTOMER_ID + member}\t{kind}\t{action}\t{points}\t"
-                     f"{balance[member]}\t{uncollected}\t{reference or NULL}\t{actor}\t{occurred_at}\n")
-        rows += 1
+        occurred_at = datetime.fromtimestamp(timestamp, UTC).isoformat()
+        buffer.write(
+            f"{shop_id}\t{FIRST_CUSTOMER_ID + member}\t{kind}\t{action}\t{points}\t"
+            f"{balance[member]}\t{uncollected}\t{reference or NULL}\t{actor}\t{occurred_at}\n"
+        )
         if rows % COPY_CHUNK_ROWS == 0:
             _copy(cursor, "point_activities", ACTIVITY_COLUMNS, buffer)
             buffer = io.StringIO()
     _copy(cursor, "point_activities", ACTIVITY_COLUMNS, buffer)
-    return list(zip(balance, earned, redeemed))
+    return list(zip(balance, earned, redeemed, strict=True))
 
 
 def _copy_members(cursor, rng: random.Random, shop_id: str, joined: list, totals: list) -> None:
@@ -222,28 +256,40 @@ def _copy_members(cursor, rng: random.Random, shop_id: str, joined: list, totals
     present = _columns_of(cursor, "members")
     columns = [name for name in MEMBER_COLUMNS + MEMBER_SEARCH_COLUMNS if name in present]
     buffer = io.StringIO()
-    for index, (signed_up, (balance, earned, redeemed)) in enumerate(zip(joined, totals)):
+    for index, (signed_up, (balance, earned, redeemed)) in enumerate(zip(joined, totals, strict=True)):
         first_name, last_name = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        birthday = date(1960 + rng.randrange(45), rng.randint(1, 12), rng.randint(1, 28)) \
-            if rng.random() < 0.3 else None
+        birthday = (
+            date(1960 + rng.randrange(45), rng.randint(1, 12), rng.randint(1, 28))
+            if rng.random() < 0.3
+            else None
+        )
         email = email_of(index + 1, len(joined))
         row = {
-            "shop_id": shop_id, "customer_id": FIRST_CUSTOMER_ID + index,
-            "email": email, "email_lower": email, "first_name": first_name, "last_name": last_name,
+            "shop_id": shop_id,
+            "customer_id": FIRST_CUSTOMER_ID + index,
+            "email": email,
+            "email_lower": email,
+            "first_name": first_name,
+            "last_name": last_name,
             "name_lower": f"{first_name} {last_name}".lower(),
             "birthday": birthday.isoformat() if birthday else NULL,
             "birthday_key": birthday.strftime("%m-%d") if birthday else NULL,
             "status": "excluded" if rng.random() < 0.01 else "active",
-            "balance": balance, "lifetime_earned": earned, "lifetime_redeemed": redeemed,
-            "created_at": datetime.fromtimestamp(signed_up, timezone.utc).isoformat(),
+            "balance": balance,
+            "lifetime_earned": earned,
+            "lifetime_redeemed": redeemed,
+            "created_at": datetime.fromtimestamp(signed_up, UTC).isoformat(),
         }
         buffer.write("\t".join(str(row[name]) for name in columns) + "\n")
     _copy(cursor, "members", tuple(columns), buffer)
 
 
 def _columns_of(cursor, table: str) -> set:
-    cursor.execute("SELECT column_name FROM information_schema.columns"
-                   " WHERE table_schema = current_schema() AND table_name = %s", (table,))
+    cursor.execute(
+        "SELECT column_name FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND table_name = %s",
+        (table,),
+    )
     return {name for (name,) in cursor.fetchall()}
 
 
@@ -257,11 +303,15 @@ def _refuse_unknown_required_columns(cursor, table: str, supplied: tuple) -> Non
     COPY fail with a less helpful message than this one."""
     cursor.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()"
-        " AND table_name = %s AND is_nullable = 'NO' AND column_default IS NULL", (table,))
+        " AND table_name = %s AND is_nullable = 'NO' AND column_default IS NULL",
+        (table,),
+    )
     missing = sorted({name for (name,) in cursor.fetchall()} - set(supplied))
     if missing:
-        raise RuntimeError(f"{table} has required columns the benchmark does not seed: "
-                           f"{', '.join(missing)}; add them to bench/seed.py")
+        raise RuntimeError(
+            f"{table} has required columns the benchmark does not seed: "
+            f"{', '.join(missing)}; add them to bench/seed.py"
+        )
 
 
 def history_window(now: datetime) -> tuple[datetime, datetime]:

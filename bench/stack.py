@@ -1,6 +1,7 @@
 """The services under test, run as `make run` runs them: one OS process per
 service (`loyalty serve NAME`), and what the
 benchmark reads off those processes (their resident memory)."""
+
 import json
 import socket
 import subprocess
@@ -25,8 +26,14 @@ def loyalty(*args: str) -> list[str]:
 
 def create_shop(env: dict, domain: str) -> dict:
     """`loyalty shops create DOMAIN --json`: the shop's id and admin key."""
-    done = subprocess.run(loyalty("shops", "create", domain, "--json"), env=env, check=True,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        loyalty("shops", "create", domain, "--json"),
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -38,9 +45,11 @@ class Services:
         self.log_dir = log_dir
         self.processes = {}
         for name in names:
-            log = open(log_dir / f"{name}.log", "w")
-            self.processes[name] = subprocess.Popen(loyalty("serve", name), env=env, stdout=log,
-                                                    stderr=subprocess.STDOUT)
+            # The child writes to its own copy of the file descriptor.
+            with open(log_dir / f"{name}.log", "w") as log:
+                self.processes[name] = subprocess.Popen(
+                    loyalty("serve", name), env=env, stdout=log, stderr=subprocess.STDOUT
+                )
 
     def pid(self, name: str) -> int:
         return self.processes[name].pid
@@ -61,8 +70,9 @@ class Services:
         raise RuntimeError(f"the services did not answer {url}:\n{self.logs()}")
 
     def logs(self) -> str:
-        return "\n".join(f"--- {path.name}\n{path.read_text()[-3000:]}"
-                         for path in sorted(self.log_dir.glob("*.log")))
+        return "\n".join(
+            f"--- {path.name}\n{path.read_text()[-3000:]}" for path in sorted(self.log_dir.glob("*.log"))
+        )
 
     def stop(self) -> None:
         for process in self.processes.values():

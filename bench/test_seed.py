@@ -1,6 +1,7 @@
 """The benchmark's data (bench): a ledger the service could
 have written itself, which the feed pages through newest first. Timings are
 the benchmark's business; nothing here measures one."""
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -30,14 +31,19 @@ def test_seeds_the_requested_members_and_activities_with_consistent_ledgers(benc
 
     assert (seeded.members, seeded.activities) == (300, 3000)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM members WHERE shop_id = :shop"),
-                             {"shop": SHOP}).scalar() == 300
-        assert conn.execute(text("SELECT email FROM members ORDER BY customer_id LIMIT 1")).scalar() \
+        assert (
+            conn.execute(text("SELECT count(*) FROM members WHERE shop_id = :shop"), {"shop": SHOP}).scalar()
+            == 300
+        )
+        assert (
+            conn.execute(text("SELECT email FROM members ORDER BY customer_id LIMIT 1")).scalar()
             == "customer00001@example.com"
+        )
         # Members whose totals disagree with their own ledger: the balance is
         # the sum of the points and the last row's balance_after, lifetime
         # redeemed the points spent on rewards.
-        inconsistent = conn.execute(text("""
+        inconsistent = conn.execute(
+            text("""
             SELECT count(*) FROM members m
             LEFT JOIN LATERAL (
                 SELECT coalesce(sum(a.points), 0) AS total,
@@ -49,7 +55,8 @@ def test_seeds_the_requested_members_and_activities_with_consistent_ledgers(benc
                  WHERE a.shop_id = m.shop_id AND a.customer_id = m.customer_id
                  ORDER BY a.occurred_at DESC, a.id DESC LIMIT 1) latest ON true
             WHERE m.balance <> ledger.total OR m.lifetime_redeemed <> ledger.spent
-               OR m.balance <> coalesce(latest.balance_after, 0)""")).scalar()
+               OR m.balance <> coalesce(latest.balance_after, 0)""")
+        ).scalar()
         assert inconsistent == 0
 
 
@@ -61,8 +68,12 @@ def test_the_feed_pages_through_every_seeded_activity_newest_first(bench_db):
     seen, cursor = [], None
     with Session(engine) as session:
         while True:
-            page = activities_page(session, ActivitiesQuery.model_validate(
-                {"shop_id": SHOP, "from": start, "to": end, "cursor": cursor, "limit": 200}))
+            page = activities_page(
+                session,
+                ActivitiesQuery.model_validate(
+                    {"shop_id": SHOP, "from": start, "to": end, "cursor": cursor, "limit": 200}
+                ),
+            )
             seen += [(row.occurred_at, row.id) for row in page["items"]]
             cursor = page["next_cursor"]
             if cursor is None:

@@ -1,14 +1,15 @@
 """`loyalty`: the operator's command line.
 
-    loyalty serve SERVICE            run one service (points, referrals, reviews, gateway)
-    loyalty run                      set up and run the whole system locally (make run)
-    loyalty setup-broker             declare every consumer queue, retry ladder and dead-letter queue
-    loyalty ping SERVICE             exit 0 if the service answers over RPC (a healthcheck)
-    loyalty shops create DOMAIN      create a shop; --json prints its credentials as one JSON line
-    loyalty dead-letters list        list dead-lettered events
-    loyalty dead-letters replay      replay one (ID) or all (--all) dead-lettered events
-    loyalty makemigration SERVICE -m MESSAGE   autogenerate an Alembic revision
+loyalty serve SERVICE            run one service (points, referrals, reviews, gateway)
+loyalty run                      set up and run the whole system locally (make run)
+loyalty setup-broker             declare every consumer queue, retry ladder and dead-letter queue
+loyalty ping SERVICE             exit 0 if the service answers over RPC (a healthcheck)
+loyalty shops create DOMAIN      create a shop; --json prints its credentials as one JSON line
+loyalty dead-letters list        list dead-lettered events
+loyalty dead-letters replay      replay one (ID) or all (--all) dead-lettered events
+loyalty makemigration SERVICE -m MESSAGE   autogenerate an Alembic revision
 """
+
 import argparse
 import importlib
 import json
@@ -36,13 +37,15 @@ STOP_DEADLINE_SECONDS = 11
 def cmd_serve(args):
     # Before nameko, kombu or a database driver is imported.
     import eventlet
+
     eventlet.monkey_patch()
     from nameko.runners import ServiceRunner
 
     from loyalty.services import service_class
 
-    logging.basicConfig(level=logging.INFO,
-                        format=f"%(asctime)s {args.service} %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format=f"%(asctime)s {args.service} %(levelname)s %(name)s: %(message)s"
+    )
     runner = ServiceRunner(config.nameko_config())
     runner.add_service(service_class(args.service))
 
@@ -104,7 +107,10 @@ def cmd_dead_letters(args):
             print("no dead letters")
         for letter in letters:
             first_line = (letter["error"] or "").splitlines()[0] if letter["error"] else ""
-            print(f"{letter['id']}  {letter['event_type']}  {letter['queue']}  attempts={letter['attempts']}  {first_line}")
+            print(
+                f"{letter['id']}  {letter['event_type']}  {letter['queue']}  "
+                f"attempts={letter['attempts']}  {first_line}"
+            )
         return
     if not args.all and not args.id:
         sys.exit("give an event ID or --all")
@@ -129,6 +135,7 @@ def cmd_shops(args):
 
 def cmd_run(args):
     from loyalty.launcher import run_everything
+
     run_everything()
 
 
@@ -146,8 +153,9 @@ def cmd_makemigration(args):
 def main(argv=None):
     from loyalty.services import SERVICES
 
-    parser = argparse.ArgumentParser(prog="loyalty", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="loyalty", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run one service")

@@ -13,6 +13,7 @@ period, and the launcher exits 0.
 
 No eventlet here: the launcher is plain blocking Python, so waiting on its
 children is allowed anywhere."""
+
 import json
 import os
 import shutil
@@ -26,12 +27,10 @@ from urllib.parse import urlsplit
 
 from kombu import Connection
 
+from loyalty.services import SERVICES, all_handler_queues
 from shared import config
 
-from loyalty.services import SERVICES, all_handler_queues
-
 DEMO_DOMAIN = "demo-shop.myshopify.com"
-
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,8 @@ def ensure_rabbitmq(uri: str) -> None:
         return
     host = urlsplit(uri).hostname
     server = shutil.which("rabbitmq-server") or (
-        "/usr/sbin/rabbitmq-server" if os.path.exists("/usr/sbin/rabbitmq-server") else None)
+        "/usr/sbin/rabbitmq-server" if os.path.exists("/usr/sbin/rabbitmq-server") else None
+    )
     if host in ("localhost", "127.0.0.1", "::1") and server:
         say(f"RabbitMQ is not answering at {uri}; starting the local rabbitmq-server ...")
         subprocess.run([server, "-detached"], check=False)
@@ -87,7 +87,8 @@ def ensure_rabbitmq(uri: str) -> None:
         "  Start one, then run `make run` again:\n"
         "    docker-compose up -d rabbitmq          (uses this repo's docker-compose.yml)\n"
         "    or install it: sudo apt-get install rabbitmq-server && sudo rabbitmq-server -detached\n"
-        "  or point AMQP_URI at a broker you have.")
+        "  or point AMQP_URI at a broker you have."
+    )
 
 
 def _die_with_parent() -> None:
@@ -96,6 +97,7 @@ def _die_with_parent() -> None:
     no-op."""
     try:
         import ctypes
+
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
@@ -104,6 +106,7 @@ def _die_with_parent() -> None:
 @dataclass
 class Child:
     """One supervised service process."""
+
     name: str
     command: list[str]
     process: subprocess.Popen | None = None
@@ -157,9 +160,11 @@ class Supervisor:
         child.quick_crashes = 1 if ran_for >= self.policy.healthy_after else child.quick_crashes + 1
         if child.quick_crashes > self.policy.max_quick_crashes:
             child.given_up = True
-            say(f"ERROR: {child.name} keeps exiting right after it starts ({child.quick_crashes - 1} times "
+            say(
+                f"ERROR: {child.name} keeps exiting right after it starts ({child.quick_crashes - 1} times "
                 f"in a row, last with code {code}); not restarting it again. Its log is above; "
-                "fix the cause, then run `make run` again.")
+                "fix the cause, then run `make run` again."
+            )
             return
         delay = self.policy.delay(child.quick_crashes)
         child.restart_at = now + delay
@@ -228,7 +233,9 @@ def print_welcome(port: int, credentials: dict) -> None:
         f"  Demo shop:      {credentials.get('domain', DEMO_DOMAIN)}  ({credentials['shop']})\n"
         f"  Admin API key:  {credentials['admin_api_key']}\n"
         f"  Webhook secret: {credentials['webhook_secret']}\n"
-        "\n  Ctrl-C stops everything.\n", flush=True)
+        "\n  Ctrl-C stops everything.\n",
+        flush=True,
+    )
 
 
 def run_everything() -> None:
@@ -239,8 +246,9 @@ def run_everything() -> None:
     declare_all(uri, all_handler_queues())
     say(f"broker topology declared at {uri}; data in {config.data_dir()}")
 
-    supervisor = Supervisor([Child(name, [sys.executable, "-m", "loyalty.cli", "serve", name])
-                             for name in SERVICES])
+    supervisor = Supervisor(
+        [Child(name, [sys.executable, "-m", "loyalty.cli", "serve", name]) for name in SERVICES]
+    )
     signal.signal(signal.SIGTERM, supervisor.request_stop)
     signal.signal(signal.SIGINT, supervisor.request_stop)
     port = config.gateway_port()
@@ -254,7 +262,9 @@ def run_everything() -> None:
             return True
         if not warned and time.monotonic() - started > 90:
             warned = True
-            say(f"still not ready after 90s: see the services' logs above, or GET http://localhost:{port}/ready")
+            say(
+                f"still not ready after 90s: see the services' logs above, or GET http://localhost:{port}/ready"
+            )
         return False
 
     sys.exit(supervisor.run(welcome_once_ready))

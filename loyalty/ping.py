@@ -3,6 +3,7 @@ healthcheck. Speaks nameko's RPC wire format over plain kombu with an
 exclusive reply queue, which goes away with the connection (a nameko
 standalone proxy would leave a reply queue behind for five minutes on
 every check)."""
+
 import json
 import uuid
 
@@ -17,14 +18,29 @@ def ping(amqp_uri: str, service: str, timeout: float = 5.0) -> dict:
     replies: list = []
     with Connection(amqp_uri, connect_timeout=timeout) as conn:
         channel = conn.channel()
-        reply_queue = Queue(f"rpc.ping-{correlation_id}", exchange=RPC_EXCHANGE,
-                            routing_key=correlation_id, exclusive=True, auto_delete=True)
-        with Consumer(channel, queues=[reply_queue], accept=["json"],
-                      callbacks=[lambda body, message: (replies.append(body), message.ack())]):
+        reply_queue = Queue(
+            f"rpc.ping-{correlation_id}",
+            exchange=RPC_EXCHANGE,
+            routing_key=correlation_id,
+            exclusive=True,
+            auto_delete=True,
+        )
+        with Consumer(
+            channel,
+            queues=[reply_queue],
+            accept=["json"],
+            callbacks=[lambda body, message: (replies.append(body), message.ack())],
+        ):
             Producer(channel).publish(
-                {"args": [], "kwargs": {}}, exchange=RPC_EXCHANGE, routing_key=f"{service}.health",
-                reply_to=correlation_id, correlation_id=correlation_id, serializer="json",
-                mandatory=True, declare=[RPC_EXCHANGE])
+                {"args": [], "kwargs": {}},
+                exchange=RPC_EXCHANGE,
+                routing_key=f"{service}.health",
+                reply_to=correlation_id,
+                correlation_id=correlation_id,
+                serializer="json",
+                mandatory=True,
+                declare=[RPC_EXCHANGE],
+            )
             conn.drain_events(timeout=timeout)
     if not replies:
         raise TimeoutError(f"no answer from {service}")

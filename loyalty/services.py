@@ -1,6 +1,7 @@
 """The four services by name, for the command line, the launcher and tests.
 Importing this module imports no service (nor nameko): `loyalty serve`
 monkey-patches first."""
+
 import importlib
 
 SERVICES = {

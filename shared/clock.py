@@ -1,10 +1,16 @@
 """Time, injectable: domain code asks a clock instead of calling now(), so
 tests move time instead of sleeping."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
 
 
 class SystemClock:
@@ -21,7 +27,7 @@ class FrozenClock:
     def now(self) -> datetime:
         return self._now
 
-    def advance(self, **delta) -> None:
+    def advance(self, **delta: float) -> None:
         self._now += timedelta(**delta)
 
     def set(self, at: datetime) -> None:

@@ -1,4 +1,5 @@
 """Settings, all from the environment, with defaults that run on a laptop."""
+
 import os
 from pathlib import Path
 

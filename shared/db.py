@@ -1,20 +1,33 @@
 """Engines, the column types every service uses, the outbox/inbox tables, and
 the unit of work: one transaction holding a service's changes, the events they
 cause (outbox) and, for an event handler, the record that it ran (inbox)."""
+
 import json
 import logging
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
-    BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text,
-    create_engine, event, insert,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    insert,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from shared.clock import SystemClock
+from shared.clock import Clock, SystemClock
 from shared.events import Envelope, Payload, make_event
 
 log = logging.getLogger(__name__)
@@ -42,22 +55,23 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; use an aware UTC datetime")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 def service_metadata() -> MetaData:
     """A service's MetaData, already holding the shared outbox and inbox tables."""
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     outbox = Table(
-        "outbox", metadata,
+        "outbox",
+        metadata,
         Column("id", BigId, primary_key=True, autoincrement=True),
         Column("event_id", String(36), nullable=False, unique=True),
         Column("event_type", String(64), nullable=False),
@@ -70,11 +84,15 @@ def service_metadata() -> MetaData:
         Column("last_error", Text),
     )
     # The relay only ever scans what is still unpublished.
-    Index("ix_outbox_unpublished", outbox.c.id,
-          postgresql_where=outbox.c.published_at.is_(None),
-          sqlite_where=outbox.c.published_at.is_(None))
+    Index(
+        "ix_outbox_unpublished",
+        outbox.c.id,
+        postgresql_where=outbox.c.published_at.is_(None),
+        sqlite_where=outbox.c.published_at.is_(None),
+    )
     Table(
-        "processed_events", metadata,
+        "processed_events",
+        metadata,
         Column("event_id", String(36), primary_key=True),
         Column("handler", String(200), primary_key=True),
         Column("processed_at", UTCDateTime, nullable=False),
@@ -133,44 +151,67 @@ class UnitOfWork:
     same event stops at once with DuplicateEvent (on PostgreSQL a concurrent
     duplicate waits for the first to commit, then stops)."""
 
-    def __init__(self, session_factory: sessionmaker, metadata: MetaData, source: str, clock=None,
-                 inbox_key: tuple[str, str] | None = None, on_events_committed=None):
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        metadata: MetaData,
+        source: str,
+        clock: Clock | None = None,
+        inbox_key: tuple[str, str] | None = None,
+        on_events_committed: Callable[[], None] | None = None,
+    ):
         self._session_factory = session_factory
         self._metadata = metadata
         self.source = source
-        self.clock = clock or SystemClock()
+        self.clock: Clock = clock or SystemClock()
         self._inbox_key = inbox_key
         self._on_events_committed = on_events_committed
-        self._published: list[Envelope] = []
-        self.session: Session | None = None
+        self._published: list[Envelope[Any]] = []
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        """The transaction's session (only inside `with`)."""
+        if self._session is None:
+            raise RuntimeError("a unit of work's session is used outside its `with` block")
+        return self._session
 
     def __enter__(self) -> "UnitOfWork":
-        self.session = self._session_factory()
+        self._session = self._session_factory()
         if self._inbox_key is not None:
             event_id, handler = self._inbox_key
             processed = self._table("processed_events")
             try:
-                self.session.execute(insert(processed).values(
-                    event_id=event_id, handler=handler, processed_at=self.clock.now()))
+                self.session.execute(
+                    insert(processed).values(
+                        event_id=event_id, handler=handler, processed_at=self.clock.now()
+                    )
+                )
             except IntegrityError:
                 self.session.rollback()
                 self.session.close()
-                raise DuplicateEvent(f"{handler} already handled event {event_id}")
+                raise DuplicateEvent(f"{handler} already handled event {event_id}") from None
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.session.rollback()
         self.session.close()
 
     def _table(self, name: str) -> Table:
         return self._metadata.tables[name]
 
-    def publish(self, shop_id: str, payload: Payload, occurred_at: datetime | None = None) -> Envelope:
+    def publish(self, shop_id: str, payload: Payload, occurred_at: datetime | None = None) -> Envelope[Any]:
         envelope = make_event(self.source, shop_id, payload, occurred_at or self.clock.now())
-        self.session.execute(insert(self._table("outbox")).values(
-            event_id=str(envelope.event_id), event_type=envelope.type, shop_id=shop_id,
-            body=json.dumps(envelope.model_dump(mode="json")), created_at=self.clock.now(),
-            attempts=0))
+        self.session.execute(
+            insert(self._table("outbox")).values(
+                event_id=str(envelope.event_id),
+                event_type=envelope.type,
+                shop_id=shop_id,
+                body=json.dumps(envelope.model_dump(mode="json")),
+                created_at=self.clock.now(),
+                attempts=0,
+            )
+        )
         self._published.append(envelope)
         return envelope
 

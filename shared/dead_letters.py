@@ -1,5 +1,6 @@
 """Dead letters: the events a handler gave up on, parked in `<queue>.dead`
 (see shared.topology). `loyalty dead-letters list|replay` uses these."""
+
 import json
 import logging
 
@@ -29,14 +30,16 @@ def list_dead_letters(amqp_uri: str, queues: list[HandlerQueue]) -> list[dict]:
                 for message in _drain(channel, dead_queue_name(queue.name)):
                     props = message.properties
                     headers = props.get("application_headers") or {}
-                    found.append({
-                        "id": props.get("message_id"),
-                        "queue": queue.name,
-                        "event_type": props.get("type"),
-                        "attempts": headers.get(ATTEMPTS_HEADER),
-                        "error": headers.get(ERROR_HEADER),
-                        "body": json.loads(message.body),
-                    })
+                    found.append(
+                        {
+                            "id": props.get("message_id"),
+                            "queue": queue.name,
+                            "event_type": props.get("type"),
+                            "attempts": headers.get(ATTEMPTS_HEADER),
+                            "error": headers.get(ERROR_HEADER),
+                            "body": json.loads(message.body),
+                        }
+                    )
             finally:
                 channel.close()
     return found
@@ -58,11 +61,17 @@ def replay_dead_letters(amqp_uri: str, queues: list[HandlerQueue], message_id: s
                     headers = dict(props.get("application_headers") or {})
                     headers[ATTEMPTS_HEADER] = 0
                     headers.pop(ERROR_HEADER, None)
-                    producer.publish(message.body, exchange="", routing_key=queue.name,
-                                     content_type=props.get("content_type", "application/json"),
-                                     content_encoding=props.get("content_encoding", "utf-8"),
-                                     message_id=props.get("message_id"), type=props.get("type"),
-                                     headers=headers, delivery_mode=2)
+                    producer.publish(
+                        message.body,
+                        exchange="",
+                        routing_key=queue.name,
+                        content_type=props.get("content_type", "application/json"),
+                        content_encoding=props.get("content_encoding", "utf-8"),
+                        message_id=props.get("message_id"),
+                        type=props.get("type"),
+                        headers=headers,
+                        delivery_mode=2,
+                    )
                     channel.basic_ack(message.delivery_info["delivery_tag"])
                     replayed += 1
                     log.info("replayed dead letter %s to %s", props.get("message_id"), queue.name)

@@ -3,6 +3,7 @@ outbox relay) and `reliable_event_handler` (validated envelopes, inbox
 idempotency, bounded retries with backoff, dead letters).
 
 Services import these instead of nameko's EventDispatcher/event_handler."""
+
 import contextlib
 import functools
 import inspect
@@ -30,8 +31,14 @@ from shared.events import parse_event
 from shared.migrations import upgrade_to_head
 from shared.outbox import make_event_publisher, relay_pending_events
 from shared.topology import (
-    ATTEMPTS_HEADER, ERROR_HEADER, ORIGIN_HEADER, HandlerQueue, dead_queue_name,
-    declare_handler_queue, handler_queue_name, retry_queue_name,
+    ATTEMPTS_HEADER,
+    ERROR_HEADER,
+    ORIGIN_HEADER,
+    HandlerQueue,
+    dead_queue_name,
+    declare_handler_queue,
+    handler_queue_name,
+    retry_queue_name,
 )
 
 log = logging.getLogger(__name__)
@@ -41,8 +48,9 @@ TRANSACTION_ATTEMPTS = 5
 # What a dead broker connection raises when a message is acked, requeued or
 # forwarded on it (nameko itself only catches amqp's own ConnectionError,
 # not the socket errors underneath).
-BROKER_CONNECTION_ERRORS = tuple(set(AmqpConnection.connection_errors)
-                                 | set(AmqpConnection.recoverable_connection_errors))
+BROKER_CONNECTION_ERRORS = tuple(
+    set(AmqpConnection.connection_errors) | set(AmqpConnection.recoverable_connection_errors)
+)
 
 # Our errors cross RPC as themselves (status and details intact).
 for _error in errors.ALL_ERRORS:
@@ -109,10 +117,8 @@ class Database(DependencyProvider):
     def _relay_forever(self):
         interval = config.relay_interval_seconds()
         while True:
-            try:
+            with contextlib.suppress(Empty):
                 self._wakeups.get(timeout=interval)
-            except Empty:
-                pass
             while not self._wakeups.empty():
                 self._wakeups.get_nowait()
             try:
@@ -123,9 +129,14 @@ class Database(DependencyProvider):
                 eventlet.sleep(interval)
 
     def unit_of_work(self, inbox_key: tuple[str, str] | None = None) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.metadata, self.container.service_name,
-                          clock=self.clock, inbox_key=inbox_key,
-                          on_events_committed=self.wake_relay)
+        return UnitOfWork(
+            self.session_factory,
+            self.metadata,
+            self.container.service_name,
+            clock=self.clock,
+            inbox_key=inbox_key,
+            on_events_committed=self.wake_relay,
+        )
 
     def get_dependency(self, worker_ctx):
         return WorkerDatabase(self)
@@ -181,8 +192,14 @@ class ReliableEventHandler(EventHandler):
 
     def __init__(self, source_service: str, event_type: str, **kwargs):
         kwargs.setdefault("expected_exceptions", (DuplicateEvent,))
-        super().__init__(source_service, event_type, handler_type=SERVICE_POOL,
-                         reliable_delivery=True, requeue_on_error=False, **kwargs)
+        super().__init__(
+            source_service,
+            event_type,
+            handler_type=SERVICE_POOL,
+            reliable_delivery=True,
+            requeue_on_error=False,
+            **kwargs,
+        )
 
     def setup(self):
         super().setup()
@@ -203,8 +220,12 @@ class ReliableEventHandler(EventHandler):
             return
         try:
             self.container.spawn_worker(
-                self, (event,), {}, context_data=self.unpack_message_headers(message),
-                handle_result=functools.partial(self.handle_result, message))
+                self,
+                (event,),
+                {},
+                context_data=self.unpack_message_headers(message),
+                handle_result=functools.partial(self.handle_result, message),
+            )
         except ContainerBeingKilled:
             self._settle(message, "requeue")
 
@@ -216,8 +237,14 @@ class ReliableEventHandler(EventHandler):
         error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
         if attempts <= len(self.delays_ms):
             delay = self.delays_ms[attempts - 1]
-            log.warning("%s failed on %s (attempt %s), retrying in %sms: %s",
-                        self.method_name, message.properties.get("message_id"), attempts, delay, error)
+            log.warning(
+                "%s failed on %s (attempt %s), retrying in %sms: %s",
+                self.method_name,
+                message.properties.get("message_id"),
+                attempts,
+                delay,
+                error,
+            )
             self._forward(message, retry_queue_name(self.queue.name, delay), attempts, error)
         else:
             self._park(message, error, attempts, exc_info)
@@ -231,13 +258,22 @@ class ReliableEventHandler(EventHandler):
             if message.channel.connection:
                 getattr(message, action)()
         except BROKER_CONNECTION_ERRORS as exc:
-            log.warning("broker connection lost before %s of %s on %s (%r); "
-                        "the broker will deliver it again", action,
-                        message.properties.get("message_id"), self.queue.name, exc)
+            log.warning(
+                "broker connection lost before %s of %s on %s (%r); the broker will deliver it again",
+                action,
+                message.properties.get("message_id"),
+                self.queue.name,
+                exc,
+            )
 
     def _park(self, message, error, attempts, exc_info=None):
-        log.error("dead-lettering %s from %s after %s attempts: %s",
-                  message.properties.get("message_id"), self.queue.name, attempts, error)
+        log.error(
+            "dead-lettering %s from %s after %s attempts: %s",
+            message.properties.get("message_id"),
+            self.queue.name,
+            attempts,
+            error,
+        )
         if exc_info is not None:
             error = error + "\n" + "".join(traceback.format_tb(exc_info[2]))[-4000:]
         self._forward(message, dead_queue_name(self.queue.name), attempts, error)
@@ -246,19 +282,31 @@ class ReliableEventHandler(EventHandler):
         """Publish a copy (confirmed) to `queue_name`, then ack the original;
         if the broker won't take the copy, requeue the original instead."""
         headers = dict(message.headers or {})
-        headers.update({ATTEMPTS_HEADER: attempts, ORIGIN_HEADER: self.queue.name,
-                        ERROR_HEADER: error[:8000]})
+        headers.update(
+            {ATTEMPTS_HEADER: attempts, ORIGIN_HEADER: self.queue.name, ERROR_HEADER: error[:8000]}
+        )
         try:
             with get_producer(self.amqp_uri, confirms=True) as producer:
                 producer.publish(
-                    message.body, exchange="", routing_key=queue_name,
-                    content_type=message.content_type, content_encoding=message.content_encoding,
+                    message.body,
+                    exchange="",
+                    routing_key=queue_name,
+                    content_type=message.content_type,
+                    content_encoding=message.content_encoding,
                     message_id=message.properties.get("message_id"),
-                    type=message.properties.get("type"), headers=headers, delivery_mode=2,
-                    retry=True, retry_policy={"max_retries": 3})
+                    type=message.properties.get("type"),
+                    headers=headers,
+                    delivery_mode=2,
+                    retry=True,
+                    retry_policy={"max_retries": 3},
+                )
         except Exception as exc:
-            log.warning("could not forward %s to %s (%r); requeueing it",
-                        message.properties.get("message_id"), queue_name, exc)
+            log.warning(
+                "could not forward %s to %s (%r); requeueing it",
+                message.properties.get("message_id"),
+                queue_name,
+                exc,
+            )
             self._settle(message, "requeue")
             return
         self._settle(message, "ack")
@@ -274,6 +322,7 @@ def reliable_event_handler(source_service: str, event_type: str, when=None):
     together, so a redelivered event finds the row and changes nothing.
     `when(payload)`: events it says no to are acked untouched (no inbox
     row), for a handler that cares about a few events of a busy type."""
+
     def decorate(method):
         handler = method.__name__
 
@@ -287,6 +336,7 @@ def reliable_event_handler(source_service: str, event_type: str, when=None):
             return result
 
         return ReliableEventHandler.decorator(source_service, event_type)(handle)
+
     return decorate
 
 
@@ -296,8 +346,13 @@ def handler_queues(service_cls) -> list[HandlerQueue]:
     for method_name, method in inspect.getmembers(service_cls, callable):
         for entrypoint in getattr(method, "nameko_entrypoints", ()):
             if isinstance(entrypoint, ReliableEventHandler):
-                queues.append(HandlerQueue(
-                    handler_queue_name(entrypoint.source_service, entrypoint.event_type,
-                                       service_cls.name, method_name),
-                    entrypoint.source_service, entrypoint.event_type))
+                queues.append(
+                    HandlerQueue(
+                        handler_queue_name(
+                            entrypoint.source_service, entrypoint.event_type, service_cls.name, method_name
+                        ),
+                        entrypoint.source_service,
+                        entrypoint.event_type,
+                    )
+                )
     return queues

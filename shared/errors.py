@@ -57,8 +57,17 @@ class ServiceUnavailable(LoyaltyError):
     status, code = 503, "service_unavailable"
 
 
-ALL_ERRORS = (BadRequest, Unauthorized, Forbidden, NotFound, Conflict,
-              PayloadTooLarge, Unprocessable, TooManyRequests, ServiceUnavailable)
+ALL_ERRORS = (
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Conflict,
+    PayloadTooLarge,
+    Unprocessable,
+    TooManyRequests,
+    ServiceUnavailable,
+)
 
 
 def error_body(code: str, message: str, details=None) -> dict:
@@ -70,7 +79,9 @@ def validation_details(exc) -> list[dict]:
     own validators' messages are shown as written, without pydantic's
     "Value error, " in front."""
     return [
-        {"field": ".".join(str(p) for p in err["loc"]) or None,
-         "message": err["msg"].removeprefix("Value error, ")}
+        {
+            "field": ".".join(str(p) for p in err["loc"]) or None,
+            "message": err["msg"].removeprefix("Value error, "),
+        }
         for err in exc.errors()
     ]

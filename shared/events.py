@@ -2,6 +2,7 @@
 
 On the wire an event is plain JSON (the envelope below, payload inline), so a
 consumer in any language can read it; every consumer validates it on receipt."""
+
 import uuid
 from datetime import datetime
 from decimal import Decimal
@@ -32,12 +33,13 @@ class Envelope(BaseModel, Generic[PayloadT]):
 
 # --- published by the gateway, from verified shop webhooks -----------------
 
+
 class OrderPlaced(Payload):
     order_id: str
-    order_name: str | None = None          # "#1001", what a merchant reads
+    order_name: str | None = None  # "#1001", what a merchant reads
     customer_id: str | None = None
     email: str | None = None
-    financial_status: str | None = None    # "paid" earns points
+    financial_status: str | None = None  # "paid" earns points
     subtotal: Decimal
     total: Decimal | None = None
     currency: str | None = None
@@ -67,21 +69,25 @@ class CustomerCreated(Payload):
 
 # --- published by points ----------------------------------------------------
 
+
 class PointsAwarded(Payload):
     customer_id: str
     activity_id: int
     points: int
-    reason: Literal["order", "signup", "birthday", "review", "photo_review", "google_review", "referral", "adjustment"]
-    reference: str | None = None           # order id, review id, referral id...
+    reason: Literal[
+        "order", "signup", "birthday", "review", "photo_review", "google_review", "referral", "adjustment"
+    ]
+    reference: str | None = None  # order id, review id, referral id...
     balance_after: int
 
 
 class DiscountCodeUsed(Payload):
     """A code the program issued was used by an order (points owns codes)."""
+
     code: str
     order_id: str
     customer_id: str | None = None
-    referral_id: str | None = None         # set for a referee's welcome code
+    referral_id: str | None = None  # set for a referee's welcome code
 
 
 class DiscountCodeVoided(Payload):
@@ -92,6 +98,7 @@ class DiscountCodeVoided(Payload):
 
 
 # --- published by referrals -------------------------------------------------
+
 
 class ReferralClaimed(Payload):
     referral_id: str
@@ -116,6 +123,7 @@ class ReferralCancelled(Payload):
 
 
 # --- published by reviews ---------------------------------------------------
+
 
 class ReviewApproved(Payload):
     review_id: str
@@ -153,7 +161,7 @@ def event_type_of(payload: Payload) -> str:
 
 
 def make_event(source: str, shop_id: str, payload: Payload, occurred_at: datetime | None = None) -> Envelope:
-    fields = dict(type=event_type_of(payload), shop_id=shop_id, source=source, payload=payload)
+    fields = {"type": event_type_of(payload), "shop_id": shop_id, "source": source, "payload": payload}
     if occurred_at is not None:
         fields["occurred_at"] = occurred_at
     return Envelope[type(payload)](**fields)

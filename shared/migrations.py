@@ -1,5 +1,6 @@
 """Alembic, per service: each service keeps its own `migrations/` folder whose
 env.py calls `run_migrations(metadata)`; services upgrade to head on start."""
+
 from pathlib import Path
 
 from alembic import command, context
@@ -38,9 +39,12 @@ def run_migrations(target_metadata) -> None:
             connection.execute(text("SELECT pg_advisory_lock(7246001)"))
             connection.commit()
         try:
-            context.configure(connection=connection, target_metadata=target_metadata,
-                              render_as_batch=connection.dialect.name == "sqlite",
-                              compare_type=True)
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                render_as_batch=connection.dialect.name == "sqlite",
+                compare_type=True,
+            )
             with context.begin_transaction():
                 context.run_migrations()
         finally:

@@ -6,6 +6,7 @@ transaction, then marked in another, so no database lock is held across
 network I/O; on PostgreSQL the claim uses SKIP LOCKED, so several instances of
 a service share the work. A crash after publish and before marking means the
 row is published again later: consumers are idempotent, so that is harmless."""
+
 import json
 import logging
 from datetime import timedelta
@@ -25,16 +26,18 @@ LEASE = timedelta(seconds=30)
 
 def events_exchange(source_service: str) -> Exchange:
     """The exchange nameko's own event handlers bind to: `<service>.events`."""
-    return Exchange(f"{source_service}.events", type="topic", durable=True,
-                    delivery_mode=PERSISTENT, auto_delete=False)
+    return Exchange(
+        f"{source_service}.events", type="topic", durable=True, delivery_mode=PERSISTENT, auto_delete=False
+    )
 
 
 def make_event_publisher(amqp_uri: str) -> Publisher:
     return Publisher(amqp_uri, use_confirms=True, mandatory=True, serializer="json")
 
 
-def relay_pending_events(engine: Engine, metadata: MetaData, publisher: Publisher,
-                         batch_size: int = 200, now=utcnow) -> int:
+def relay_pending_events(
+    engine: Engine, metadata: MetaData, publisher: Publisher, batch_size: int = 200, now=utcnow
+) -> int:
     """Publish one batch of unpublished events in commit order; returns how
     many were published. Stops at the first broker failure (order kept; the
     rest stays for the next run)."""
@@ -43,23 +46,34 @@ def relay_pending_events(engine: Engine, metadata: MetaData, publisher: Publishe
     with engine.begin() as conn:
         rows = conn.execute(
             select(outbox.c.id, outbox.c.event_id, outbox.c.event_type, outbox.c.body)
-            .where(outbox.c.published_at.is_(None),
-                   or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < started))
-            .order_by(outbox.c.id).limit(batch_size)
+            .where(
+                outbox.c.published_at.is_(None),
+                or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < started),
+            )
+            .order_by(outbox.c.id)
+            .limit(batch_size)
             .with_for_update(skip_locked=True)
         ).all()
         if not rows:
             return 0
-        conn.execute(update(outbox).where(outbox.c.id.in_([r.id for r in rows]))
-                     .values(claimed_until=started + LEASE, attempts=outbox.c.attempts + 1))
+        conn.execute(
+            update(outbox)
+            .where(outbox.c.id.in_([r.id for r in rows]))
+            .values(claimed_until=started + LEASE, attempts=outbox.c.attempts + 1)
+        )
 
     published, failure = [], None
     for row in rows:
         body = json.loads(row.body)
         try:
-            publisher.publish(body, exchange=events_exchange(body["source"]),
-                              routing_key=row.event_type, message_id=row.event_id,
-                              type=row.event_type, declare=[events_exchange(body["source"])])
+            publisher.publish(
+                body,
+                exchange=events_exchange(body["source"]),
+                routing_key=row.event_type,
+                message_id=row.event_id,
+                type=row.event_type,
+                declare=[events_exchange(body["source"])],
+            )
         except UndeliverableMessage:
             # Every consumer queue is declared before services start
             # (`loyalty setup-broker`), so no route means no subscriber yet.
@@ -72,10 +86,16 @@ def relay_pending_events(engine: Engine, metadata: MetaData, publisher: Publishe
 
     with engine.begin() as conn:
         if published:
-            conn.execute(update(outbox).where(outbox.c.id.in_(published))
-                         .values(published_at=now(), claimed_until=None, last_error=None))
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(published))
+                .values(published_at=now(), claimed_until=None, last_error=None)
+            )
         unsent = [r.id for r in rows if r.id not in set(published)]
         if unsent:
-            conn.execute(update(outbox).where(outbox.c.id.in_(unsent))
-                         .values(claimed_until=None, last_error=failure[1] if failure else None))
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(unsent))
+                .values(claimed_until=None, last_error=failure[1] if failure else None)
+            )
     return len(published)

@@ -3,6 +3,7 @@
 A cursor is the opaque, URL-safe encoding of the last row's sort key
 (occurred_at, id); the next page is `WHERE (occurred_at, id) < cursor`
 ordered newest first, so page 1,000 costs what page 1 costs."""
+
 import base64
 import json
 from datetime import datetime, timedelta
@@ -29,8 +30,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, object]:
         occurred_at, row_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
         return datetime.fromisoformat(occurred_at), row_id
     except Exception:
-        raise BadRequest("cursor is not valid; use next_cursor from the previous page",
-                         {"field": "cursor"})
+        raise BadRequest(
+            "cursor is not valid; use next_cursor from the previous page", {"field": "cursor"}
+        ) from None
 
 
 class CursorQuery(BaseModel):
@@ -75,7 +77,7 @@ def parse_query(model: type[BaseModel], params: dict):
     try:
         return model.model_validate(params)
     except ValidationError as exc:
-        raise Unprocessable("request is not valid", validation_details(exc))
+        raise Unprocessable("request is not valid", validation_details(exc)) from None
 
 
 def page(items: list, limit: int, key) -> dict:
@@ -97,7 +99,5 @@ def keyset_page(session, statement, occurred_at, row_id, query: CursorQuery) -> 
     after = query.after()
     if after is not None:
         statement = statement.where(tuple_(occurred_at, row_id) < tuple_(*after))
-    rows = session.execute(statement.order_by(occurred_at.desc(), row_id.desc())
-                           .limit(query.limit + 1)).all()
-    return page(rows, query.limit,
-                key=lambda row: (getattr(row, occurred_at.key), getattr(row, row_id.key)))
+    rows = session.execute(statement.order_by(occurred_at.desc(), row_id.desc()).limit(query.limit + 1)).all()
+    return page(rows, query.limit, key=lambda row: (getattr(row, occurred_at.key), getattr(row, row_id.key)))

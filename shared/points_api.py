@@ -5,14 +5,22 @@ arguments with, so the two can never disagree on what is valid.
 Types are strict (as sent in JSON, no coercion: `"10"` is not a number of
 points), except where JSON has no type of its own: amounts may be decimal
 strings or numbers, and dates are "YYYY-MM-DD" strings."""
+
 import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, StringConstraints,
-    ValidationInfo, field_validator, model_validator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
 )
 
 from shared.clock import utcnow
@@ -40,7 +48,7 @@ def _iso_date(value):
         try:
             return date.fromisoformat(value)
         except ValueError:
-            raise ValueError("is not a real date")
+            raise ValueError("is not a real date") from None
     if value is None:
         return value
     raise ValueError("must be a date written YYYY-MM-DD")
@@ -50,7 +58,7 @@ def _decimal_from_json(value):
     # JSON numbers and decimal strings ("5", "12.50") are both amounts; a
     # boolean or anything else is a mistake.
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
-        raise ValueError("must be a decimal number, e.g. \"5\" or \"12.50\"")
+        raise ValueError('must be a decimal number, e.g. "5" or "12.50"')
     return value
 
 
@@ -58,10 +66,12 @@ AdminReason = Annotated[str, StringConstraints(strip_whitespace=True, min_length
 OptionalReason = Annotated[AdminReason | None, BeforeValidator(_blank_as_none)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 # Sent on as plain decimal text ("1000", not "1E+3"), as the services keep it.
-PositiveDecimal = Annotated[Decimal, BeforeValidator(_decimal_from_json),
-                            Field(strict=False, gt=0, allow_inf_nan=False, max_digits=12),
-                            PlainSerializer(lambda value: format(value.normalize(), "f"), return_type=str,
-                                            when_used="json")]
+PositiveDecimal = Annotated[
+    Decimal,
+    BeforeValidator(_decimal_from_json),
+    Field(strict=False, gt=0, allow_inf_nan=False, max_digits=12),
+    PlainSerializer(lambda value: format(value.normalize(), "f"), return_type=str, when_used="json"),
+]
 Amount = Annotated[PositiveDecimal, Field(decimal_places=2)]
 TierName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 ProgramPoints = Annotated[int, Field(ge=0, le=MAX_PROGRAM_POINTS)]
@@ -85,6 +95,7 @@ class RewardRedemption(_Body):
 
 class ReasonBody(_Body):
     """An admin action whose reason is optional (the body may be left out)."""
+
     reason: OptionalReason = None
 
 
@@ -93,6 +104,7 @@ class ProfileChanges(_Body):
     the tier set by hand (the tier then follows lifetime points again). An
     unknown field is a 422, not ignored: a misspelt one would otherwise
     change nothing while the merchant thinks it did."""
+
     model_config = ConfigDict(extra="forbid", strict=True)
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)] | None = None
@@ -158,6 +170,7 @@ class ProgramRules(_Body):
     """The whole program document (docs/points.md): it replaces the stored
     one, and fields left out take these defaults. An unknown field is a 422:
     a misspelt one would otherwise silently reset that rule to its default."""
+
     model_config = ConfigDict(extra="forbid", strict=True)
 
     points_per_currency_unit: Annotated[PositiveDecimal, Field(le=1000, decimal_places=4)] = Decimal("1")
@@ -178,8 +191,10 @@ class ProgramRules(_Body):
     def _after_the_return_window(cls, value, info: ValidationInfo):
         pending_days = info.data.get("pending_days")
         if value is not None and pending_days is not None and value <= pending_days:
-            raise ValueError(f"must be more than pending_days ({pending_days}): points would expire "
-                             "before they could be spent")
+            raise ValueError(
+                f"must be more than pending_days ({pending_days}): points would expire "
+                "before they could be spent"
+            )
         return value
 
     @field_validator("vip_tiers")

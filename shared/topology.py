@@ -9,6 +9,7 @@ ladder of retry queues and a dead-letter queue.
 A failed delivery is re-published (with confirms) to the next retry queue and
 only then acked, so a message is never lost and never hot-requeued. Listing and
 replaying dead letters: `shared.dead_letters`."""
+
 import contextlib
 import shutil
 import subprocess
@@ -49,13 +50,20 @@ def dead_queue_name(queue: str) -> str:
 def declare_handler_queue(channel, queue: HandlerQueue, delays_ms: list[int]) -> None:
     exchange = events_exchange(queue.source_service)
     exchange(channel).declare()
-    Queue(queue.name, exchange=exchange, routing_key=queue.event_type,
-          durable=True, auto_delete=False)(channel).declare()
+    Queue(queue.name, exchange=exchange, routing_key=queue.event_type, durable=True, auto_delete=False)(
+        channel
+    ).declare()
     for delay in delays_ms:
-        Queue(retry_queue_name(queue.name, delay), durable=True, auto_delete=False,
-              queue_arguments={"x-message-ttl": delay,
-                               "x-dead-letter-exchange": "",
-                               "x-dead-letter-routing-key": queue.name})(channel).declare()
+        Queue(
+            retry_queue_name(queue.name, delay),
+            durable=True,
+            auto_delete=False,
+            queue_arguments={
+                "x-message-ttl": delay,
+                "x-dead-letter-exchange": "",
+                "x-dead-letter-routing-key": queue.name,
+            },
+        )(channel).declare()
     Queue(dead_queue_name(queue.name), durable=True, auto_delete=False)(channel).declare()
 
 

@@ -1,5 +1,6 @@
 """The system as its users reach it over HTTP: a merchant's admin API, a
 shop's storefront and its signed webhooks."""
+
 import base64
 import hashlib
 import hmac
@@ -22,8 +23,9 @@ class System:
     def create_shop(self) -> "Shop":
         from services.gateway.operations import create_shop_cli
 
-        credentials = create_shop_cli(f"shop-{uuid.uuid4().hex[:10]}.myshopify.com",
-                                      database_url=self.gateway_database_url)
+        credentials = create_shop_cli(
+            f"shop-{uuid.uuid4().hex[:10]}.myshopify.com", database_url=self.gateway_database_url
+        )
         return Shop(self, credentials)
 
 
@@ -45,17 +47,25 @@ class Shop:
 
     # storefront
     def customer_token(self, customer_id: str) -> str:
-        return hmac.new(self.webhook_secret.encode(), f"{self.domain}:{customer_id}".encode(),
-                        hashlib.sha256).hexdigest()
+        return hmac.new(
+            self.webhook_secret.encode(), f"{self.domain}:{customer_id}".encode(), hashlib.sha256
+        ).hexdigest()
 
     def storefront(self, method: str, path: str, **kwargs) -> requests.Response:
-        return self.system.http.request(method, self.system.url(f"/storefront/{self.domain}{path}"),
-                                        timeout=15, **kwargs)
+        return self.system.http.request(
+            method, self.system.url(f"/storefront/{self.domain}{path}"), timeout=15, **kwargs
+        )
 
     # shop platform
-    def webhook(self, topic: str, body: dict, webhook_id: str | None = None,
-                secret: str | None = None, signature: str | None = None,
-                http: requests.Session | None = None) -> requests.Response:
+    def webhook(
+        self,
+        topic: str,
+        body: dict,
+        webhook_id: str | None = None,
+        secret: str | None = None,
+        signature: str | None = None,
+        http: requests.Session | None = None,
+    ) -> requests.Response:
         """POST a webhook signed as Shopify signs it. `http`: a session of the
         caller's own (a requests.Session must not be shared across threads)."""
         raw = json.dumps(body).encode()
@@ -65,30 +75,50 @@ class Shop:
             "X-Shopify-Topic": topic,
             "X-Shopify-Shop-Domain": self.domain,
             "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
-            "X-Shopify-Hmac-Sha256": signature if signature is not None else base64.b64encode(digest).decode(),
+            "X-Shopify-Hmac-Sha256": signature
+            if signature is not None
+            else base64.b64encode(digest).decode(),
         }
-        return (http or self.system.http).post(self.system.url("/webhooks/shopify"), data=raw,
-                                               headers=headers, timeout=15)
+        return (http or self.system.http).post(
+            self.system.url("/webhooks/shopify"), data=raw, headers=headers, timeout=15
+        )
 
     def customer_created(self, customer_id: str, email: str, first_name="Ann", last_name="Lee"):
-        response = self.webhook("customers/create", {"id": int(customer_id), "email": email,
-                                                    "first_name": first_name, "last_name": last_name})
+        response = self.webhook(
+            "customers/create",
+            {"id": int(customer_id), "email": email, "first_name": first_name, "last_name": last_name},
+        )
         assert response.status_code == 200, response.text
         return response
 
     @staticmethod
-    def order_body(order_id: int, customer_id: str, email: str, subtotal: str, discount_codes=(),
-                   financial_status="paid") -> dict:
+    def order_body(
+        order_id: int, customer_id: str, email: str, subtotal: str, discount_codes=(), financial_status="paid"
+    ) -> dict:
         return {
-            "id": order_id, "name": f"#{order_id}", "email": email,
+            "id": order_id,
+            "name": f"#{order_id}",
+            "email": email,
             "customer": {"id": int(customer_id), "email": email},
-            "financial_status": financial_status, "subtotal_price": subtotal, "total_price": subtotal,
-            "currency": "USD", "discount_codes": [{"code": c} for c in discount_codes],
+            "financial_status": financial_status,
+            "subtotal_price": subtotal,
+            "total_price": subtotal,
+            "currency": "USD",
+            "discount_codes": [{"code": c} for c in discount_codes],
             "created_at": "2026-11-20T10:00:00Z",
         }
 
-    def order(self, order_id: int, customer_id: str, email: str, subtotal: str,
-              discount_codes=(), financial_status="paid", topic="orders/paid", webhook_id=None):
+    def order(
+        self,
+        order_id: int,
+        customer_id: str,
+        email: str,
+        subtotal: str,
+        discount_codes=(),
+        financial_status="paid",
+        topic="orders/paid",
+        webhook_id=None,
+    ):
         body = self.order_body(order_id, customer_id, email, subtotal, discount_codes, financial_status)
         response = self.webhook(topic, body, webhook_id=webhook_id)
         assert response.status_code == 200, response.text

@@ -1,4 +1,5 @@
 """Small helpers for tests that wait on asynchronous effects."""
+
 import json
 import time
 import uuid
@@ -26,24 +27,35 @@ class EventTap:
 
         self.connection = Connection(amqp_uri)
         self.channel = self.connection.channel()
-        self.queue = Queue(f"test-tap-{uuid.uuid4().hex[:8]}", exchange=events_exchange(source),
-                           routing_key="#", exclusive=True)
+        self.queue = Queue(
+            f"test-tap-{uuid.uuid4().hex[:8]}",
+            exchange=events_exchange(source),
+            routing_key="#",
+            exclusive=True,
+        )
         self.queue(self.channel).declare()
         self.events: list[dict] = []
 
     def drain(self) -> list[dict]:
         """Every message so far, as {"body", "message_id"}."""
         while (message := self.channel.basic_get(self.queue.name, no_ack=True)) is not None:
-            self.events.append({"body": json.loads(message.body),
-                                "message_id": message.properties.get("message_id")})
+            self.events.append(
+                {"body": json.loads(message.body), "message_id": message.properties.get("message_id")}
+            )
         return self.events
 
     def wait_for_event(self, event_type: str, **payload) -> list[dict]:
         """The messages of `event_type` whose payload has these fields, once
         there is at least one (or [] after the wait)."""
+
         def matching():
-            return [e for e in self.drain() if e["body"]["type"] == event_type
-                    and all(e["body"]["payload"].get(k) == v for k, v in payload.items())]
+            return [
+                e
+                for e in self.drain()
+                if e["body"]["type"] == event_type
+                and all(e["body"]["payload"].get(k) == v for k, v in payload.items())
+            ]
+
         return wait_for(matching)
 
     def close(self):
@@ -93,12 +105,16 @@ class PrivateRabbit:
         import os
 
         return dict(
-            os.environ, RABBITMQ_NODENAME=self.name, RABBITMQ_DIST_PORT=str(self.dist_port),
+            os.environ,
+            RABBITMQ_NODENAME=self.name,
+            RABBITMQ_DIST_PORT=str(self.dist_port),
             RABBITMQ_CONF_ENV_FILE=f"{self.dir}/rabbitmq-env.conf",
             RABBITMQ_CONFIG_FILE=f"{self.dir}/rabbitmq.conf",
             RABBITMQ_ENABLED_PLUGINS_FILE=f"{self.dir}/enabled_plugins",
-            RABBITMQ_MNESIA_BASE=f"{self.dir}/mnesia", RABBITMQ_LOG_BASE=f"{self.dir}/log",
-            RABBITMQ_PID_FILE=f"{self.dir}/pid")
+            RABBITMQ_MNESIA_BASE=f"{self.dir}/mnesia",
+            RABBITMQ_LOG_BASE=f"{self.dir}/log",
+            RABBITMQ_PID_FILE=f"{self.dir}/pid",
+        )
 
     def boot(self, timeout: float = 60.0) -> None:
         import shutil
@@ -115,8 +131,9 @@ class PrivateRabbit:
         shutil.chown(folder, "rabbitmq", "rabbitmq")
         for path in folder.rglob("*"):
             shutil.chown(path, "rabbitmq", "rabbitmq")
-        subprocess.run(["rabbitmq-server", "-detached"], env=self._env(), check=True,
-                       capture_output=True, timeout=30)
+        subprocess.run(
+            ["rabbitmq-server", "-detached"], env=self._env(), check=True, capture_output=True, timeout=30
+        )
         if not wait_for(self.accepts_connections, timeout=timeout, interval=0.2):
             raise RuntimeError(f"private RabbitMQ node {self.name} did not start; see {self.dir}/log")
 
@@ -175,9 +192,13 @@ class ServiceProcesses:
         import subprocess
         import sys
 
-        log = open(self.log_dir / f"{name}.log", "a")
-        self.processes[name] = subprocess.Popen([sys.executable, "-m", "loyalty.cli", "serve", name],
-                                                env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        with open(self.log_dir / f"{name}.log", "a") as log:  # the child writes to its own copy
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", "loyalty.cli", "serve", name],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def start_all(self) -> None:
         for name in self.names:
@@ -197,12 +218,16 @@ class ServiceProcesses:
             return False
 
     def wait_until_ready(self, timeout: float = 90.0) -> None:
-        if not wait_for(lambda: self.ready() or self.exited(), timeout=timeout, interval=0.3) or self.exited():
+        if (
+            not wait_for(lambda: self.ready() or self.exited(), timeout=timeout, interval=0.3)
+            or self.exited()
+        ):
             raise RuntimeError(f"the services did not become ready (exited: {self.exited()}):\n{self.logs()}")
 
     def logs(self, tail: int = 3000) -> str:
-        return "\n".join(f"--- {path.name}\n{path.read_text()[-tail:]}"
-                         for path in sorted(self.log_dir.glob("*.log")))
+        return "\n".join(
+            f"--- {path.name}\n{path.read_text()[-tail:]}" for path in sorted(self.log_dir.glob("*.log"))
+        )
 
     def stop_all(self, timeout: float = 20.0) -> None:
         for process in self.processes.values():

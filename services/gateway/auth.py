@@ -1,6 +1,7 @@
 """Who is calling, and for which shop: the admin API's bearer key, the
 storefront's shop domain and signed-in customer. The key or the domain,
 never the rest of the request, decides which shop's data a route touches."""
+
 import functools
 import hmac
 
@@ -34,17 +35,20 @@ def find_shop_by_domain(session: Session, domain: str | None) -> Shop | None:
 def admin_route(route):
     """An /api route: resolves the shop from the bearer key once, before the
     route runs, and passes it on as `caller`."""
+
     @functools.wraps(route)
     def authenticated(self, request, **path):
         with self.db.unit_of_work() as uow:
             caller = authenticate_admin(uow.session, request.headers.get("Authorization"))
         return route(self, request, caller, **path)
+
     return authenticated
 
 
 def storefront_route(route):
     """A /storefront/{shop} route: `shop` (a domain in the path) becomes the
     Shop; an unknown one is a 404."""
+
     @functools.wraps(route)
     def with_shop(self, request, shop, **path):
         with self.db.unit_of_work() as uow:
@@ -52,12 +56,15 @@ def storefront_route(route):
         if found is None:
             raise NotFound("no such shop", {"shop": shop})
         return route(self, request, found, **path)
+
     return with_shop
 
 
 def require_signed_customer(shop: Shop, signed: SignedCustomer) -> SignedCustomer:
     """`signed`, once its customer_token proves it comes from the shop's
     pages for that customer; 401 otherwise."""
-    if not customer_token_matches(shop.webhook_secret, shop.domain, signed.customer_id, signed.customer_token):
+    if not customer_token_matches(
+        shop.webhook_secret, shop.domain, signed.customer_id, signed.customer_token
+    ):
         raise Unauthorized("customer_token does not match this customer")
     return signed

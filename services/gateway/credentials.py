@@ -1,6 +1,8 @@
 """Shop credentials: new shop ids, admin API keys (stored as SHA-256 only)
 and webhook secrets (stored encrypted; the signatures made with them are in
 domain.py)."""
+
+import contextlib
 import hashlib
 import os
 import secrets
@@ -45,8 +47,9 @@ class SecretBox:
         try:
             self._fernet = Fernet(key)
         except (ValueError, TypeError) as exc:
-            raise RuntimeError(f"{SECRET_KEY_ENV} is not a valid Fernet key "
-                               "(32 url-safe base64-encoded bytes)") from exc
+            raise RuntimeError(
+                f"{SECRET_KEY_ENV} is not a valid Fernet key (32 url-safe base64-encoded bytes)"
+            ) from exc
 
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()
@@ -55,8 +58,10 @@ class SecretBox:
         try:
             return self._fernet.decrypt(token.encode()).decode()
         except InvalidToken as exc:
-            raise RuntimeError("a webhook secret cannot be decrypted: "
-                               f"{SECRET_KEY_ENV} (or {SECRET_KEY_FILE}) changed since it was stored") from exc
+            raise RuntimeError(
+                "a webhook secret cannot be decrypted: "
+                f"{SECRET_KEY_ENV} (or {SECRET_KEY_FILE}) changed since it was stored"
+            ) from exc
 
 
 def secret_box() -> SecretBox:
@@ -86,10 +91,8 @@ def _key_from_file(path: Path) -> str:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(Fernet.generate_key())
-        try:
+        with contextlib.suppress(FileExistsError):
             os.link(tmp, path)
-        except FileExistsError:
-            pass
     finally:
         os.unlink(tmp)
     return path.read_text().strip()

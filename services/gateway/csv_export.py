@@ -1,5 +1,6 @@
 """The point feed as a CSV download: every page of it, streamed, with text
 cells made safe to open in a spreadsheet."""
+
 import csv
 import io
 import logging
@@ -12,8 +13,18 @@ from services.gateway.schemas import PointActivityQuery
 log = logging.getLogger(__name__)
 
 EXPORT_PAGE_SIZE = 1000
-CSV_COLUMNS = ("occurred_at", "customer_id", "customer_email", "type", "action", "points",
-               "balance_after", "uncollected_points", "actor", "activity_id")
+CSV_COLUMNS = (
+    "occurred_at",
+    "customer_id",
+    "customer_email",
+    "type",
+    "action",
+    "points",
+    "balance_after",
+    "uncollected_points",
+    "actor",
+    "activity_id",
+)
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -29,14 +40,25 @@ def point_activities_csv(export_activities, shop_id: str, query: PointActivityQu
     worker, so a refused query is still a JSON error; later pages are asked
     for while the body streams (through the container's RPC reply listener,
     which outlives the worker), each bounded by the RPC timeout."""
+
     def page(cursor):
-        return ask(export_activities, shop_id=shop_id, type=query.type, q=query.q,
-                   from_=query.from_.isoformat(), to=query.to.isoformat(), cursor=cursor,
-                   limit=EXPORT_PAGE_SIZE)
+        return ask(
+            export_activities,
+            shop_id=shop_id,
+            type=query.type,
+            q=query.q,
+            from_=query.from_.isoformat(),
+            to=query.to.isoformat(),
+            cursor=cursor,
+            limit=EXPORT_PAGE_SIZE,
+        )
 
     filename = f"point-activities-{query.from_:%Y-%m-%d}-to-{query.to:%Y-%m-%d}.csv"
-    return Response(csv_chunks(page(None), page, shop_id), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        csv_chunks(page(None), page, shop_id),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def csv_cell(value):

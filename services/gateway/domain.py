@@ -3,6 +3,7 @@ admin caller are, what a shop domain and a bearer key must look like, the
 two signatures made with a shop's webhook secret (Shopify's webhook HMAC and
 the storefront's customer_token), and how a Shopify webhook becomes one of
 our events."""
+
 import base64
 import hashlib
 import hmac
@@ -10,12 +11,11 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from shared.events import CustomerCreated, OrderPlaced, OrderRefunded, Payload
-from shared.errors import BadRequest, Unauthorized, Unprocessable
-from shared.pagination import parse_query
-
 from services.gateway.credentials import API_KEY_PREFIX
 from services.gateway.schemas import ShopifyCustomer, ShopifyOrder, ShopifyRefund
+from shared.errors import BadRequest, Unauthorized, Unprocessable
+from shared.events import CustomerCreated, OrderPlaced, OrderRefunded, Payload
+from shared.pagination import parse_query
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})+$")
@@ -34,6 +34,7 @@ class Shop:
 @dataclass(frozen=True)
 class AdminCaller:
     """The shop an admin API key belongs to, and which key it was."""
+
     shop_id: str
     shop_domain: str
     key_label: str
@@ -49,8 +50,10 @@ def normalize_domain(domain: str) -> str:
     hostname is a 422."""
     normalized = (domain or "").strip().lower().rstrip(".")
     if not _HOSTNAME.match(normalized):
-        raise Unprocessable("domain must be a hostname such as your-shop.myshopify.com",
-                            [{"field": "domain", "message": "not a valid hostname"}])
+        raise Unprocessable(
+            "domain must be a hostname such as your-shop.myshopify.com",
+            [{"field": "domain", "message": "not a valid hostname"}],
+        )
     return normalized
 
 
@@ -86,8 +89,9 @@ def customer_token(secret: str, shop_domain: str, customer_id: str) -> str:
 
 
 def customer_token_matches(secret: str, shop_domain: str, customer_id: str, token: str) -> bool:
-    return hmac.compare_digest(customer_token(secret, shop_domain, customer_id).encode(),
-                               token.lower().encode())
+    return hmac.compare_digest(
+        customer_token(secret, shop_domain, customer_id).encode(), token.lower().encode()
+    )
 
 
 # --- Shopify webhooks turned into our events ------------------------------------------
@@ -96,6 +100,7 @@ def customer_token_matches(secret: str, shop_domain: str, customer_id: str, toke
 @dataclass(frozen=True)
 class WebhookDelivery:
     """A webhook as the shop platform sent it, nothing checked yet."""
+
     shop_domain: str | None
     topic: str | None
     webhook_id: str | None
@@ -114,8 +119,10 @@ def delivery_id(webhook_id: str | None) -> str:
 def order_placed(order: ShopifyOrder) -> OrderPlaced:
     subtotal = order.subtotal_price if order.subtotal_price is not None else order.total_price
     if subtotal is None:
-        raise Unprocessable("the order has no subtotal_price or total_price",
-                            [{"field": "subtotal_price", "message": "Field required"}])
+        raise Unprocessable(
+            "the order has no subtotal_price or total_price",
+            [{"field": "subtotal_price", "message": "Field required"}],
+        )
     customer = order.customer
     return OrderPlaced(
         order_id=order.id,
@@ -137,8 +144,14 @@ def refunded_amount(refund: ShopifyRefund) -> Decimal:
     hand), its successful refund transactions."""
     if refund.refund_line_items:
         return sum((item.subtotal for item in refund.refund_line_items), Decimal(0))
-    return sum((t.amount for t in refund.transactions
-                if (t.kind or "refund") == "refund" and (t.status or "success") == "success"), Decimal(0))
+    return sum(
+        (
+            t.amount
+            for t in refund.transactions
+            if (t.kind or "refund") == "refund" and (t.status or "success") == "success"
+        ),
+        Decimal(0),
+    )
 
 
 def order_refunded(refund: ShopifyRefund) -> OrderRefunded:
@@ -154,8 +167,12 @@ def order_refunded(refund: ShopifyRefund) -> OrderRefunded:
 
 
 def customer_created(customer: ShopifyCustomer) -> CustomerCreated:
-    return CustomerCreated(customer_id=customer.id, email=customer.email or None,
-                           first_name=customer.first_name, last_name=customer.last_name)
+    return CustomerCreated(
+        customer_id=customer.id,
+        email=customer.email or None,
+        first_name=customer.first_name,
+        last_name=customer.last_name,
+    )
 
 
 TOPICS = {

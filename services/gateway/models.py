@@ -1,5 +1,6 @@
 """The gateway's tables: shops, their admin API keys, and the webhook
 deliveries already accepted (so a repeated delivery is recognised)."""
+
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 
 from shared.db import BigId, UTCDateTime, service_metadata
@@ -7,7 +8,8 @@ from shared.db import BigId, UTCDateTime, service_metadata
 metadata = service_metadata()
 
 shops = Table(
-    "shops", metadata,
+    "shops",
+    metadata,
     Column("id", String(64), primary_key=True),
     Column("domain", String(253), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
@@ -17,7 +19,8 @@ shops = Table(
 )
 
 api_keys = Table(
-    "api_keys", metadata,
+    "api_keys",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("shop_id", String(64), ForeignKey("shops.id"), nullable=False),
     Column("label", String(64), nullable=False),
@@ -28,7 +31,8 @@ api_keys = Table(
 Index(None, api_keys.c.shop_id)
 
 webhook_deliveries = Table(
-    "webhook_deliveries", metadata,
+    "webhook_deliveries",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("shop_id", String(64), nullable=False),
     Column("webhook_id", String(255), nullable=False),

@@ -1,6 +1,7 @@
 """The gateway's own work: creating a shop with its credentials (also from
 the CLI), taking in a shop's webhook (verify, translate, dedupe, outbox) and
 gathering a customer's detail from the services that hold it."""
+
 import time
 from datetime import datetime
 from pathlib import Path
@@ -9,9 +10,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.gateway import repository
 from services.gateway.auth import find_shop_by_domain
-from services.gateway.credentials import hash_api_key, new_api_key, new_shop_id, new_webhook_secret, secret_box
+from services.gateway.credentials import (
+    hash_api_key,
+    new_api_key,
+    new_shop_id,
+    new_webhook_secret,
+    secret_box,
+)
 from services.gateway.domain import (
-    WebhookDelivery, delivery_id, event_for_webhook, is_supported, normalize_domain, webhook_signature_matches,
+    WebhookDelivery,
+    delivery_id,
+    event_for_webhook,
+    is_supported,
+    normalize_domain,
+    webhook_signature_matches,
 )
 from services.gateway.models import metadata
 from services.gateway.rpc import RPC_TIMEOUT_SECONDS, optional_call, optional_result, results
@@ -37,12 +49,16 @@ def create_shop(session: Session, domain: str, now: datetime | None = None, key_
         raise Conflict("a shop with this domain already exists", {"domain": domain})
     shop_id, api_key, webhook_secret = new_shop_id(), new_api_key(), new_webhook_secret()
     # Another process may have created the same domain since our check.
-    if not repository.add_shop(session, shop_id, domain, domain.split(".")[0],
-                               secret_box().encrypt(webhook_secret), now):
+    if not repository.add_shop(
+        session, shop_id, domain, domain.split(".")[0], secret_box().encrypt(webhook_secret), now
+    ):
         raise Conflict("a shop with this domain already exists", {"domain": domain})
     repository.add_api_key(session, shop_id, key_label, hash_api_key(api_key), now)
-    return {"shop": {"id": shop_id, "domain": domain},
-            "admin_api_key": api_key, "webhook_secret": webhook_secret}
+    return {
+        "shop": {"id": shop_id, "domain": domain},
+        "admin_api_key": api_key,
+        "webhook_secret": webhook_secret,
+    }
 
 
 def create_shop_cli(domain: str, database_url: str | None = None) -> dict:
@@ -57,8 +73,12 @@ def create_shop_cli(domain: str, database_url: str | None = None) -> dict:
             uow.commit()
     finally:
         engine.dispose()
-    return {"shop": created["shop"]["id"], "domain": created["shop"]["domain"],
-            "admin_api_key": created["admin_api_key"], "webhook_secret": created["webhook_secret"]}
+    return {
+        "shop": created["shop"]["id"],
+        "domain": created["shop"]["domain"],
+        "admin_api_key": created["admin_api_key"],
+        "webhook_secret": created["webhook_secret"],
+    }
 
 
 # --- shop webhooks -------------------------------------------------------------------------
@@ -78,8 +98,9 @@ def accept_webhook(db, delivery: WebhookDelivery) -> dict:
     payload = event_for_webhook(delivery.topic, json_document(delivery.body))
     with db.unit_of_work() as uow:
         event = uow.publish(shop.id, payload)
-        if not repository.record_webhook_delivery(uow.session, shop.id, webhook_id, delivery.topic,
-                                                  str(event.event_id), db.clock.now()):
+        if not repository.record_webhook_delivery(
+            uow.session, shop.id, webhook_id, delivery.topic, str(event.event_id), db.clock.now()
+        ):
             return {"status": "duplicate"}
         uow.commit()
     return {"status": "accepted", "event_id": str(event.event_id)}
@@ -101,9 +122,12 @@ def customer_detail(points, referrals, reviews, shop_id: str, customer_id: str) 
     deadline = time.monotonic() + RPC_TIMEOUT_SECONDS
     customer = results(profile)[0]
     referrals, reviews = (optional_result(reply, deadline) for reply in (referrals, reviews))
-    return {"customer": customer,
-            "referrals": referrals and referrals["items"],
-            "reviews": reviews and reviews["reviews"],
-            "google_reviews": reviews and reviews["google_reviews"],
-            "unavailable": [name for name, section in (("referrals", referrals), ("reviews", reviews))
-                            if section is None]}
+    return {
+        "customer": customer,
+        "referrals": referrals and referrals["items"],
+        "reviews": reviews and reviews["reviews"],
+        "google_reviews": reviews and reviews["google_reviews"],
+        "unavailable": [
+            name for name, section in (("referrals", referrals), ("reviews", reviews)) if section is None
+        ],
+    }

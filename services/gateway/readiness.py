@@ -1,5 +1,6 @@
 """`/ready`: whether the broker, the gateway's database and every service
 behind it answer, each within a short bound."""
+
 import time
 
 import eventlet
@@ -14,8 +15,11 @@ READY_TIMEOUT_SECONDS = 2.0
 def readiness(amqp_uri: str, db, **backends) -> dict | tuple[int, dict]:
     """The report (200), or 503 naming what failed. `backends`: each
     service's RPC proxy by name."""
-    report = {"broker": "ok" if broker_reachable(amqp_uri) else "unreachable",
-              "database": database_status(db), "services": {}}
+    report = {
+        "broker": "ok" if broker_reachable(amqp_uri) else "unreachable",
+        "database": database_status(db),
+        "services": {},
+    }
     if report["broker"] == "ok":
         report["services"] = backend_health(backends)
     failed = [name for name in ("broker", "database") if report[name] != "ok"]

@@ -1,6 +1,7 @@
 """Queries of the gateway: shops, their admin API keys and the webhook
 deliveries already accepted. A shop is found by its domain or by one of its
 keys; everything else is scoped to one shop."""
+
 from datetime import datetime
 
 from sqlalchemy import insert, select
@@ -15,8 +16,9 @@ from services.gateway.models import api_keys, shops, webhook_deliveries
 def shop_by_domain(session: Session, domain: str):
     """The shop's row, its webhook secret still encrypted; None if unknown."""
     return session.execute(
-        select(shops.c.id, shops.c.domain, shops.c.name, shops.c.webhook_secret_encrypted)
-        .where(shops.c.domain == domain)
+        select(shops.c.id, shops.c.domain, shops.c.name, shops.c.webhook_secret_encrypted).where(
+            shops.c.domain == domain
+        )
     ).first()
 
 
@@ -24,23 +26,36 @@ def domain_taken(session: Session, domain: str) -> bool:
     return session.execute(select(shops.c.id).where(shops.c.domain == domain)).first() is not None
 
 
-def add_shop(session: Session, shop_id: str, domain: str, name: str, webhook_secret_encrypted: str,
-             created_at: datetime) -> bool:
+def add_shop(
+    session: Session,
+    shop_id: str,
+    domain: str,
+    name: str,
+    webhook_secret_encrypted: str,
+    created_at: datetime,
+) -> bool:
     """False if a shop with this domain got there first (the unique key
     decides, so two concurrent creations cannot both pass). After False,
     roll back."""
     try:
-        session.execute(insert(shops).values(
-            id=shop_id, domain=domain, name=name,
-            webhook_secret_encrypted=webhook_secret_encrypted, created_at=created_at))
+        session.execute(
+            insert(shops).values(
+                id=shop_id,
+                domain=domain,
+                name=name,
+                webhook_secret_encrypted=webhook_secret_encrypted,
+                created_at=created_at,
+            )
+        )
     except IntegrityError:
         return False
     return True
 
 
 def add_api_key(session: Session, shop_id: str, label: str, key_hash: str, created_at: datetime) -> None:
-    session.execute(insert(api_keys).values(
-        shop_id=shop_id, label=label, key_hash=key_hash, created_at=created_at))
+    session.execute(
+        insert(api_keys).values(shop_id=shop_id, label=label, key_hash=key_hash, created_at=created_at)
+    )
 
 
 def api_key_holder(session: Session, key_hash: str):
@@ -56,15 +71,22 @@ def api_key_holder(session: Session, key_hash: str):
 # --- webhook deliveries ------------------------------------------------------------------
 
 
-def record_webhook_delivery(session: Session, shop_id: str, webhook_id: str, topic: str,
-                            event_id: str, received_at: datetime) -> bool:
+def record_webhook_delivery(
+    session: Session, shop_id: str, webhook_id: str, topic: str, event_id: str, received_at: datetime
+) -> bool:
     """Remember a delivery in the caller's transaction; False if this shop
     already delivered this webhook id (the unique key decides, so two
     concurrent repeats cannot both pass). After False, roll back."""
     try:
-        session.execute(insert(webhook_deliveries).values(
-            shop_id=shop_id, webhook_id=webhook_id, topic=topic, event_id=event_id,
-            received_at=received_at))
+        session.execute(
+            insert(webhook_deliveries).values(
+                shop_id=shop_id,
+                webhook_id=webhook_id,
+                topic=topic,
+                event_id=event_id,
+                received_at=received_at,
+            )
+        )
     except IntegrityError:
         return False
     return True

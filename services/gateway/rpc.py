@@ -1,6 +1,7 @@
 """How the gateway asks the services behind it: every call bounded in time,
 parallel calls started together, and calls whose answer a page can do
 without."""
+
 import logging
 import time
 
@@ -44,12 +45,16 @@ def optional_result(reply, deadline: float):
         return None
     try:
         return results(reply, timeout=max(0.0, deadline - time.monotonic()))[0]
-    except (ServiceUnavailable,) + UNAVAILABLE as exc:
+    except (ServiceUnavailable, *UNAVAILABLE) as exc:
         log.warning("a section of the customer detail is unavailable: %r", exc)
         return None
 
 
 def feed_window(query: PageQuery) -> dict:
     """A feed query's window and page, as the services' list RPCs take them."""
-    return {"from_": query.from_.isoformat(), "to": query.to.isoformat(),
-            "cursor": query.cursor, "limit": query.limit}
+    return {
+        "from_": query.from_.isoformat(),
+        "to": query.to.isoformat(),
+        "cursor": query.cursor,
+        "limit": query.limit,
+    }

@@ -3,6 +3,7 @@ request bodies and the Shopify webhook bodies it reads. Unknown fields are
 ignored; the fields we use are validated (a client mistake is a 422 naming
 the field). The admin API's points bodies are the contract both the gateway
 and the points service validate with: shared/points_api.py."""
+
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -19,13 +20,17 @@ def _number_as_text(value):
     return value
 
 
-PlatformId = Annotated[str, BeforeValidator(_number_as_text),
-                       StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+PlatformId = Annotated[
+    str,
+    BeforeValidator(_number_as_text),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+]
 CustomerToken = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9a-fA-F]{64}$")]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
 
 # --- query strings (all values arrive as text) ------------------------------
+
 
 class PointActivityQuery(PageQuery):
     type: Literal["all", "earned", "redeemed", "refunded", "expired", "adjusted"] = "all"
@@ -51,11 +56,14 @@ class AuditLogQuery(PageQuery):
 class IdempotencyHeader(BaseModel):
     """`Idempotency-Key`: a retry with the same key and body returns the
     first result instead of acting twice."""
-    key: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = Field(
-        default=None, alias="Idempotency-Key")
+
+    key: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = (
+        Field(default=None, alias="Idempotency-Key")
+    )
 
 
 # --- storefront request bodies (JSON: types as sent, no coercion) ------------
+
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True)
@@ -63,6 +71,7 @@ class _Body(BaseModel):
 
 class SignedCustomer(_Body):
     """A customer-bound call: the shop's page signs the customer id."""
+
     customer_id: PlatformId
     customer_token: CustomerToken
 
@@ -76,8 +85,9 @@ class ReviewRequest(SignedCustomer):
     rating: int = Field(ge=1, le=5)
     title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
     body: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] = ""
-    media_urls: list[Annotated[str, StringConstraints(max_length=2048)]] = Field(default_factory=list,
-                                                                               max_length=10)
+    media_urls: list[Annotated[str, StringConstraints(max_length=2048)]] = Field(
+        default_factory=list, max_length=10
+    )
 
 
 class GoogleReviewRequest(SignedCustomer):
@@ -85,6 +95,7 @@ class GoogleReviewRequest(SignedCustomer):
 
 
 # --- Shopify webhook bodies ---------------------------------------------------
+
 
 class _Shopify(BaseModel):
     model_config = ConfigDict(extra="ignore")

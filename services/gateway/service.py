@@ -5,6 +5,7 @@ over RPC. It keeps no business data of its own.
 
 Each route reads its input, asks one thing (an RPC, or one of
 operations) and answers."""
+
 from pathlib import Path
 
 from nameko.dependency_providers import Config
@@ -18,16 +19,36 @@ from services.gateway.models import metadata
 from services.gateway.readiness import readiness
 from services.gateway.rpc import ask, feed_window
 from services.gateway.schemas import (
-    AuditLogQuery, CustomerQuery, GoogleReviewRequest, PointActivityQuery, ReferralActivityQuery,
-    ReferralClaimRequest, ReviewActivityQuery, ReviewRequest, SignedCustomer,
+    AuditLogQuery,
+    CustomerQuery,
+    GoogleReviewRequest,
+    PointActivityQuery,
+    ReferralActivityQuery,
+    ReferralClaimRequest,
+    ReviewActivityQuery,
+    ReviewRequest,
+    SignedCustomer,
 )
 from services.gateway.web import (
-    activity_id_from_path, idempotency_key, json_http, optional_body, parse_body, query_params, webhook_delivery,
+    activity_id_from_path,
+    idempotency_key,
+    json_http,
+    optional_body,
+    parse_body,
+    query_params,
+    webhook_delivery,
 )
 from shared.entrypoints import Database
 from shared.errors import NotFound
 from shared.pagination import CursorQuery, parse_query
-from shared.points_api import NewReward, PointsAdjustment, ProfileChanges, ProgramRules, ReasonBody, RewardRedemption
+from shared.points_api import (
+    NewReward,
+    PointsAdjustment,
+    ProfileChanges,
+    ProgramRules,
+    ReasonBody,
+    RewardRedemption,
+)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DASHBOARD = Path(__file__).parent / "dashboard"
@@ -52,8 +73,13 @@ class GatewayService:
     @json_http("GET", "/ready")
     def ready(self, request):
         """Ready when the broker, our database and every service answer."""
-        return readiness(self.config["AMQP_URI"], self.db,
-                         points=self.points, referrals=self.referrals, reviews=self.reviews)
+        return readiness(
+            self.config["AMQP_URI"],
+            self.db,
+            points=self.points,
+            referrals=self.referrals,
+            reviews=self.reviews,
+        )
 
     @json_http("GET", "/")
     def dashboard(self, request):
@@ -78,8 +104,13 @@ class GatewayService:
     @admin_route
     def point_activities(self, request, caller):
         query = parse_query(PointActivityQuery, query_params(request))
-        return ask(self.points.list_activities, shop_id=caller.shop_id, type=query.type, q=query.q,
-                   **feed_window(query))
+        return ask(
+            self.points.list_activities,
+            shop_id=caller.shop_id,
+            type=query.type,
+            q=query.q,
+            **feed_window(query),
+        )
 
     @json_http("GET", "/api/activities/points.csv")
     @admin_route
@@ -93,22 +124,28 @@ class GatewayService:
     @admin_route
     def referral_activities(self, request, caller):
         query = parse_query(ReferralActivityQuery, query_params(request))
-        return ask(self.referrals.list_activities, shop_id=caller.shop_id, status=query.status,
-                   **feed_window(query))
+        return ask(
+            self.referrals.list_activities, shop_id=caller.shop_id, status=query.status, **feed_window(query)
+        )
 
     @json_http("GET", "/api/activities/reviews")
     @admin_route
     def review_activities(self, request, caller):
         query = parse_query(ReviewActivityQuery, query_params(request))
-        return ask(self.reviews.list_activities, shop_id=caller.shop_id, status=query.status,
-                   **feed_window(query))
+        return ask(
+            self.reviews.list_activities, shop_id=caller.shop_id, status=query.status, **feed_window(query)
+        )
 
     @json_http("GET", "/api/activities/google-reviews")
     @admin_route
     def google_review_activities(self, request, caller):
         query = parse_query(ReviewActivityQuery, query_params(request))
-        return ask(self.reviews.list_google_review_activities, shop_id=caller.shop_id,
-                   status=query.status, **feed_window(query))
+        return ask(
+            self.reviews.list_google_review_activities,
+            shop_id=caller.shop_id,
+            status=query.status,
+            **feed_window(query),
+        )
 
     # --- admin API: customers --------------------------------------------------------
 
@@ -116,66 +153,111 @@ class GatewayService:
     @admin_route
     def customers(self, request, caller):
         query = parse_query(CustomerQuery, query_params(request))
-        return ask(self.points.list_customers, shop_id=caller.shop_id, q=query.q, cursor=query.cursor,
-                   limit=query.limit)
+        return ask(
+            self.points.list_customers,
+            shop_id=caller.shop_id,
+            q=query.q,
+            cursor=query.cursor,
+            limit=query.limit,
+        )
 
     @json_http("GET", "/api/customers/<customer_id>")
     @admin_route
     def customer(self, request, caller, customer_id):
         """The profile, with referrals and reviews when their services answer
         (operations.customer_detail)."""
-        return operations.customer_detail(self.points, self.referrals, self.reviews, caller.shop_id, customer_id)
+        return operations.customer_detail(
+            self.points, self.referrals, self.reviews, caller.shop_id, customer_id
+        )
 
     @json_http("PATCH", "/api/customers/<customer_id>")
     @admin_route
     def update_customer(self, request, caller, customer_id):
         update = parse_body(request, ProfileChanges)
-        return ask(self.points.update_customer, shop_id=caller.shop_id, customer_id=customer_id,
-                   changes=update.changes(), actor=caller.actor)
+        return ask(
+            self.points.update_customer,
+            shop_id=caller.shop_id,
+            customer_id=customer_id,
+            changes=update.changes(),
+            actor=caller.actor,
+        )
 
     @json_http("GET", "/api/customers/<customer_id>/activities")
     @admin_route
     def customer_activities(self, request, caller, customer_id):
         query = parse_query(CursorQuery, query_params(request))
-        return ask(self.points.list_customer_activities, shop_id=caller.shop_id, customer_id=customer_id,
-                   cursor=query.cursor, limit=query.limit)
+        return ask(
+            self.points.list_customer_activities,
+            shop_id=caller.shop_id,
+            customer_id=customer_id,
+            cursor=query.cursor,
+            limit=query.limit,
+        )
 
     @json_http("POST", "/api/customers/<customer_id>/points-adjustments")
     @admin_route
     def adjust_points(self, request, caller, customer_id):
         key = idempotency_key(request)
         adjustment = parse_body(request, PointsAdjustment)
-        return 201, ask(self.points.adjust_points, shop_id=caller.shop_id, customer_id=customer_id,
-                        points=adjustment.points, reason=adjustment.reason, actor=caller.actor, idempotency_key=key)
+        return 201, ask(
+            self.points.adjust_points,
+            shop_id=caller.shop_id,
+            customer_id=customer_id,
+            points=adjustment.points,
+            reason=adjustment.reason,
+            actor=caller.actor,
+            idempotency_key=key,
+        )
 
     @json_http("POST", "/api/customers/<customer_id>/redemptions")
     @admin_route
     def redeem_reward(self, request, caller, customer_id):
         key = idempotency_key(request)
         redemption = parse_body(request, RewardRedemption)
-        return 201, ask(self.points.redeem_reward, shop_id=caller.shop_id, customer_id=customer_id,
-                        reward_id=redemption.reward_id, actor=caller.actor, idempotency_key=key)
+        return 201, ask(
+            self.points.redeem_reward,
+            shop_id=caller.shop_id,
+            customer_id=customer_id,
+            reward_id=redemption.reward_id,
+            actor=caller.actor,
+            idempotency_key=key,
+        )
 
     @json_http("PUT", "/api/customers/<customer_id>/exclusion")
     @admin_route
     def exclude_customer(self, request, caller, customer_id):
         body = optional_body(request, ReasonBody)
-        return ask(self.points.exclude_customer, shop_id=caller.shop_id, customer_id=customer_id,
-                   actor=caller.actor, reason=body.reason)
+        return ask(
+            self.points.exclude_customer,
+            shop_id=caller.shop_id,
+            customer_id=customer_id,
+            actor=caller.actor,
+            reason=body.reason,
+        )
 
     @json_http("DELETE", "/api/customers/<customer_id>/exclusion")
     @admin_route
     def include_customer(self, request, caller, customer_id):
         body = optional_body(request, ReasonBody)
-        return ask(self.points.include_customer, shop_id=caller.shop_id, customer_id=customer_id,
-                   actor=caller.actor, reason=body.reason)
+        return ask(
+            self.points.include_customer,
+            shop_id=caller.shop_id,
+            customer_id=customer_id,
+            actor=caller.actor,
+            reason=body.reason,
+        )
 
     @json_http("POST", "/api/point-activities/<activity_id>/reversal")
     @admin_route
     def reverse_activity(self, request, caller, activity_id):
         body = optional_body(request, ReasonBody)
-        return 201, ask(self.points.reverse_activity, shop_id=caller.shop_id,
-                        activity_id=activity_id_from_path(activity_id), actor=caller.actor, reason=body.reason)
+        return 201, ask(
+            self.points.reverse_activity,
+            shop_id=caller.shop_id,
+            activity_id=activity_id_from_path(activity_id),
+            actor=caller.actor,
+            reason=body.reason,
+        )
 
     # --- admin API: the program -------------------------------------------------------
 
@@ -188,8 +270,12 @@ class GatewayService:
     @admin_route
     def create_reward(self, request, caller):
         reward = parse_body(request, NewReward)
-        return 201, ask(self.points.create_reward, shop_id=caller.shop_id, reward=reward.model_dump(mode="json"),
-                        actor=caller.actor)
+        return 201, ask(
+            self.points.create_reward,
+            shop_id=caller.shop_id,
+            reward=reward.model_dump(mode="json"),
+            actor=caller.actor,
+        )
 
     @json_http("GET", "/api/program")
     @admin_route
@@ -200,15 +286,23 @@ class GatewayService:
     @admin_route
     def update_program(self, request, caller):
         program = parse_body(request, ProgramRules)
-        return ask(self.points.update_program, shop_id=caller.shop_id, settings=program.model_dump(mode="json"),
-                   actor=caller.actor)
+        return ask(
+            self.points.update_program,
+            shop_id=caller.shop_id,
+            settings=program.model_dump(mode="json"),
+            actor=caller.actor,
+        )
 
     @json_http("GET", "/api/audit-log")
     @admin_route
     def audit_log(self, request, caller):
         query = parse_query(AuditLogQuery, query_params(request))
-        return ask(self.points.list_audit_log, shop_id=caller.shop_id, customer_id=query.customer_id,
-                   **feed_window(query))
+        return ask(
+            self.points.list_audit_log,
+            shop_id=caller.shop_id,
+            customer_id=query.customer_id,
+            **feed_window(query),
+        )
 
     # --- admin API: codes, referrals, moderation ---------------------------------------
 
@@ -225,20 +319,32 @@ class GatewayService:
     @json_http("POST", "/api/referrals/<referral_id>/cancel")
     @admin_route
     def cancel_referral(self, request, caller, referral_id):
-        return ask(self.referrals.cancel_referral, shop_id=caller.shop_id, referral_id=referral_id,
-                   actor=caller.actor)
+        return ask(
+            self.referrals.cancel_referral,
+            shop_id=caller.shop_id,
+            referral_id=referral_id,
+            actor=caller.actor,
+        )
 
     @json_http("POST", "/api/reviews/<review_id>/<any(approve, reject):decision>")
     @admin_route
     def moderate_review(self, request, caller, review_id, decision):
-        return ask(getattr(self.reviews, f"{decision}_review"), shop_id=caller.shop_id,
-                   review_id=review_id, actor=caller.actor)
+        return ask(
+            getattr(self.reviews, f"{decision}_review"),
+            shop_id=caller.shop_id,
+            review_id=review_id,
+            actor=caller.actor,
+        )
 
     @json_http("POST", "/api/google-reviews/<submission_id>/<any(approve, reject):decision>")
     @admin_route
     def moderate_google_review(self, request, caller, submission_id, decision):
-        return ask(getattr(self.reviews, f"{decision}_google_review"), shop_id=caller.shop_id,
-                   submission_id=submission_id, actor=caller.actor)
+        return ask(
+            getattr(self.reviews, f"{decision}_google_review"),
+            shop_id=caller.shop_id,
+            submission_id=submission_id,
+            actor=caller.actor,
+        )
 
     # --- storefront -------------------------------------------------------------------
 
@@ -252,30 +358,47 @@ class GatewayService:
     @json_http("POST", "/storefront/<shop>/referrals/<code>/clicks")
     @storefront_route
     def record_referral_click(self, request, shop, code):
-        return 201, ask(self.referrals.record_click, shop_id=shop.id, code=code,
-                        client_ip=request.remote_addr)
+        return 201, ask(
+            self.referrals.record_click, shop_id=shop.id, code=code, client_ip=request.remote_addr
+        )
 
     @json_http("POST", "/storefront/<shop>/referrals/<code>/claims")
     @storefront_route
     def claim_referral(self, request, shop, code):
         claim = parse_body(request, ReferralClaimRequest)
-        return 201, ask(self.referrals.claim_referral, shop_id=shop.id, code=code, email=claim.email,
-                        client_ip=request.remote_addr)
+        return 201, ask(
+            self.referrals.claim_referral,
+            shop_id=shop.id,
+            code=code,
+            email=claim.email,
+            client_ip=request.remote_addr,
+        )
 
     @json_http("POST", "/storefront/<shop>/reviews")
     @storefront_route
     def submit_review(self, request, shop):
         review = require_signed_customer(shop, parse_body(request, ReviewRequest))
-        return 201, ask(self.reviews.submit_review, shop_id=shop.id, customer_id=review.customer_id,
-                        product_id=review.product_id, rating=review.rating, title=review.title,
-                        body=review.body, media_urls=review.media_urls)
+        return 201, ask(
+            self.reviews.submit_review,
+            shop_id=shop.id,
+            customer_id=review.customer_id,
+            product_id=review.product_id,
+            rating=review.rating,
+            title=review.title,
+            body=review.body,
+            media_urls=review.media_urls,
+        )
 
     @json_http("POST", "/storefront/<shop>/google-reviews")
     @storefront_route
     def submit_google_review(self, request, shop):
         submission = require_signed_customer(shop, parse_body(request, GoogleReviewRequest))
-        return 201, ask(self.reviews.submit_google_review, shop_id=shop.id,
-                        customer_id=submission.customer_id, review_url=submission.review_url)
+        return 201, ask(
+            self.reviews.submit_google_review,
+            shop_id=shop.id,
+            customer_id=submission.customer_id,
+            review_url=submission.review_url,
+        )
 
     @json_http("GET", "/storefront/<shop>/discount-codes/<code>")
     @storefront_route

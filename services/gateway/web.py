@@ -3,6 +3,7 @@ ours, a remote service's, or the router's (unknown path, wrong method) —
 answered as `{"error": {"code", "message", "details"}}` with its status.
 `error_response` is the only place an exception becomes a response. Also
 what routes read from a request: bodies, query strings, headers, path parts."""
+
 import json
 import logging
 import socket
@@ -15,13 +16,26 @@ from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError as DatabaseUnavailable
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as RouteNotFound, RequestEntityTooLarge
+from werkzeug.exceptions import (
+    HTTPException,
+    MethodNotAllowed,
+    RequestEntityTooLarge,
+)
+from werkzeug.exceptions import (
+    NotFound as RouteNotFound,
+)
 from werkzeug.wrappers import Request, Response
 
 from services.gateway.domain import WebhookDelivery
 from services.gateway.schemas import IdempotencyHeader
 from shared.errors import (
-    BadRequest, LoyaltyError, NotFound, PayloadTooLarge, Unauthorized, error_body, validation_details,
+    BadRequest,
+    LoyaltyError,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+    error_body,
+    validation_details,
 )
 from shared.pagination import parse_query
 
@@ -31,12 +45,19 @@ MAX_BODY_BYTES = 1024 * 1024
 
 # Failures of the services, the broker or the database behind the gateway:
 # the client can only retry later, and must not see their internals.
-UNAVAILABLE = (RemoteError, UnknownService, RpcTimeout, ContainerBeingKilled, BrokerUnavailable,
-               DatabaseUnavailable, ConnectionError)
+UNAVAILABLE = (
+    RemoteError,
+    UnknownService,
+    RpcTimeout,
+    ContainerBeingKilled,
+    BrokerUnavailable,
+    DatabaseUnavailable,
+    ConnectionError,
+)
 
 # Raised by routes for a client's mistake (or an unavailable service): logged
 # by nameko as warnings, not as errors of ours.
-EXPECTED = (LoyaltyError, ValidationError, HTTPException) + UNAVAILABLE
+EXPECTED = (LoyaltyError, ValidationError, HTTPException, *UNAVAILABLE)
 
 
 def json_response(body, status: int = 200, headers=None) -> Response:
@@ -50,19 +71,25 @@ def error_response(exc: BaseException, request: Request | None = None, logged: b
     if isinstance(exc, LoyaltyError):
         return json_response(exc.to_body(), exc.status)
     if isinstance(exc, ValidationError):
-        return json_response(error_body("unprocessable", "request is not valid", validation_details(exc)), 422)
+        return json_response(
+            error_body("unprocessable", "request is not valid", validation_details(exc)), 422
+        )
     if isinstance(exc, UNAVAILABLE):
         if not logged:
             log.warning("a service behind the gateway failed: %r", exc)
-        return json_response(error_body("service_unavailable",
-                                        "a service is unavailable right now; try again shortly"), 503)
+        return json_response(
+            error_body("service_unavailable", "a service is unavailable right now; try again shortly"), 503
+        )
     if isinstance(exc, RouteNotFound):
         where = f"{request.method} {request.path}" if request is not None else "this path"
         return json_response(error_body("not_found", f"no such route: {where}"), 404)
     if isinstance(exc, MethodNotAllowed):
         allowed = sorted(exc.valid_methods or [])
-        return json_response(error_body("method_not_allowed", "method not allowed here",
-                                        {"allowed": allowed}), 405, {"Allow": ", ".join(allowed)})
+        return json_response(
+            error_body("method_not_allowed", "method not allowed here", {"allowed": allowed}),
+            405,
+            {"Allow": ", ".join(allowed)},
+        )
     if isinstance(exc, RequestEntityTooLarge):
         return error_response(body_too_large())
     if isinstance(exc, HTTPException) and exc.code is not None and exc.code < 400:
@@ -97,7 +124,7 @@ def json_document(raw: bytes):
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise BadRequest("request body is not valid JSON")
+        raise BadRequest("request body is not valid JSON") from None
 
 
 def parse_body(request: Request, model):
@@ -130,10 +157,13 @@ def activity_id_from_path(value: str) -> int:
 
 def webhook_delivery(request: Request) -> WebhookDelivery:
     """A Shopify webhook's body and headers, read but not yet checked."""
-    return WebhookDelivery(body=raw_body(request), shop_domain=request.headers.get("X-Shopify-Shop-Domain"),
-                           topic=request.headers.get("X-Shopify-Topic"),
-                           webhook_id=request.headers.get("X-Shopify-Webhook-Id"),
-                           signature=request.headers.get("X-Shopify-Hmac-Sha256"))
+    return WebhookDelivery(
+        body=raw_body(request),
+        shop_domain=request.headers.get("X-Shopify-Shop-Domain"),
+        topic=request.headers.get("X-Shopify-Topic"),
+        webhook_id=request.headers.get("X-Shopify-Webhook-Id"),
+        signature=request.headers.get("X-Shopify-Hmac-Sha256"),
+    )
 
 
 class JsonWsgiApp(WsgiApp):
@@ -185,8 +215,12 @@ class JsonHttpRequestHandler(HttpRequestHandler):
             self.check_signature(args, kwargs)
             done = Event()
             self.container.spawn_worker(
-                self, args, kwargs, context_data=self.server.context_data_from_headers(request),
-                handle_result=partial(self.handle_result, done))
+                self,
+                args,
+                kwargs,
+                context_data=self.server.context_data_from_headers(request),
+                handle_result=partial(self.handle_result, done),
+            )
         except Exception as exc:
             return error_response(exc, request)
         try:

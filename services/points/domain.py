@@ -1,11 +1,12 @@
 """The points rules, as plain Python: what an order earns, what a refund takes
 back, which lots a spend or a take-back consumes, how a ledger entry moves a
-member's totals, tiers, birthdays, and the discount-code vocabulary. No nameko and no database here; time and randomness come in as
-arguments.
+member's totals, tiers, birthdays, and the discount-code vocabulary. No
+nameko and no database here; time and randomness come in as arguments.
 
 The program's rules are the merchant's program document itself
 (`shared.points_api.ProgramRules`, its defaults applying until a shop sets
 its own): one shape from the HTTP body to the stored row to these rules."""
+
 import base64
 import calendar
 import math
@@ -35,6 +36,7 @@ REWARD_CODE_PREFIX = "REWARD"
 
 # --- earning and refunding ------------------------------------------------------
 
+
 def can_earn(member_status: str) -> bool:
     """Excluded members earn nothing; re-including them does not back-fill."""
     return member_status == MEMBER_ACTIVE
@@ -51,8 +53,9 @@ def points_for_order(subtotal: Decimal, rate: Decimal, rounding: str = "floor") 
     return int((Decimal(subtotal) * Decimal(rate)).to_integral_value(rounding=_ROUNDING[rounding]))
 
 
-def points_to_take_back(order_points: int, subtotal: Decimal, refunded_before: Decimal,
-                        points_taken_before: int, amount: Decimal) -> int:
+def points_to_take_back(
+    order_points: int, subtotal: Decimal, refunded_before: Decimal, points_taken_before: int, amount: Decimal
+) -> int:
     """Points a refund of `amount` takes back from an order that earned
     `order_points` on `subtotal`, given what earlier refunds of that order
     already refunded and took back.
@@ -72,6 +75,7 @@ def points_to_take_back(order_points: int, subtotal: Decimal, refunded_before: D
 
 # --- lots: where a member's points came from, and when they can be spent -----------
 
+
 @dataclass(frozen=True)
 class Lot:
     """The points one credit added and what is left of them. A member's lots'
@@ -80,7 +84,7 @@ class Lot:
     id: int
     remaining: int
     earned_at: datetime
-    available_at: datetime                      # end of the return window
+    available_at: datetime  # end of the return window
     expires_at: datetime | None = None
 
     def is_pending(self, now: datetime) -> bool:
@@ -127,8 +131,9 @@ def next_expiry(lots: Iterable[Lot], now: datetime) -> tuple[int, date] | None:
     return sum(lot.remaining for lot in upcoming if lot.expires_at.date() == day), day
 
 
-def plan_spending(lots: Iterable[Lot], amount: int, now: datetime,
-                  field: str = "points") -> list[tuple[Lot, int]]:
+def plan_spending(
+    lots: Iterable[Lot], amount: int, now: datetime, field: str = "points"
+) -> list[tuple[Lot, int]]:
     """(lot, points to take) that spend `amount` from the oldest spendable
     points first. Refused (422, naming the request's `field`) when not
     enough points are spendable."""
@@ -137,13 +142,16 @@ def plan_spending(lots: Iterable[Lot], amount: int, now: datetime,
     if amount > available:
         pending = pending_points(lots, now)
         why = f"{available} points are available" + (f" ({pending} more are pending)" if pending else "")
-        raise Unprocessable(f"not enough points: {amount} needed, {why}",
-                            [{"field": field, "message": f"{amount} needed, {why}"}])
+        raise Unprocessable(
+            f"not enough points: {amount} needed, {why}",
+            [{"field": field, "message": f"{amount} needed, {why}"}],
+        )
     return _take(spendable, amount)
 
 
-def plan_take_back(lots: Iterable[Lot], amount: int, now: datetime,
-                   own_lot_id: int | None = None) -> tuple[list[tuple[Lot, int]], int]:
+def plan_take_back(
+    lots: Iterable[Lot], amount: int, now: datetime, own_lot_id: int | None = None
+) -> tuple[list[tuple[Lot, int]], int]:
     """What a refund or a reversal takes back: from the credit's own lot
     first (pending or not: a refund inside the return window cancels the
     pending points), then the oldest spendable points. Never more than there
@@ -168,6 +176,7 @@ def _take(lots: list[Lot], amount: int) -> list[tuple[Lot, int]]:
 
 # --- the ledger -------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class MemberTotals:
     balance: int = 0
@@ -189,8 +198,9 @@ class Posting:
         return self.totals.balance
 
 
-def post(totals: MemberTotals, activity_type: str, points: int, uncollected: int = 0,
-         reverses: str | None = None) -> Posting:
+def post(
+    totals: MemberTotals, activity_type: str, points: int, uncollected: int = 0, reverses: str | None = None
+) -> Posting:
     """Apply one movement of `points` (signed, what was actually collected) to
     a member's totals. `uncollected`: what a refund could not take back.
     `reverses`: the type of the entry a reversal undoes, whose lifetime
@@ -216,11 +226,16 @@ def post(totals: MemberTotals, activity_type: str, points: int, uncollected: int
         earned += points
     elif reverses == "redeemed":
         redeemed = max(0, redeemed - points)
-    return Posting(points, uncollected, replace(
-        totals, balance=totals.balance + points, lifetime_earned=earned, lifetime_redeemed=redeemed))
+    return Posting(
+        points,
+        uncollected,
+        replace(totals, balance=totals.balance + points, lifetime_earned=earned, lifetime_redeemed=redeemed),
+    )
 
 
-def reversal_refusal(activity_type: str, points: int, reverses_activity_id, already_reversed: bool) -> str | None:
+def reversal_refusal(
+    activity_type: str, points: int, reverses_activity_id, already_reversed: bool
+) -> str | None:
     """Why this ledger entry cannot be reversed (409), or None."""
     if reverses_activity_id is not None:
         return "this entry is itself a reversal; make an adjustment instead"
@@ -271,6 +286,7 @@ EXPIRED_ACTION = "Points expired"
 
 # --- tiers and birthdays ------------------------------------------------------------
 
+
 def tier_for(lifetime_earned: int, tiers: Iterable[VipTier]) -> str | None:
     """The highest tier whose threshold the member's lifetime points reach."""
     reached = [tier for tier in tiers if tier.threshold <= lifetime_earned]
@@ -283,7 +299,7 @@ def vip_tier(manual_tier: str | None, lifetime_earned: int, tiers: Iterable[VipT
 
 
 def birthday_key(birthday: date | None) -> str | None:
-    """"MM-DD": what the birthday timer looks members up by."""
+    """ "MM-DD": what the birthday timer looks members up by."""
     return birthday.strftime("%m-%d") if birthday else None
 
 
@@ -308,6 +324,7 @@ def split_name(name: str | None) -> tuple[str | None, str | None]:
 
 # --- members ----------------------------------------------------------------------
 
+
 def normalize_email(email: str | None) -> str | None:
     email = (email or "").strip()
     return email.lower() or None
@@ -326,11 +343,13 @@ def name_key(first_name: str | None, last_name: str | None) -> str | None:
 def missing_profile_fields(current: dict, given: dict) -> dict:
     """The profile fields the platform told us that we did not know yet.
     Known values are kept: later edits (by an admin) win over a late event."""
-    return {field: value for field, value in given.items()
-            if value is not None and current.get(field) is None}
+    return {
+        field: value for field, value in given.items() if value is not None and current.get(field) is None
+    }
 
 
 # --- discount codes ---------------------------------------------------------------
+
 
 def normalize_code(code: str) -> str:
     """Codes are matched case-insensitively, as checkouts do."""

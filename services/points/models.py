@@ -2,8 +2,19 @@
 order awards and refunds (what an order earned and at which rate), program
 settings, rewards, discount codes, idempotency keys and the audit trail.
 Every row carries shop_id."""
+
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, Column, Date, Index, Integer, Numeric, String, Table, Text,
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -12,17 +23,18 @@ from shared.db import BigId, UTCDateTime, service_metadata
 metadata = service_metadata()
 
 members = Table(
-    "members", metadata,
+    "members",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("shop_id", String(64), nullable=False),
-    Column("customer_id", String(64), nullable=False),   # the shop platform's id
+    Column("customer_id", String(64), nullable=False),  # the shop platform's id
     Column("email", String(320)),
-    Column("email_lower", String(320)),                  # for case-insensitive lookups
+    Column("email_lower", String(320)),  # for case-insensitive lookups
     Column("first_name", String(200)),
     Column("last_name", String(200)),
-    Column("name_lower", String(401)),                   # "first last", for name search
+    Column("name_lower", String(401)),  # "first last", for name search
     Column("birthday", Date),
-    Column("birthday_key", String(5)),                   # "MM-DD", for the birthday timer
+    Column("birthday_key", String(5)),  # "MM-DD", for the birthday timer
     # Set only by an admin; null means the tier follows lifetime points.
     Column("vip_tier", String(64)),
     Column("status", String(16), nullable=False),
@@ -38,18 +50,30 @@ members = Table(
 )
 # Email search is a case-insensitive prefix match (LIKE 'q%'), which a
 # pattern-ops btree serves on PostgreSQL whatever the database collation.
-Index("ix_members_shop_id_email_lower", members.c.shop_id, members.c.email_lower,
-      postgresql_ops={"email_lower": "varchar_pattern_ops"})
-Index("ix_members_shop_id_name_lower", members.c.shop_id, members.c.name_lower,
-      postgresql_ops={"name_lower": "varchar_pattern_ops"})
+Index(
+    "ix_members_shop_id_email_lower",
+    members.c.shop_id,
+    members.c.email_lower,
+    postgresql_ops={"email_lower": "varchar_pattern_ops"},
+)
+Index(
+    "ix_members_shop_id_name_lower",
+    members.c.shop_id,
+    members.c.name_lower,
+    postgresql_ops={"name_lower": "varchar_pattern_ops"},
+)
 # The customers list: newest members first.
 Index("ix_members_shop_id_created_at_id", members.c.shop_id, members.c.created_at, members.c.id)
-Index("ix_members_birthday_key", members.c.birthday_key,
-      postgresql_where=members.c.birthday_key.isnot(None),
-      sqlite_where=members.c.birthday_key.isnot(None))
+Index(
+    "ix_members_birthday_key",
+    members.c.birthday_key,
+    postgresql_where=members.c.birthday_key.isnot(None),
+    sqlite_where=members.c.birthday_key.isnot(None),
+)
 
 point_activities = Table(
-    "point_activities", metadata,
+    "point_activities",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("shop_id", String(64), nullable=False),
     Column("customer_id", String(64), nullable=False),
@@ -69,28 +93,45 @@ point_activities = Table(
     CheckConstraint("type IN ('earned', 'redeemed', 'refunded', 'expired', 'adjusted')", name="type"),
 )
 # Feeds: the shop's, by type, and one member's history, all newest first.
-Index("ix_point_activities_shop_id_occurred_at_id",
-      point_activities.c.shop_id, point_activities.c.occurred_at, point_activities.c.id)
-Index("ix_point_activities_shop_id_type_occurred_at_id",
-      point_activities.c.shop_id, point_activities.c.type,
-      point_activities.c.occurred_at, point_activities.c.id)
-Index("ix_point_activities_shop_id_customer_id_occurred_at_id",
-      point_activities.c.shop_id, point_activities.c.customer_id,
-      point_activities.c.occurred_at, point_activities.c.id)
+Index(
+    "ix_point_activities_shop_id_occurred_at_id",
+    point_activities.c.shop_id,
+    point_activities.c.occurred_at,
+    point_activities.c.id,
+)
+Index(
+    "ix_point_activities_shop_id_type_occurred_at_id",
+    point_activities.c.shop_id,
+    point_activities.c.type,
+    point_activities.c.occurred_at,
+    point_activities.c.id,
+)
+Index(
+    "ix_point_activities_shop_id_customer_id_occurred_at_id",
+    point_activities.c.shop_id,
+    point_activities.c.customer_id,
+    point_activities.c.occurred_at,
+    point_activities.c.id,
+)
 # One business fact (an order, a refund, a review, a referral...) enters the
 # ledger once per type: the backstop behind every "once" rule.
-Index("uq_point_activities_shop_id_type_reference",
-      point_activities.c.shop_id, point_activities.c.type, point_activities.c.reference,
-      unique=True,
-      postgresql_where=point_activities.c.reference.isnot(None),
-      sqlite_where=point_activities.c.reference.isnot(None))
+Index(
+    "uq_point_activities_shop_id_type_reference",
+    point_activities.c.shop_id,
+    point_activities.c.type,
+    point_activities.c.reference,
+    unique=True,
+    postgresql_where=point_activities.c.reference.isnot(None),
+    sqlite_where=point_activities.c.reference.isnot(None),
+)
 
 point_lots = Table(
-    "point_lots", metadata,
+    "point_lots",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("shop_id", String(64), nullable=False),
     Column("customer_id", String(64), nullable=False),
-    Column("activity_id", BigId, nullable=False),        # the credit that opened it
+    Column("activity_id", BigId, nullable=False),  # the credit that opened it
     Column("points", Integer, nullable=False),
     Column("remaining", Integer, nullable=False),
     Column("earned_at", UTCDateTime, nullable=False),
@@ -100,25 +141,35 @@ point_lots = Table(
     CheckConstraint("remaining >= 0 AND remaining <= points", name="remaining_within_points"),
 )
 # A member's lots, oldest first (FIFO spending); lots with points left to expire.
-Index("ix_point_lots_shop_id_customer_id_earned_at_id", point_lots.c.shop_id,
-      point_lots.c.customer_id, point_lots.c.earned_at, point_lots.c.id)
-Index("ix_point_lots_expires_at_unspent", point_lots.c.expires_at,
-      postgresql_where=point_lots.c.remaining > 0, sqlite_where=point_lots.c.remaining > 0)
+Index(
+    "ix_point_lots_shop_id_customer_id_earned_at_id",
+    point_lots.c.shop_id,
+    point_lots.c.customer_id,
+    point_lots.c.earned_at,
+    point_lots.c.id,
+)
+Index(
+    "ix_point_lots_expires_at_unspent",
+    point_lots.c.expires_at,
+    postgresql_where=point_lots.c.remaining > 0,
+    sqlite_where=point_lots.c.remaining > 0,
+)
 
 order_awards = Table(
-    "order_awards", metadata,
+    "order_awards",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("shop_id", String(64), nullable=False),
     Column("order_id", String(64), nullable=False),
     Column("order_name", String(64)),
     Column("customer_id", String(64), nullable=False),
     Column("subtotal", Numeric(14, 2), nullable=False),
-    Column("rate", Numeric(12, 4), nullable=False),      # points_per_currency_unit when earned
+    Column("rate", Numeric(12, 4), nullable=False),  # points_per_currency_unit when earned
     Column("points", Integer, nullable=False),
     # Cumulative over the order's refunds, so the total never exceeds `points`.
     Column("refunded_amount", Numeric(14, 2), nullable=False),
     Column("refunded_points", Integer, nullable=False),
-    Column("activity_id", BigId),                         # null when the order earned 0
+    Column("activity_id", BigId),  # null when the order earned 0
     Column("created_at", UTCDateTime, nullable=False),
     # An admin reversed the award: later refunds have nothing left to take.
     Column("reversed_at", UTCDateTime),
@@ -126,13 +177,14 @@ order_awards = Table(
 )
 
 order_refunds = Table(
-    "order_refunds", metadata,
+    "order_refunds",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("shop_id", String(64), nullable=False),
     Column("refund_id", String(64), nullable=False),
     Column("order_id", String(64), nullable=False),
     Column("amount", Numeric(14, 2), nullable=False),
-    Column("points", Integer, nullable=False),            # taken back, collected or not
+    Column("points", Integer, nullable=False),  # taken back, collected or not
     Column("activity_id", BigId),
     Column("created_at", UTCDateTime, nullable=False),
     # Null while the refund waits for its order's award (the two events
@@ -142,7 +194,8 @@ order_refunds = Table(
 )
 
 program_settings = Table(
-    "program_settings", metadata,
+    "program_settings",
+    metadata,
     Column("shop_id", String(64), primary_key=True),
     # The program document (shared.points_api.ProgramRules) as JSON: what an
     # order or a lot keeps of it is copied onto that row when it is made.
@@ -151,12 +204,13 @@ program_settings = Table(
 )
 
 rewards = Table(
-    "rewards", metadata,
+    "rewards",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("shop_id", String(64), nullable=False),
     Column("name", String(100), nullable=False),
     Column("kind", String(16), nullable=False),
-    Column("value", Numeric(12, 2)),                      # null for free shipping
+    Column("value", Numeric(12, 2)),  # null for free shipping
     Column("points_cost", Integer, nullable=False),
     Column("active", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
@@ -166,16 +220,17 @@ rewards = Table(
 Index("ix_rewards_shop_id_id", rewards.c.shop_id, rewards.c.id)
 
 discount_codes = Table(
-    "discount_codes", metadata,
+    "discount_codes",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("shop_id", String(64), nullable=False),
-    Column("code", String(64), nullable=False),           # stored upper-case
+    Column("code", String(64), nullable=False),  # stored upper-case
     Column("kind", String(32), nullable=False),
     Column("customer_id", String(64)),
     Column("customer_email", String(320)),
     Column("referral_id", String(64)),
     Column("reward_id", BigId),
-    Column("activity_id", BigId),                         # the redemption that paid for it
+    Column("activity_id", BigId),  # the redemption that paid for it
     Column("status", String(16), nullable=False),
     Column("value_type", String(16), nullable=False),
     Column("value", Numeric(12, 2), nullable=False),
@@ -189,13 +244,18 @@ discount_codes = Table(
 )
 # One welcome code per referral (issuing is idempotent); also how a
 # cancelled referral finds the codes to void (queries name the kind).
-Index("uq_discount_codes_shop_id_referral_id_welcome",
-      discount_codes.c.shop_id, discount_codes.c.referral_id, unique=True,
-      postgresql_where=discount_codes.c.kind == "referral_welcome",
-      sqlite_where=discount_codes.c.kind == "referral_welcome")
+Index(
+    "uq_discount_codes_shop_id_referral_id_welcome",
+    discount_codes.c.shop_id,
+    discount_codes.c.referral_id,
+    unique=True,
+    postgresql_where=discount_codes.c.kind == "referral_welcome",
+    sqlite_where=discount_codes.c.kind == "referral_welcome",
+)
 
 idempotency_keys = Table(
-    "idempotency_keys", metadata,
+    "idempotency_keys",
+    metadata,
     Column("shop_id", String(64), primary_key=True),
     Column("key", String(200), primary_key=True),
     # What was asked (method and arguments, hashed): the same key for
@@ -206,10 +266,11 @@ idempotency_keys = Table(
 )
 
 audit_log = Table(
-    "audit_log", metadata,
+    "audit_log",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("shop_id", String(64), nullable=False),
-    Column("customer_id", String(64)),                    # null for shop-wide changes
+    Column("customer_id", String(64)),  # null for shop-wide changes
     Column("actor", String(200), nullable=False),
     Column("action", String(64), nullable=False),
     Column("reason", String(500)),
@@ -217,7 +278,11 @@ audit_log = Table(
     Column("after", JSON),
     Column("occurred_at", UTCDateTime, nullable=False),
 )
-Index("ix_audit_log_shop_id_occurred_at_id", audit_log.c.shop_id, audit_log.c.occurred_at,
-      audit_log.c.id)
-Index("ix_audit_log_shop_id_customer_id_occurred_at_id", audit_log.c.shop_id,
-      audit_log.c.customer_id, audit_log.c.occurred_at, audit_log.c.id)
+Index("ix_audit_log_shop_id_occurred_at_id", audit_log.c.shop_id, audit_log.c.occurred_at, audit_log.c.id)
+Index(
+    "ix_audit_log_shop_id_customer_id_occurred_at_id",
+    audit_log.c.shop_id,
+    audit_log.c.customer_id,
+    audit_log.c.occurred_at,
+    audit_log.c.id,
+)

@@ -1,15 +1,26 @@
 """RPC inputs and outputs of the points service (docs/architecture.md, "points")."""
+
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
 )
 
 from shared.pagination import CursorQuery, PageQuery
 from shared.points_api import (
-    NewReward, PointsAdjustment, ProfileChanges, ProgramRules, ReasonBody, RewardRedemption,
+    NewReward,
+    PointsAdjustment,
+    ProfileChanges,
+    ProgramRules,
+    ReasonBody,
+    RewardRedemption,
 )
 
 ShopId = Field(min_length=1, max_length=64)
@@ -22,6 +33,7 @@ def _blank_to_none(value):
 
 
 # --- inputs -------------------------------------------------------------------------
+
 
 class ActivitiesQuery(PageQuery):
     """`q` is a case-insensitive *prefix* of the member's email ("jane" finds
@@ -147,6 +159,7 @@ class RewardCreation(AdminCommand):
 
 
 # --- outputs ------------------------------------------------------------------------
+
 
 class Output(BaseModel):
     model_config = ConfigDict(extra="ignore")

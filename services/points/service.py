@@ -2,29 +2,49 @@
 (events in, timers for expiry and birthdays), the merchant's actions and
 queries (RPC), program settings, rewards and the discount codes the program
 issues."""
+
 from pathlib import Path
 
 from nameko.rpc import rpc
 from nameko.timer import timer
 from sqlalchemy import text
 
-from shared.entrypoints import Database, reliable_event_handler
-from shared.pagination import parse_query
-
 from services.points.models import metadata
 from services.points.operations import codes, commands, earning, ledger, program, views
+
 # Imported by name (and looked up when a handler runs) so a test can replace
 # one operation, e.g. to make a handler fail.
 from services.points.operations.codes import void_referral_codes
 from services.points.operations.earning import (
-    award_google_review_points, award_points_for_order, award_referrer, award_review_points,
-    register_customer, take_back_points_for_refund,
+    award_google_review_points,
+    award_points_for_order,
+    award_referrer,
+    award_review_points,
+    register_customer,
+    take_back_points_for_refund,
 )
 from services.points.schemas import (
-    ActivitiesQuery, Adjustment, AuditQuery, CodeRef, CustomerActivitiesQuery, CustomerRef,
-    CustomersQuery, EmailLookup, ExportQuery, ProfileUpdate, ProgramUpdate, Redemption, ReferralRef,
-    Reversal, RewardCreation, ShopRef, StatusChange, WelcomeCodeRequest,
+    ActivitiesQuery,
+    Adjustment,
+    AuditQuery,
+    CodeRef,
+    CustomerActivitiesQuery,
+    CustomerRef,
+    CustomersQuery,
+    EmailLookup,
+    ExportQuery,
+    ProfileUpdate,
+    ProgramUpdate,
+    Redemption,
+    ReferralRef,
+    Reversal,
+    RewardCreation,
+    ShopRef,
+    StatusChange,
+    WelcomeCodeRequest,
 )
+from shared.entrypoints import Database, reliable_event_handler
+from shared.pagination import parse_query
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Expiry and birthdays are day-grained; hourly runs keep them within the hour.
@@ -37,8 +57,10 @@ def _given(**kwargs) -> dict:
 
 
 def _page(result: dict) -> dict:
-    return {"items": [item.model_dump(mode="json") for item in result["items"]],
-            "next_cursor": result["next_cursor"]}
+    return {
+        "items": [item.model_dump(mode="json") for item in result["items"]],
+        "next_cursor": result["next_cursor"],
+    }
 
 
 class PointsService:
@@ -95,14 +117,18 @@ class PointsService:
 
     @rpc
     def list_activities(self, shop_id, type="all", q=None, from_=None, to=None, cursor=None, limit=50):
-        query = parse_query(ActivitiesQuery, _given(
-            shop_id=shop_id, type=type, q=q, from_=from_, to=to, cursor=cursor, limit=limit))
+        query = parse_query(
+            ActivitiesQuery,
+            _given(shop_id=shop_id, type=type, q=q, from_=from_, to=to, cursor=cursor, limit=limit),
+        )
         return _page(self._read(views.list_activities, query))
 
     @rpc
     def export_activities(self, shop_id, type="all", q=None, from_=None, to=None, cursor=None, limit=1000):
-        query = parse_query(ExportQuery, _given(
-            shop_id=shop_id, type=type, q=q, from_=from_, to=to, cursor=cursor, limit=limit))
+        query = parse_query(
+            ExportQuery,
+            _given(shop_id=shop_id, type=type, q=q, from_=from_, to=to, cursor=cursor, limit=limit),
+        )
         return _page(self._read(views.list_activities, query))
 
     @rpc
@@ -117,8 +143,10 @@ class PointsService:
 
     @rpc
     def list_customer_activities(self, shop_id, customer_id, cursor=None, limit=50):
-        query = parse_query(CustomerActivitiesQuery, _given(
-            shop_id=shop_id, customer_id=customer_id, cursor=cursor, limit=limit))
+        query = parse_query(
+            CustomerActivitiesQuery,
+            _given(shop_id=shop_id, customer_id=customer_id, cursor=cursor, limit=limit),
+        )
         return _page(self._read(views.list_customer_activities, query))
 
     @rpc
@@ -135,13 +163,18 @@ class PointsService:
     @rpc
     def list_rewards(self, shop_id):
         ref = parse_query(ShopRef, {"shop_id": shop_id})
-        return {"items": [reward.model_dump(mode="json")
-                          for reward in self._read(program.list_rewards, ref.shop_id)]}
+        return {
+            "items": [
+                reward.model_dump(mode="json") for reward in self._read(program.list_rewards, ref.shop_id)
+            ]
+        }
 
     @rpc
     def list_audit_log(self, shop_id, customer_id=None, from_=None, to=None, cursor=None, limit=50):
-        query = parse_query(AuditQuery, _given(shop_id=shop_id, customer_id=customer_id, from_=from_,
-                                               to=to, cursor=cursor, limit=limit))
+        query = parse_query(
+            AuditQuery,
+            _given(shop_id=shop_id, customer_id=customer_id, from_=from_, to=to, cursor=cursor, limit=limit),
+        )
         return _page(self._read(views.list_audit_log, query))
 
     @rpc
@@ -161,58 +194,104 @@ class PointsService:
 
     @rpc
     def adjust_points(self, shop_id, customer_id, points, reason, actor, idempotency_key=None):
-        return self._command(commands.adjust_points, parse_query(Adjustment, _given(
-            shop_id=shop_id, customer_id=customer_id, points=points, reason=reason, actor=actor,
-            idempotency_key=idempotency_key)))
+        return self._command(
+            commands.adjust_points,
+            parse_query(
+                Adjustment,
+                _given(
+                    shop_id=shop_id,
+                    customer_id=customer_id,
+                    points=points,
+                    reason=reason,
+                    actor=actor,
+                    idempotency_key=idempotency_key,
+                ),
+            ),
+        )
 
     @rpc
     def redeem_reward(self, shop_id, customer_id, reward_id, actor, idempotency_key=None):
-        return self._command(commands.redeem_reward, parse_query(Redemption, _given(
-            shop_id=shop_id, customer_id=customer_id, reward_id=reward_id, actor=actor,
-            idempotency_key=idempotency_key)))
+        return self._command(
+            commands.redeem_reward,
+            parse_query(
+                Redemption,
+                _given(
+                    shop_id=shop_id,
+                    customer_id=customer_id,
+                    reward_id=reward_id,
+                    actor=actor,
+                    idempotency_key=idempotency_key,
+                ),
+            ),
+        )
 
     @rpc
     def reverse_activity(self, shop_id, activity_id, actor, reason=None):
-        return self._command(commands.reverse_activity, parse_query(Reversal, _given(
-            shop_id=shop_id, activity_id=activity_id, actor=actor, reason=reason)))
+        return self._command(
+            commands.reverse_activity,
+            parse_query(
+                Reversal, _given(shop_id=shop_id, activity_id=activity_id, actor=actor, reason=reason)
+            ),
+        )
 
     @rpc
     def exclude_customer(self, shop_id, customer_id, actor, reason=None):
-        return self._command(commands.set_exclusion, parse_query(StatusChange, _given(
-            shop_id=shop_id, customer_id=customer_id, actor=actor, reason=reason)), True)
+        return self._command(
+            commands.set_exclusion,
+            parse_query(
+                StatusChange, _given(shop_id=shop_id, customer_id=customer_id, actor=actor, reason=reason)
+            ),
+            True,
+        )
 
     @rpc
     def include_customer(self, shop_id, customer_id, actor, reason=None):
-        return self._command(commands.set_exclusion, parse_query(StatusChange, _given(
-            shop_id=shop_id, customer_id=customer_id, actor=actor, reason=reason)), False)
+        return self._command(
+            commands.set_exclusion,
+            parse_query(
+                StatusChange, _given(shop_id=shop_id, customer_id=customer_id, actor=actor, reason=reason)
+            ),
+            False,
+        )
 
     @rpc
     def update_customer(self, shop_id, customer_id, changes, actor):
-        return self._command(commands.update_customer, parse_query(ProfileUpdate, {
-            "shop_id": shop_id, "customer_id": customer_id, "changes": changes, "actor": actor}))
+        return self._command(
+            commands.update_customer,
+            parse_query(
+                ProfileUpdate,
+                {"shop_id": shop_id, "customer_id": customer_id, "changes": changes, "actor": actor},
+            ),
+        )
 
     @rpc
     def update_program(self, shop_id, settings, actor):
-        return self._command(program.update_program, parse_query(ProgramUpdate, {
-            "shop_id": shop_id, "settings": settings, "actor": actor}))
+        return self._command(
+            program.update_program,
+            parse_query(ProgramUpdate, {"shop_id": shop_id, "settings": settings, "actor": actor}),
+        )
 
     @rpc
     def create_reward(self, shop_id, reward, actor):
-        return self._command(program.create_reward, parse_query(RewardCreation, {
-            "shop_id": shop_id, "reward": reward, "actor": actor}))
+        return self._command(
+            program.create_reward,
+            parse_query(RewardCreation, {"shop_id": shop_id, "reward": reward, "actor": actor}),
+        )
 
     @rpc
     def issue_referral_welcome_code(self, shop_id, referral_id, referee_email):
-        request = parse_query(WelcomeCodeRequest, {
-            "shop_id": shop_id, "referral_id": referral_id, "referee_email": referee_email})
-        return self._command(codes.issue_referral_welcome_code, request.shop_id,
-                             request.referral_id, request.referee_email)
+        request = parse_query(
+            WelcomeCodeRequest,
+            {"shop_id": shop_id, "referral_id": referral_id, "referee_email": referee_email},
+        )
+        return self._command(
+            codes.issue_referral_welcome_code, request.shop_id, request.referral_id, request.referee_email
+        )
 
     @rpc
     def void_unclaimed_welcome_code(self, shop_id, referral_id):
         ref = parse_query(ReferralRef, {"shop_id": shop_id, "referral_id": referral_id})
-        self.db.transaction(lambda uow: codes.void_unclaimed_welcome_code(
-            uow, ref.shop_id, ref.referral_id))
+        self.db.transaction(lambda uow: codes.void_unclaimed_welcome_code(uow, ref.shop_id, ref.referral_id))
 
     @rpc
     def health(self):

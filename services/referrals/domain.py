@@ -2,6 +2,7 @@
 dots and +tags, which claims are refused (and why), which paid order
 completes which referral, and how a referral is cancelled. No nameko and no
 database here; time and randomness come in as arguments."""
+
 import base64
 import secrets
 from dataclasses import dataclass
@@ -9,7 +10,12 @@ from datetime import datetime, timedelta
 
 from shared.errors import Conflict, NotFound
 from shared.events import (
-    DiscountCodeUsed, DiscountCodeVoided, OrderPlaced, PointsAwarded, ReferralCancelled, ReferralClaimed,
+    DiscountCodeUsed,
+    DiscountCodeVoided,
+    OrderPlaced,
+    PointsAwarded,
+    ReferralCancelled,
+    ReferralClaimed,
     ReferralCompleted,
 )
 
@@ -39,6 +45,7 @@ REFERRAL_REWARD_REASON = "referral"
 
 # --- codes and emails ------------------------------------------------------------
 
+
 def new_link_code(random_bytes=secrets.token_bytes) -> str:
     """8 base32 characters (40 random bits): short enough to share, too many to guess."""
     return base64.b32encode(random_bytes(5)).decode()
@@ -63,15 +70,18 @@ def email_key(email: str | None) -> str | None:
 
 # --- referrers and claims ------------------------------------------------------------
 
+
 def ensure_active_referrer(member: dict | None, customer_id: str) -> dict:
     """The referrer's profile, or NotFound: an unknown member has no link and
     an excluded member's link stops working."""
     if member is None:
-        raise NotFound(f"customer {customer_id} is not a member of this shop's program",
-                       {"customer_id": customer_id})
+        raise NotFound(
+            f"customer {customer_id} is not a member of this shop's program", {"customer_id": customer_id}
+        )
     if member.get("status") != MEMBER_ACTIVE:
-        raise NotFound(f"customer {customer_id} is excluded from this shop's program",
-                       {"customer_id": customer_id})
+        raise NotFound(
+            f"customer {customer_id} is excluded from this shop's program", {"customer_id": customer_id}
+        )
     return member
 
 
@@ -121,30 +131,55 @@ def claim_window_start(now: datetime) -> datetime:
     return now - CLAIM_RATE_WINDOW
 
 
-def new_referral(*, referral_id: str, shop_id: str, code: str, referrer: dict, referee_email: str,
-                 discount_code: str, link_clicked_at: datetime | None, client_ip: str | None,
-                 now: datetime) -> dict:
+def new_referral(
+    *,
+    referral_id: str,
+    shop_id: str,
+    code: str,
+    referrer: dict,
+    referee_email: str,
+    discount_code: str,
+    link_clicked_at: datetime | None,
+    client_ip: str | None,
+    now: datetime,
+) -> dict:
     """A claimed referral: the email was entered and the welcome coupon issued now."""
     return {
-        "id": referral_id, "shop_id": shop_id, "code": code,
-        "referrer_customer_id": referrer["customer_id"], "referrer_email": referrer.get("email"),
-        "referee_email": referee_email, "referee_email_key": email_key(referee_email),
-        "status": PENDING, "discount_code": normalize_code(discount_code),
-        "link_clicked_at": link_clicked_at, "email_entered_at": now, "coupon_issued_at": now,
-        "order_placed_at": None, "order_id": None, "referee_customer_id": None,
-        "completed_at": None, "cancelled_at": None, "cancelled_by": None,
-        "referrer_reward_points": None, "client_ip": client_ip, "occurred_at": now,
+        "id": referral_id,
+        "shop_id": shop_id,
+        "code": code,
+        "referrer_customer_id": referrer["customer_id"],
+        "referrer_email": referrer.get("email"),
+        "referee_email": referee_email,
+        "referee_email_key": email_key(referee_email),
+        "status": PENDING,
+        "discount_code": normalize_code(discount_code),
+        "link_clicked_at": link_clicked_at,
+        "email_entered_at": now,
+        "coupon_issued_at": now,
+        "order_placed_at": None,
+        "order_id": None,
+        "referee_customer_id": None,
+        "completed_at": None,
+        "cancelled_at": None,
+        "cancelled_by": None,
+        "referrer_reward_points": None,
+        "client_ip": client_ip,
+        "occurred_at": now,
     }
 
 
 def referral_claimed(referral: dict) -> ReferralClaimed:
-    return ReferralClaimed(referral_id=referral["id"],
-                           referrer_customer_id=referral["referrer_customer_id"],
-                           referee_email=referral["referee_email"],
-                           discount_code=referral["discount_code"])
+    return ReferralClaimed(
+        referral_id=referral["id"],
+        referrer_customer_id=referral["referrer_customer_id"],
+        referee_email=referral["referee_email"],
+        discount_code=referral["discount_code"],
+    )
 
 
 # --- completion by a paid order --------------------------------------------------------
+
 
 def order_code_keys(order: OrderPlaced) -> list[str]:
     return sorted({normalize_code(code) for code in order.discount_codes if code and code.strip()})
@@ -181,17 +216,26 @@ class Completion:
 
 
 def completion(order: OrderPlaced, order_event_at: datetime, now: datetime) -> Completion:
-    return Completion(order_id=order.order_id, referee_customer_id=order.customer_id,
-                      order_placed_at=order.created_at or order_event_at, completed_at=now)
+    return Completion(
+        order_id=order.order_id,
+        referee_customer_id=order.customer_id,
+        order_placed_at=order.created_at or order_event_at,
+        completed_at=now,
+    )
 
 
 def referral_completed(referral, done: Completion) -> ReferralCompleted:
-    return ReferralCompleted(referral_id=referral.id, referrer_customer_id=referral.referrer_customer_id,
-                             referee_email=referral.referee_email,
-                             referee_customer_id=done.referee_customer_id, order_id=done.order_id)
+    return ReferralCompleted(
+        referral_id=referral.id,
+        referrer_customer_id=referral.referrer_customer_id,
+        referee_email=referral.referee_email,
+        referee_customer_id=done.referee_customer_id,
+        order_id=done.order_id,
+    )
 
 
 # --- the welcome code's status ------------------------------------------------------------
+
 
 def is_welcome_code(change: DiscountCodeUsed | DiscountCodeVoided) -> bool:
     """Whether points' news of a code is about a referee's welcome code
@@ -200,6 +244,7 @@ def is_welcome_code(change: DiscountCodeUsed | DiscountCodeVoided) -> bool:
 
 
 # --- cancellation -----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Cancellation:
@@ -217,11 +262,16 @@ def cancel(current_status: str, actor: str | None, now: datetime) -> Cancellatio
 
 
 def referral_cancelled(referral, previous_status: str) -> ReferralCancelled:
-    return ReferralCancelled(referral_id=referral.id, referrer_customer_id=referral.referrer_customer_id,
-                             referee_email=referral.referee_email, previous_status=previous_status)
+    return ReferralCancelled(
+        referral_id=referral.id,
+        referrer_customer_id=referral.referrer_customer_id,
+        referee_email=referral.referee_email,
+        previous_status=previous_status,
+    )
 
 
 # --- the referrer's reward ---------------------------------------------------------------
+
 
 def rewarded_referral(award: PointsAwarded) -> str | None:
     """The id of our referral this award rewards, or None for other awards."""

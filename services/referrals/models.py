@@ -1,6 +1,7 @@
 """The referrals service's tables: one link per referrer member, the clicks
 on it, the referrals claimed through it (with the steps they reached), and
 the fraud signals refused claims leave behind."""
+
 from sqlalchemy import CheckConstraint, Column, Index, Integer, String, Table, UniqueConstraint, text
 
 from shared.db import BigId, UTCDateTime, service_metadata
@@ -10,7 +11,8 @@ metadata = service_metadata()
 STATUS_KNOWN = "status IN ('pending', 'completed', 'cancelled')"
 
 referral_links = Table(
-    "referral_links", metadata,
+    "referral_links",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("shop_id", String(64), nullable=False),
     Column("code", String(16), nullable=False),
@@ -24,7 +26,8 @@ referral_links = Table(
 )
 
 link_clicks = Table(
-    "link_clicks", metadata,
+    "link_clicks",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("shop_id", String(64), nullable=False),
     Column("code", String(16), nullable=False),
@@ -35,7 +38,8 @@ link_clicks = Table(
 Index(None, link_clicks.c.shop_id, link_clicks.c.code, link_clicks.c.occurred_at)
 
 referrals = Table(
-    "referrals", metadata,
+    "referrals",
+    metadata,
     Column("id", String(36), primary_key=True),
     Column("shop_id", String(64), nullable=False),
     Column("code", String(16), nullable=False),
@@ -75,11 +79,18 @@ Index(None, referrals.c.shop_id, referrals.c.client_ip, referrals.c.occurred_at)
 # One open referral per mailbox: concurrent claims of one email cannot both
 # succeed; it also finds the referral an order's email completes.
 OPEN_REFERRAL = text("status <> 'cancelled'")
-Index("ix_referrals_open_referee_email_key", referrals.c.shop_id, referrals.c.referee_email_key,
-      unique=True, postgresql_where=OPEN_REFERRAL, sqlite_where=OPEN_REFERRAL)
+Index(
+    "ix_referrals_open_referee_email_key",
+    referrals.c.shop_id,
+    referrals.c.referee_email_key,
+    unique=True,
+    postgresql_where=OPEN_REFERRAL,
+    sqlite_where=OPEN_REFERRAL,
+)
 
 fraud_signals = Table(
-    "fraud_signals", metadata,
+    "fraud_signals",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("shop_id", String(64), nullable=False),
     Column("kind", String(32), nullable=False),

@@ -6,6 +6,7 @@ referee's welcome code) between short units of work of their own, so they
 receive the worker's `db` and the points RPC proxy; never is a unit of work
 open across an RPC. Everything else runs inside the one unit of work it is
 given (the service commits it)."""
+
 import logging
 import os
 import uuid
@@ -15,8 +16,18 @@ from sqlalchemy.exc import IntegrityError
 
 from services.referrals import domain, repository
 from services.referrals.schemas import (
-    ActivityQuery, CancelRequest, Claim, ClaimRequest, ClickRequest, CustomerReferral, CustomerReferralsQuery,
-    LinkClicks, LinkRequest, Referral, ReferralLink, ReferralRef,
+    ActivityQuery,
+    CancelRequest,
+    Claim,
+    ClaimRequest,
+    ClickRequest,
+    CustomerReferral,
+    CustomerReferralsQuery,
+    LinkClicks,
+    LinkRequest,
+    Referral,
+    ReferralLink,
+    ReferralRef,
 )
 from shared.db import UnitOfWork
 from shared.errors import Conflict, NotFound, ServiceUnavailable
@@ -32,24 +43,33 @@ LINK_ATTEMPTS = 3
 def max_claims_per_ip_per_week() -> int:
     """Claims one client address may make per shop in 7 days; more are
     refused. Read at each claim, so a changed setting applies at once."""
-    return int(os.environ.get("REFERRAL_MAX_CLAIMS_PER_IP_PER_WEEK",
-                              domain.DEFAULT_MAX_CLAIMS_PER_IP_PER_WEEK))
+    return int(
+        os.environ.get("REFERRAL_MAX_CLAIMS_PER_IP_PER_WEEK", domain.DEFAULT_MAX_CLAIMS_PER_IP_PER_WEEK)
+    )
 
 
 # --- links and clicks -------------------------------------------------------------------
 
+
 def create_referral_link(db, points, request: LinkRequest) -> ReferralLink:
     """The member's one link, made on first request."""
     referrer = domain.ensure_active_referrer(
-        _member(points, request.shop_id, request.customer_id), request.customer_id)
+        _member(points, request.shop_id, request.customer_id), request.customer_id
+    )
     for _ in range(LINK_ATTEMPTS):
         with db.unit_of_work() as uow:
             link = repository.link_of_customer(uow.session, request.shop_id, request.customer_id)
             if link is not None:
                 break
             try:
-                link = repository.add_link(uow.session, request.shop_id, domain.new_link_code(),
-                                           request.customer_id, referrer.get("email"), uow.clock.now())
+                link = repository.add_link(
+                    uow.session,
+                    request.shop_id,
+                    domain.new_link_code(),
+                    request.customer_id,
+                    referrer.get("email"),
+                    uow.clock.now(),
+                )
                 uow.commit()
                 break
             except IntegrityError:
@@ -68,6 +88,7 @@ def record_click(uow: UnitOfWork, click: ClickRequest) -> LinkClicks:
 
 # --- claims -----------------------------------------------------------------------------
 
+
 def claim_referral(db, points, claim: ClaimRequest) -> Claim:
     """The referee's claim: judged first (a refusal is a fraud signal and a
     409), then the welcome code is issued by points, then the referral is
@@ -76,8 +97,9 @@ def claim_referral(db, points, claim: ClaimRequest) -> Claim:
         link = repository.link_by_code(uow.session, claim.shop_id, claim.code)
     if link is None:
         raise _no_such_link(claim.code)
-    referrer = domain.ensure_active_referrer(_member(points, claim.shop_id, link.customer_id),
-                                             link.customer_id)
+    referrer = domain.ensure_active_referrer(
+        _member(points, claim.shop_id, link.customer_id), link.customer_id
+    )
     is_existing_customer = points.find_member_by_email(claim.shop_id, claim.email) is not None
 
     with db.unit_of_work() as uow:
@@ -94,10 +116,16 @@ def claim_referral(db, points, claim: ClaimRequest) -> Claim:
         if refusal is None:
             now = uow.clock.now()
             referral = domain.new_referral(
-                referral_id=referral_id, shop_id=claim.shop_id, code=link.code, referrer=referrer,
-                referee_email=claim.email, discount_code=welcome["code"],
+                referral_id=referral_id,
+                shop_id=claim.shop_id,
+                code=link.code,
+                referrer=referrer,
+                referee_email=claim.email,
+                discount_code=welcome["code"],
                 link_clicked_at=repository.latest_click_at(uow.session, claim.shop_id, link.code),
-                client_ip=claim.client_ip, now=now)
+                client_ip=claim.client_ip,
+                now=now,
+            )
             try:
                 repository.add_referral(uow.session, referral)
             except IntegrityError:
@@ -106,8 +134,11 @@ def claim_referral(db, points, claim: ClaimRequest) -> Claim:
             else:
                 uow.publish(claim.shop_id, domain.referral_claimed(referral))
                 uow.commit()
-                return Claim(referral_id=referral_id, discount_code=referral["discount_code"],
-                             status=referral["status"])
+                return Claim(
+                    referral_id=referral_id,
+                    discount_code=referral["discount_code"],
+                    status=referral["status"],
+                )
     # Lost to a concurrent claim after the code was issued: no referral
     # will own it, so it must not stay valid at checkout.
     points.void_unclaimed_welcome_code(claim.shop_id, referral_id)
@@ -121,8 +152,9 @@ def _member(points, shop_id: str, customer_id: str) -> dict | None:
         return None
 
 
-def _claim_refusal(uow: UnitOfWork, claim: ClaimRequest, referrer: dict,
-                   is_existing_customer: bool) -> domain.Refusal | None:
+def _claim_refusal(
+    uow: UnitOfWork, claim: ClaimRequest, referrer: dict, is_existing_customer: bool
+) -> domain.Refusal | None:
     referee_key = domain.email_key(claim.email)
     facts = domain.ClaimFacts(
         referee_email_key=referee_key,
@@ -130,15 +162,24 @@ def _claim_refusal(uow: UnitOfWork, claim: ClaimRequest, referrer: dict,
         is_existing_customer=is_existing_customer,
         is_already_referred=repository.has_open_referral(uow.session, claim.shop_id, referee_key),
         recent_claims_from_ip=repository.claims_from_ip_since(
-            uow.session, claim.shop_id, claim.client_ip, domain.claim_window_start(uow.clock.now())))
+            uow.session, claim.shop_id, claim.client_ip, domain.claim_window_start(uow.clock.now())
+        ),
+    )
     return domain.claim_refusal(facts, max_claims_per_ip_per_week())
 
 
 def _refuse(db, claim: ClaimRequest, refusal: domain.Refusal) -> NoReturn:
     """Record the refusal as a fraud signal (committed on its own), then say why."""
     with db.unit_of_work() as uow:
-        repository.add_fraud_signal(uow.session, claim.shop_id, refusal.kind, claim.code, claim.email,
-                                    claim.client_ip, uow.clock.now())
+        repository.add_fraud_signal(
+            uow.session,
+            claim.shop_id,
+            refusal.kind,
+            claim.code,
+            claim.email,
+            claim.client_ip,
+            uow.clock.now(),
+        )
         uow.commit()
     raise Conflict(refusal.message, {"reason": refusal.kind})
 
@@ -148,6 +189,7 @@ def _no_such_link(code: str) -> NotFound:
 
 
 # --- referrals --------------------------------------------------------------------------
+
 
 def get_referral(uow: UnitOfWork, ref: ReferralRef) -> Referral:
     return Referral.of(_existing_referral(uow, ref.shop_id, ref.referral_id))
@@ -169,8 +211,10 @@ def list_activities(uow: UnitOfWork, query: ActivityQuery) -> dict:
 
 
 def list_customer_referrals(uow: UnitOfWork, query: CustomerReferralsQuery) -> list[CustomerReferral]:
-    return [CustomerReferral.of(dict(row._asdict(), role=role))
-            for role, row in repository.referrals_of_customer(uow.session, query)]
+    return [
+        CustomerReferral.of(dict(row._asdict(), role=role))
+        for role, row in repository.referrals_of_customer(uow.session, query)
+    ]
 
 
 def _existing_referral(uow: UnitOfWork, shop_id: str, referral_id: str, for_update: bool = False):
@@ -182,13 +226,15 @@ def _existing_referral(uow: UnitOfWork, shop_id: str, referral_id: str, for_upda
 
 # --- events -----------------------------------------------------------------------------
 
+
 def complete_referral_for_order(uow: UnitOfWork, shop_id: str, order: OrderPlaced, order_event_at) -> None:
     """The referral this paid order completes, if any: the one whose welcome
     code it used, else the open one claimed with its email."""
     if not domain.may_complete_referrals(order):
         return
     candidates = repository.completion_candidates(
-        uow.session, shop_id, domain.order_code_keys(order), domain.email_key(order.email))
+        uow.session, shop_id, domain.order_code_keys(order), domain.email_key(order.email)
+    )
     referral = domain.referral_completed_by(order, candidates)
     if referral is not None:
         done = domain.completion(order, order_event_at, uow.clock.now())
@@ -199,6 +245,7 @@ def complete_referral_for_order(uow: UnitOfWork, shop_id: str, order: OrderPlace
 # Points owns the referee's welcome code; the referral keeps a copy of its
 # status for the dashboard's rows, learnt from points' events only, so the
 # two never disagree.
+
 
 def record_used_code(uow: UnitOfWork, shop_id: str, used: DiscountCodeUsed) -> None:
     repository.set_code_status(uow.session, shop_id, used.referral_id, used.code, domain.CODE_USED)
@@ -211,5 +258,9 @@ def record_voided_code(uow: UnitOfWork, shop_id: str, voided: DiscountCodeVoided
 def record_referrer_reward(uow: UnitOfWork, shop_id: str, award: PointsAwarded) -> None:
     referral_id = domain.rewarded_referral(award)
     if not repository.record_reward(uow.session, shop_id, referral_id, award.points):
-        log.warning("points_awarded (activity %s) names unknown referral %s of shop %s",
-                    award.activity_id, referral_id, shop_id)
+        log.warning(
+            "points_awarded (activity %s) names unknown referral %s of shop %s",
+            award.activity_id,
+            referral_id,
+            shop_id,
+        )

@@ -1,4 +1,5 @@
 """Queries of the referrals service; every one is scoped to one shop."""
+
 from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
@@ -13,20 +14,34 @@ from shared.pagination import keyset_page
 
 
 def link_of_customer(session: Session, shop_id: str, customer_id: str):
-    return session.execute(select(referral_links).where(
-        referral_links.c.shop_id == shop_id, referral_links.c.customer_id == customer_id)).first()
+    return session.execute(
+        select(referral_links).where(
+            referral_links.c.shop_id == shop_id, referral_links.c.customer_id == customer_id
+        )
+    ).first()
 
 
 def link_by_code(session: Session, shop_id: str, code: str):
-    return session.execute(select(referral_links).where(
-        referral_links.c.shop_id == shop_id, referral_links.c.code == code)).first()
+    return session.execute(
+        select(referral_links).where(referral_links.c.shop_id == shop_id, referral_links.c.code == code)
+    ).first()
 
 
-def add_link(session: Session, shop_id: str, code: str, customer_id: str, customer_email: str | None,
-             now: datetime):
-    return session.execute(insert(referral_links).values(
-        shop_id=shop_id, code=code, customer_id=customer_id, customer_email=customer_email,
-        clicks=0, created_at=now).returning(*referral_links.c)).one()
+def add_link(
+    session: Session, shop_id: str, code: str, customer_id: str, customer_email: str | None, now: datetime
+):
+    return session.execute(
+        insert(referral_links)
+        .values(
+            shop_id=shop_id,
+            code=code,
+            customer_id=customer_id,
+            customer_email=customer_email,
+            clicks=0,
+            created_at=now,
+        )
+        .returning(*referral_links.c)
+    ).one()
 
 
 def record_click(session: Session, shop_id: str, code: str, client_ip: str | None, now: datetime):
@@ -35,10 +50,12 @@ def record_click(session: Session, shop_id: str, code: str, client_ip: str | Non
         update(referral_links)
         .where(referral_links.c.shop_id == shop_id, referral_links.c.code == code)
         .values(clicks=referral_links.c.clicks + 1)
-        .returning(*referral_links.c)).first()
+        .returning(*referral_links.c)
+    ).first()
     if link is not None:
-        session.execute(insert(link_clicks).values(
-            shop_id=shop_id, code=code, client_ip=client_ip, occurred_at=now))
+        session.execute(
+            insert(link_clicks).values(shop_id=shop_id, code=code, client_ip=client_ip, occurred_at=now)
+        )
     return link
 
 
@@ -46,36 +63,65 @@ def latest_click_at(session: Session, shop_id: str, code: str) -> datetime | Non
     return session.execute(
         select(link_clicks.c.occurred_at)
         .where(link_clicks.c.shop_id == shop_id, link_clicks.c.code == code)
-        .order_by(link_clicks.c.occurred_at.desc()).limit(1)).scalar()
+        .order_by(link_clicks.c.occurred_at.desc())
+        .limit(1)
+    ).scalar()
 
 
 # --- claims -----------------------------------------------------------------------------
 
+
 def has_open_referral(session: Session, shop_id: str, referee_email_key: str) -> bool:
-    return session.execute(select(referrals.c.id).where(
-        referrals.c.shop_id == shop_id, referrals.c.referee_email_key == referee_email_key,
-        referrals.c.status != CANCELLED).limit(1)).first() is not None
+    return (
+        session.execute(
+            select(referrals.c.id)
+            .where(
+                referrals.c.shop_id == shop_id,
+                referrals.c.referee_email_key == referee_email_key,
+                referrals.c.status != CANCELLED,
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def claims_from_ip_since(session: Session, shop_id: str, client_ip: str | None, since: datetime) -> int:
     if client_ip is None:
         return 0
-    return session.execute(select(func.count()).select_from(referrals).where(
-        referrals.c.shop_id == shop_id, referrals.c.client_ip == client_ip,
-        referrals.c.occurred_at >= since)).scalar()
+    return session.execute(
+        select(func.count())
+        .select_from(referrals)
+        .where(
+            referrals.c.shop_id == shop_id,
+            referrals.c.client_ip == client_ip,
+            referrals.c.occurred_at >= since,
+        )
+    ).scalar()
 
 
 def add_referral(session: Session, row: dict) -> None:
     session.execute(insert(referrals).values(**row))
 
 
-def add_fraud_signal(session: Session, shop_id: str, kind: str, code: str, email: str | None,
-                     client_ip: str | None, now: datetime) -> None:
-    session.execute(insert(fraud_signals).values(
-        shop_id=shop_id, kind=kind, code=code, email=email, client_ip=client_ip, occurred_at=now))
+def add_fraud_signal(
+    session: Session,
+    shop_id: str,
+    kind: str,
+    code: str,
+    email: str | None,
+    client_ip: str | None,
+    now: datetime,
+) -> None:
+    session.execute(
+        insert(fraud_signals).values(
+            shop_id=shop_id, kind=kind, code=code, email=email, client_ip=client_ip, occurred_at=now
+        )
+    )
 
 
 # --- referrals --------------------------------------------------------------------------
+
 
 def referral(session: Session, shop_id: str, referral_id: str, for_update: bool = False):
     query = select(referrals).where(referrals.c.shop_id == shop_id, referrals.c.id == referral_id)
@@ -86,14 +132,18 @@ def referral(session: Session, shop_id: str, referral_id: str, for_update: bool 
 
 def set_code_status(session: Session, shop_id: str, referral_id: str, code: str, status: str) -> None:
     """The referral's copy of its welcome code's status, as points reports it."""
-    session.execute(update(referrals)
-                    .where(referrals.c.shop_id == shop_id, referrals.c.id == referral_id,
-                           referrals.c.discount_code == code)
-                    .values(discount_code_status=status))
+    session.execute(
+        update(referrals)
+        .where(
+            referrals.c.shop_id == shop_id, referrals.c.id == referral_id, referrals.c.discount_code == code
+        )
+        .values(discount_code_status=status)
+    )
 
 
-def completion_candidates(session: Session, shop_id: str, code_keys: list[str],
-                          referee_email_key: str | None) -> list:
+def completion_candidates(
+    session: Session, shop_id: str, code_keys: list[str], referee_email_key: str | None
+) -> list:
     """The referrals an order may complete, locked: those whose welcome code
     it used (oldest first), then the open one claimed with its email. The
     domain picks among them (only a pending one completes)."""
@@ -103,16 +153,24 @@ def completion_candidates(session: Session, shop_id: str, code_keys: list[str],
             select(referrals)
             .where(referrals.c.shop_id == shop_id, referrals.c.discount_code.in_(code_keys))
             .order_by(referrals.c.occurred_at, referrals.c.id)
-            .with_for_update()).all()
+            .with_for_update()
+        ).all()
     if referee_email_key is not None:
         by_code = {row.id for row in found}
         # Same predicate as the one-open-referral-per-mailbox index, so it is used.
-        found += [row for row in session.execute(
-            select(referrals)
-            .where(referrals.c.shop_id == shop_id, referrals.c.referee_email_key == referee_email_key,
-                   referrals.c.status != CANCELLED)
-            .with_for_update()).all()
-            if row.id not in by_code]
+        found += [
+            row
+            for row in session.execute(
+                select(referrals)
+                .where(
+                    referrals.c.shop_id == shop_id,
+                    referrals.c.referee_email_key == referee_email_key,
+                    referrals.c.status != CANCELLED,
+                )
+                .with_for_update()
+            ).all()
+            if row.id not in by_code
+        ]
     return found
 
 
@@ -121,20 +179,27 @@ def record_completion(session: Session, shop_id: str, referral_id: str, done: Co
     its lock, so anything else fails loudly (and the event is retried)."""
     return session.execute(
         update(referrals)
-        .where(referrals.c.shop_id == shop_id, referrals.c.id == referral_id,
-               referrals.c.status == PENDING)
-        .values(status=COMPLETED, order_id=done.order_id, referee_customer_id=done.referee_customer_id,
-                order_placed_at=done.order_placed_at, completed_at=done.completed_at)
-        .returning(*referrals.c)).one()
+        .where(referrals.c.shop_id == shop_id, referrals.c.id == referral_id, referrals.c.status == PENDING)
+        .values(
+            status=COMPLETED,
+            order_id=done.order_id,
+            referee_customer_id=done.referee_customer_id,
+            order_placed_at=done.order_placed_at,
+            completed_at=done.completed_at,
+        )
+        .returning(*referrals.c)
+    ).one()
 
 
 def record_cancellation(session: Session, shop_id: str, referral_id: str, cancellation: Cancellation):
     return session.execute(
         update(referrals)
         .where(referrals.c.shop_id == shop_id, referrals.c.id == referral_id)
-        .values(status=CANCELLED, cancelled_at=cancellation.cancelled_at,
-                cancelled_by=cancellation.cancelled_by)
-        .returning(*referrals.c)).one()
+        .values(
+            status=CANCELLED, cancelled_at=cancellation.cancelled_at, cancelled_by=cancellation.cancelled_by
+        )
+        .returning(*referrals.c)
+    ).one()
 
 
 def record_reward(session: Session, shop_id: str, referral_id: str, points: int) -> bool:
@@ -142,7 +207,8 @@ def record_reward(session: Session, shop_id: str, referral_id: str, points: int)
     result = session.execute(
         update(referrals)
         .where(referrals.c.shop_id == shop_id, referrals.c.id == referral_id)
-        .values(referrer_reward_points=points))
+        .values(referrer_reward_points=points)
+    )
     return result.rowcount == 1
 
 
@@ -161,13 +227,16 @@ def referrals_of_customer(session: Session, query: CustomerReferralsQuery) -> li
     ..._customer_id, occurred_at, id) index cut at the limit; the two are
     merged here."""
     found = []
-    for role, column in (("referrer", referrals.c.referrer_customer_id),
-                         ("referee", referrals.c.referee_customer_id)):
+    for role, column in (
+        ("referrer", referrals.c.referrer_customer_id),
+        ("referee", referrals.c.referee_customer_id),
+    ):
         rows = session.execute(
             select(referrals)
             .where(referrals.c.shop_id == query.shop_id, column == query.customer_id)
             .order_by(referrals.c.occurred_at.desc(), referrals.c.id.desc())
-            .limit(query.limit)).all()
+            .limit(query.limit)
+        ).all()
         found += [(role, row) for row in rows]
     found.sort(key=lambda role_and_row: (role_and_row[1].occurred_at, role_and_row[1].id), reverse=True)
-    return found[:query.limit]
+    return found[: query.limit]

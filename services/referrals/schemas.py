@@ -1,5 +1,6 @@
 """RPC inputs (validated: a client mistake is a 422 naming the field) and
 outputs (dumped with `model_dump(mode="json")`)."""
+
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -12,8 +13,9 @@ from shared.pagination import MAX_LIMIT, PageQuery
 ShopId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 # The shop platform's own customer ids (Shopify's are numbers; we keep them as text).
 PlatformId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
-                 AfterValidator(normalize_code)]
+Code = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), AfterValidator(normalize_code)
+]
 ClientIp = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
 ReferralId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Actor = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]

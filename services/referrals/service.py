@@ -3,6 +3,7 @@ clicks, claims (with the fraud checks of SPEC §6 and the referee's welcome
 code from points), completion by the referee's paid order, cancellation,
 and what points reports of the referrer's reward and the welcome code.
 The work of each is in operations."""
+
 from pathlib import Path
 
 from nameko.rpc import RpcProxy, rpc
@@ -11,7 +12,13 @@ from sqlalchemy import text
 from services.referrals import domain, operations
 from services.referrals.models import metadata
 from services.referrals.schemas import (
-    ActivityQuery, CancelRequest, ClaimRequest, ClickRequest, CustomerReferralsQuery, LinkRequest, ReferralRef,
+    ActivityQuery,
+    CancelRequest,
+    ClaimRequest,
+    ClickRequest,
+    CustomerReferralsQuery,
+    LinkRequest,
+    ReferralRef,
 )
 from shared.entrypoints import Database, reliable_event_handler
 from shared.pagination import parse_query
@@ -26,8 +33,10 @@ def provided(**params) -> dict:
 
 
 def _page(result: dict) -> dict:
-    return {"items": [item.model_dump(mode="json") for item in result["items"]],
-            "next_cursor": result["next_cursor"]}
+    return {
+        "items": [item.model_dump(mode="json") for item in result["items"]],
+        "next_cursor": result["next_cursor"],
+    }
 
 
 class ReferralsService:
@@ -58,8 +67,9 @@ class ReferralsService:
 
     @rpc
     def claim_referral(self, shop_id, code=None, email=None, client_ip=None):
-        claim = parse_query(ClaimRequest, provided(shop_id=shop_id, code=code, email=email,
-                                                   client_ip=client_ip))
+        claim = parse_query(
+            ClaimRequest, provided(shop_id=shop_id, code=code, email=email, client_ip=client_ip)
+        )
         return operations.claim_referral(self.db, self.points, claim).model_dump(mode="json")
 
     # --- referrals ------------------------------------------------------------------------
@@ -76,16 +86,23 @@ class ReferralsService:
 
     @rpc
     def list_activities(self, shop_id, status=None, from_=None, to=None, cursor=None, limit=None):
-        query = parse_query(ActivityQuery, provided(
-            shop_id=shop_id, status=status, from_=from_, to=to, cursor=cursor, limit=limit))
+        query = parse_query(
+            ActivityQuery,
+            provided(shop_id=shop_id, status=status, from_=from_, to=to, cursor=cursor, limit=limit),
+        )
         return _page(self._read(operations.list_activities, query))
 
     @rpc
     def list_customer_referrals(self, shop_id, customer_id=None, limit=None):
-        query = parse_query(CustomerReferralsQuery, provided(
-            shop_id=shop_id, customer_id=customer_id, limit=limit))
-        return {"items": [referral.model_dump(mode="json")
-                          for referral in self._read(operations.list_customer_referrals, query)]}
+        query = parse_query(
+            CustomerReferralsQuery, provided(shop_id=shop_id, customer_id=customer_id, limit=limit)
+        )
+        return {
+            "items": [
+                referral.model_dump(mode="json")
+                for referral in self._read(operations.list_customer_referrals, query)
+            ]
+        }
 
     @rpc
     def health(self):

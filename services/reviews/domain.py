@@ -2,6 +2,7 @@
 moderation moves (pending → approved | rejected, final; the same decision
 again is a no-op), which events approval causes, and which point awards are
 a review's reward."""
+
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,43 +29,70 @@ class Moderation:
     moderated_by: str | None
 
 
-def moderate(kind: str, current_status: str, decision: str, actor: str | None,
-             now: datetime) -> Moderation | None:
+def moderate(
+    kind: str, current_status: str, decision: str, actor: str | None, now: datetime
+) -> Moderation | None:
     """The moderation to record, or None when the item already has that
     decision (a retried click changes nothing and publishes nothing).
     A decision is final: the opposite one is a Conflict."""
     if current_status == decision:
         return None
     if current_status != PENDING:
-        raise Conflict(f"this {LABELS[kind]} is already {current_status}",
-                       {"status": current_status})
+        raise Conflict(f"this {LABELS[kind]} is already {current_status}", {"status": current_status})
     return Moderation(status=decision, moderated_at=now, moderated_by=actor)
 
 
-def new_review(shop_id: str, customer_id: str, product_id: str, rating: int, title: str,
-               body: str, media_urls: list[str], now: datetime) -> dict:
+def new_review(
+    shop_id: str,
+    customer_id: str,
+    product_id: str,
+    rating: int,
+    title: str,
+    body: str,
+    media_urls: list[str],
+    now: datetime,
+) -> dict:
     return {
-        "id": str(uuid.uuid4()), "shop_id": shop_id, "customer_id": customer_id,
-        "product_id": product_id, "rating": rating, "title": title, "body": body,
-        "media_urls": list(media_urls), "status": PENDING, "reward_points": None,
+        "id": str(uuid.uuid4()),
+        "shop_id": shop_id,
+        "customer_id": customer_id,
+        "product_id": product_id,
+        "rating": rating,
+        "title": title,
+        "body": body,
+        "media_urls": list(media_urls),
+        "status": PENDING,
+        "reward_points": None,
         "photo_bonus_points": None,
-        "occurred_at": now, "moderated_at": None, "moderated_by": None,
+        "occurred_at": now,
+        "moderated_at": None,
+        "moderated_by": None,
     }
 
 
 def new_google_review(shop_id: str, customer_id: str, review_url: str, now: datetime) -> dict:
     return {
-        "id": str(uuid.uuid4()), "shop_id": shop_id, "customer_id": customer_id,
-        "review_url": review_url, "status": PENDING, "reward_points": None,
-        "occurred_at": now, "moderated_at": None, "moderated_by": None,
+        "id": str(uuid.uuid4()),
+        "shop_id": shop_id,
+        "customer_id": customer_id,
+        "review_url": review_url,
+        "status": PENDING,
+        "reward_points": None,
+        "occurred_at": now,
+        "moderated_at": None,
+        "moderated_by": None,
     }
 
 
 def review_approved(review) -> ReviewApproved:
     # Points may pay more for a review with photos or video.
-    return ReviewApproved(review_id=review.id, customer_id=review.customer_id,
-                          product_id=review.product_id, rating=review.rating,
-                          has_media=bool(review.media_urls))
+    return ReviewApproved(
+        review_id=review.id,
+        customer_id=review.customer_id,
+        product_id=review.product_id,
+        rating=review.rating,
+        has_media=bool(review.media_urls),
+    )
 
 
 def google_review_approved(submission) -> GoogleReviewApproved:

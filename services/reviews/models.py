@@ -1,6 +1,7 @@
 """The reviews service's tables: product reviews and Google-review
 submissions, each moderated (pending → approved | rejected) and, once the
 points service reports the award, carrying the reward it earned."""
+
 from sqlalchemy import JSON, CheckConstraint, Column, Index, Integer, SmallInteger, String, Table, Text
 
 from shared.db import UTCDateTime, service_metadata
@@ -10,7 +11,8 @@ metadata = service_metadata()
 STATUS_KNOWN = "status IN ('pending', 'approved', 'rejected')"
 
 reviews = Table(
-    "reviews", metadata,
+    "reviews",
+    metadata,
     Column("id", String(36), primary_key=True),
     Column("shop_id", String(64), nullable=False),
     Column("customer_id", String(64), nullable=False),
@@ -36,7 +38,8 @@ Index(None, reviews.c.shop_id, reviews.c.status, reviews.c.occurred_at, reviews.
 Index(None, reviews.c.shop_id, reviews.c.customer_id, reviews.c.occurred_at, reviews.c.id)
 
 google_review_submissions = Table(
-    "google_review_submissions", metadata,
+    "google_review_submissions",
+    metadata,
     Column("id", String(36), primary_key=True),
     Column("shop_id", String(64), nullable=False),
     Column("customer_id", String(64), nullable=False),
@@ -48,9 +51,23 @@ google_review_submissions = Table(
     Column("moderated_by", String(200)),
     CheckConstraint(STATUS_KNOWN, name="status_known"),
 )
-Index(None, google_review_submissions.c.shop_id, google_review_submissions.c.occurred_at,
-      google_review_submissions.c.id)
-Index(None, google_review_submissions.c.shop_id, google_review_submissions.c.status,
-      google_review_submissions.c.occurred_at, google_review_submissions.c.id)
-Index(None, google_review_submissions.c.shop_id, google_review_submissions.c.customer_id,
-      google_review_submissions.c.occurred_at, google_review_submissions.c.id)
+Index(
+    None,
+    google_review_submissions.c.shop_id,
+    google_review_submissions.c.occurred_at,
+    google_review_submissions.c.id,
+)
+Index(
+    None,
+    google_review_submissions.c.shop_id,
+    google_review_submissions.c.status,
+    google_review_submissions.c.occurred_at,
+    google_review_submissions.c.id,
+)
+Index(
+    None,
+    google_review_submissions.c.shop_id,
+    google_review_submissions.c.customer_id,
+    google_review_submissions.c.occurred_at,
+    google_review_submissions.c.id,
+)

@@ -2,11 +2,18 @@
 work it is given (the service commits it). Reviews and Google-review
 submissions are moderated, read and listed alike, so those operations take
 the kind of item (domain.REVIEW or domain.GOOGLE_REVIEW)."""
+
 import logging
 
 from services.reviews import domain, repository
 from services.reviews.schemas import (
-    ActivityQuery, CustomerReviews, CustomerReviewsQuery, GoogleReview, GoogleReviewSubmission, Review, ReviewSubmission,
+    ActivityQuery,
+    CustomerReviews,
+    CustomerReviewsQuery,
+    GoogleReview,
+    GoogleReviewSubmission,
+    Review,
+    ReviewSubmission,
 )
 from shared.db import UnitOfWork
 from shared.errors import NotFound
@@ -19,6 +26,7 @@ OUTPUTS = {domain.REVIEW: Review, domain.GOOGLE_REVIEW: GoogleReview}
 
 
 # --- submissions ------------------------------------------------------------------------
+
 
 def submit_review(uow: UnitOfWork, submission: ReviewSubmission) -> Review:
     review = domain.new_review(now=uow.clock.now(), **submission.model_dump(mode="json"))
@@ -34,8 +42,10 @@ def submit_google_review(uow: UnitOfWork, submission: GoogleReviewSubmission) ->
 
 # --- moderation -------------------------------------------------------------------------
 
-def moderate(uow: UnitOfWork, kind: str, shop_id: str, item_id: str, decision: str,
-             actor: str | None) -> Review | GoogleReview:
+
+def moderate(
+    uow: UnitOfWork, kind: str, shop_id: str, item_id: str, decision: str, actor: str | None
+) -> Review | GoogleReview:
     """Approve or reject under a row lock; approval publishes its event in
     the same transaction. Repeating a decision returns the item as it is."""
     item = _existing(uow, kind, shop_id, item_id, for_update=True)
@@ -49,20 +59,24 @@ def moderate(uow: UnitOfWork, kind: str, shop_id: str, item_id: str, decision: s
 
 # --- queries ----------------------------------------------------------------------------
 
+
 def get_item(uow: UnitOfWork, kind: str, shop_id: str, item_id: str) -> Review | GoogleReview:
     return OUTPUTS[kind].model_validate(_existing(uow, kind, shop_id, item_id))
 
 
 def list_items(uow: UnitOfWork, kind: str, query: ActivityQuery) -> dict:
     found = repository.items_page(uow.session, kind, query)
-    return {"items": [OUTPUTS[kind].model_validate(row) for row in found["items"]],
-            "next_cursor": found["next_cursor"]}
+    return {
+        "items": [OUTPUTS[kind].model_validate(row) for row in found["items"]],
+        "next_cursor": found["next_cursor"],
+    }
 
 
 def list_customer_reviews(uow: UnitOfWork, query: CustomerReviewsQuery) -> CustomerReviews:
     return CustomerReviews(
         reviews=repository.items_of_customer(uow.session, domain.REVIEW, query),
-        google_reviews=repository.items_of_customer(uow.session, domain.GOOGLE_REVIEW, query))
+        google_reviews=repository.items_of_customer(uow.session, domain.GOOGLE_REVIEW, query),
+    )
 
 
 def _existing(uow: UnitOfWork, kind: str, shop_id: str, item_id: str, for_update: bool = False):
@@ -74,8 +88,14 @@ def _existing(uow: UnitOfWork, kind: str, shop_id: str, item_id: str, for_update
 
 # --- rewards reported by points ---------------------------------------------------------
 
+
 def record_review_reward(uow: UnitOfWork, shop_id: str, award: PointsAwarded) -> None:
     kind, column = domain.rewarded_item(award)
     if not repository.record_reward(uow.session, kind, shop_id, award.reference, award.points, column):
-        log.warning("points_awarded (activity %s) names unknown %s %s of shop %s",
-                    award.activity_id, kind, award.reference, shop_id)
+        log.warning(
+            "points_awarded (activity %s) names unknown %s %s of shop %s",
+            award.activity_id,
+            kind,
+            award.reference,
+            shop_id,
+        )

@@ -2,6 +2,7 @@
 listed the same way, so each query takes the kind of item (domain.REVIEW or
 domain.GOOGLE_REVIEW) and works on that kind's table; every query is scoped
 to one shop."""
+
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -31,20 +32,23 @@ def record_moderation(session: Session, kind: str, shop_id: str, item_id: str, m
     return session.execute(
         update(table)
         .where(table.c.shop_id == shop_id, table.c.id == item_id)
-        .values(status=moderation.status, moderated_at=moderation.moderated_at,
-                moderated_by=moderation.moderated_by)
+        .values(
+            status=moderation.status,
+            moderated_at=moderation.moderated_at,
+            moderated_by=moderation.moderated_by,
+        )
         .returning(*table.c)
     ).one()
 
 
-def record_reward(session: Session, kind: str, shop_id: str, item_id: str, points: int,
-                  column: str = "reward_points") -> bool:
+def record_reward(
+    session: Session, kind: str, shop_id: str, item_id: str, points: int, column: str = "reward_points"
+) -> bool:
     """False when this shop has no such item."""
     table = TABLES[kind]
     result = session.execute(
-        update(table)
-        .where(table.c.shop_id == shop_id, table.c.id == item_id)
-        .values({column: points}))
+        update(table).where(table.c.shop_id == shop_id, table.c.id == item_id).values({column: points})
+    )
     return result.rowcount == 1
 
 
@@ -66,4 +70,5 @@ def items_of_customer(session: Session, kind: str, query: CustomerReviewsQuery) 
         select(table)
         .where(table.c.shop_id == query.shop_id, table.c.customer_id == query.customer_id)
         .order_by(table.c.occurred_at.desc(), table.c.id.desc())
-        .limit(query.limit)).all()
+        .limit(query.limit)
+    ).all()

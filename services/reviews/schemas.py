@@ -1,5 +1,6 @@
 """RPC inputs (validated: a client mistake is a 422 naming the field) and
 outputs (dumped with `model_dump(mode="json")`)."""
+
 from datetime import datetime
 from typing import Annotated, Literal
 

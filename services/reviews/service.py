@@ -1,6 +1,7 @@
 """The reviews service's nameko entrypoints: product reviews and
 Google-review submissions, their moderation, and the reward the points
 service reports for them. The work of each is in operations."""
+
 from pathlib import Path
 
 from nameko.rpc import rpc
@@ -9,8 +10,14 @@ from sqlalchemy import text
 from services.reviews import domain, operations
 from services.reviews.models import metadata
 from services.reviews.schemas import (
-    ActivityQuery, CustomerReviewsQuery, GoogleReviewModeration, GoogleReviewRef, GoogleReviewSubmission,
-    ReviewModeration, ReviewRef, ReviewSubmission,
+    ActivityQuery,
+    CustomerReviewsQuery,
+    GoogleReviewModeration,
+    GoogleReviewRef,
+    GoogleReviewSubmission,
+    ReviewModeration,
+    ReviewRef,
+    ReviewSubmission,
 )
 from shared.entrypoints import Database, reliable_event_handler
 from shared.pagination import parse_query
@@ -25,8 +32,10 @@ def provided(**params) -> dict:
 
 
 def _page(result: dict) -> dict:
-    return {"items": [item.model_dump(mode="json") for item in result["items"]],
-            "next_cursor": result["next_cursor"]}
+    return {
+        "items": [item.model_dump(mode="json") for item in result["items"]],
+        "next_cursor": result["next_cursor"],
+    }
 
 
 class ReviewsService:
@@ -43,77 +52,113 @@ class ReviewsService:
     # --- product reviews -----------------------------------------------------
 
     @rpc
-    def submit_review(self, shop_id, customer_id=None, product_id=None, rating=None,
-                      title=None, body=None, media_urls=None):
-        submission = parse_query(ReviewSubmission, provided(
-            shop_id=shop_id, customer_id=customer_id, product_id=product_id, rating=rating,
-            title=title, body=body, media_urls=media_urls))
+    def submit_review(
+        self, shop_id, customer_id=None, product_id=None, rating=None, title=None, body=None, media_urls=None
+    ):
+        submission = parse_query(
+            ReviewSubmission,
+            provided(
+                shop_id=shop_id,
+                customer_id=customer_id,
+                product_id=product_id,
+                rating=rating,
+                title=title,
+                body=body,
+                media_urls=media_urls,
+            ),
+        )
         return self._command(operations.submit_review, submission).model_dump(mode="json")
 
     @rpc
     def approve_review(self, shop_id, review_id, actor=None):
         ref = parse_query(ReviewModeration, provided(shop_id=shop_id, review_id=review_id, actor=actor))
-        return self._command(operations.moderate, domain.REVIEW, ref.shop_id, ref.review_id,
-                             domain.APPROVED, ref.actor).model_dump(mode="json")
+        return self._command(
+            operations.moderate, domain.REVIEW, ref.shop_id, ref.review_id, domain.APPROVED, ref.actor
+        ).model_dump(mode="json")
 
     @rpc
     def reject_review(self, shop_id, review_id, actor=None):
         ref = parse_query(ReviewModeration, provided(shop_id=shop_id, review_id=review_id, actor=actor))
-        return self._command(operations.moderate, domain.REVIEW, ref.shop_id, ref.review_id,
-                             domain.REJECTED, ref.actor).model_dump(mode="json")
+        return self._command(
+            operations.moderate, domain.REVIEW, ref.shop_id, ref.review_id, domain.REJECTED, ref.actor
+        ).model_dump(mode="json")
 
     @rpc
     def get_review(self, shop_id, review_id):
         ref = parse_query(ReviewRef, provided(shop_id=shop_id, review_id=review_id))
-        return self._read(operations.get_item, domain.REVIEW, ref.shop_id, ref.review_id).model_dump(mode="json")
+        return self._read(operations.get_item, domain.REVIEW, ref.shop_id, ref.review_id).model_dump(
+            mode="json"
+        )
 
     @rpc
     def list_activities(self, shop_id, status=None, from_=None, to=None, cursor=None, limit=None):
-        query = parse_query(ActivityQuery, provided(
-            shop_id=shop_id, status=status, from_=from_, to=to, cursor=cursor, limit=limit))
+        query = parse_query(
+            ActivityQuery,
+            provided(shop_id=shop_id, status=status, from_=from_, to=to, cursor=cursor, limit=limit),
+        )
         return _page(self._read(operations.list_items, domain.REVIEW, query))
 
     # --- Google-review submissions -----------------------------------------
 
     @rpc
     def submit_google_review(self, shop_id, customer_id=None, review_url=None):
-        submission = parse_query(GoogleReviewSubmission, provided(
-            shop_id=shop_id, customer_id=customer_id, review_url=review_url))
+        submission = parse_query(
+            GoogleReviewSubmission, provided(shop_id=shop_id, customer_id=customer_id, review_url=review_url)
+        )
         return self._command(operations.submit_google_review, submission).model_dump(mode="json")
 
     @rpc
     def approve_google_review(self, shop_id, submission_id, actor=None):
-        ref = parse_query(GoogleReviewModeration,
-                          provided(shop_id=shop_id, submission_id=submission_id, actor=actor))
-        return self._command(operations.moderate, domain.GOOGLE_REVIEW, ref.shop_id, ref.submission_id,
-                             domain.APPROVED, ref.actor).model_dump(mode="json")
+        ref = parse_query(
+            GoogleReviewModeration, provided(shop_id=shop_id, submission_id=submission_id, actor=actor)
+        )
+        return self._command(
+            operations.moderate,
+            domain.GOOGLE_REVIEW,
+            ref.shop_id,
+            ref.submission_id,
+            domain.APPROVED,
+            ref.actor,
+        ).model_dump(mode="json")
 
     @rpc
     def reject_google_review(self, shop_id, submission_id, actor=None):
-        ref = parse_query(GoogleReviewModeration,
-                          provided(shop_id=shop_id, submission_id=submission_id, actor=actor))
-        return self._command(operations.moderate, domain.GOOGLE_REVIEW, ref.shop_id, ref.submission_id,
-                             domain.REJECTED, ref.actor).model_dump(mode="json")
+        ref = parse_query(
+            GoogleReviewModeration, provided(shop_id=shop_id, submission_id=submission_id, actor=actor)
+        )
+        return self._command(
+            operations.moderate,
+            domain.GOOGLE_REVIEW,
+            ref.shop_id,
+            ref.submission_id,
+            domain.REJECTED,
+            ref.actor,
+        ).model_dump(mode="json")
 
     @rpc
     def get_google_review(self, shop_id, submission_id):
         ref = parse_query(GoogleReviewRef, provided(shop_id=shop_id, submission_id=submission_id))
-        return self._read(operations.get_item, domain.GOOGLE_REVIEW, ref.shop_id,
-                          ref.submission_id).model_dump(mode="json")
+        return self._read(
+            operations.get_item, domain.GOOGLE_REVIEW, ref.shop_id, ref.submission_id
+        ).model_dump(mode="json")
 
     @rpc
-    def list_google_review_activities(self, shop_id, status=None, from_=None, to=None, cursor=None,
-                                      limit=None):
-        query = parse_query(ActivityQuery, provided(
-            shop_id=shop_id, status=status, from_=from_, to=to, cursor=cursor, limit=limit))
+    def list_google_review_activities(
+        self, shop_id, status=None, from_=None, to=None, cursor=None, limit=None
+    ):
+        query = parse_query(
+            ActivityQuery,
+            provided(shop_id=shop_id, status=status, from_=from_, to=to, cursor=cursor, limit=limit),
+        )
         return _page(self._read(operations.list_items, domain.GOOGLE_REVIEW, query))
 
     # --- one customer's reviews and submissions ------------------------------
 
     @rpc
     def list_customer_reviews(self, shop_id, customer_id=None, limit=None):
-        query = parse_query(CustomerReviewsQuery, provided(
-            shop_id=shop_id, customer_id=customer_id, limit=limit))
+        query = parse_query(
+            CustomerReviewsQuery, provided(shop_id=shop_id, customer_id=customer_id, limit=limit)
+        )
         return self._read(operations.list_customer_reviews, query).model_dump(mode="json")
 
     # --- rewards reported by points ------------------------------------------

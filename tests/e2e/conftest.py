@@ -1,6 +1,7 @@
 """The whole system in the test process: points, referrals, reviews and the
 gateway on the real broker (a private vhost) and real databases, driven over
 HTTP like the shop platform, the storefront and the merchant drive it."""
+
 import os
 
 import pytest
@@ -25,8 +26,9 @@ def system(amqp_uri, database_url_factory, tmp_path_factory):
     port = free_port()
     classes = [service_class(name) for name in SERVICES]
     declare_all(amqp_uri, all_handler_queues())
-    runner = ServiceRunner({"AMQP_URI": amqp_uri, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
-                            "max_workers": 10})
+    runner = ServiceRunner(
+        {"AMQP_URI": amqp_uri, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}", "max_workers": 10}
+    )
     for cls in classes:
         runner.add_service(cls)
     runner.start()
@@ -43,8 +45,13 @@ def deployed_system(database_url_factory, tmp_path_factory):
     (`loyalty serve NAME`), on its own vhost and databases. Used where the
     test process itself must block, e.g. while it drives a browser."""
     with private_vhost() as uri:
-        env = dict(os.environ, AMQP_URI=uri, GATEWAY_PORT=str(free_port()), GATEWAY_HOST="127.0.0.1",
-                   LOYALTY_DATA_DIR=str(tmp_path_factory.mktemp("deployed")))
+        env = dict(
+            os.environ,
+            AMQP_URI=uri,
+            GATEWAY_PORT=str(free_port()),
+            GATEWAY_HOST="127.0.0.1",
+            LOYALTY_DATA_DIR=str(tmp_path_factory.mktemp("deployed")),
+        )
         for name in SERVICES:
             env[f"{name.upper()}_DATABASE_URL"] = database_url_factory(f"deployed_{name}")
         services = ServiceProcesses(env, tmp_path_factory.mktemp("logs"))

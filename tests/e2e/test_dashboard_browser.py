@@ -1,6 +1,7 @@
 """The merchant's dashboard in a real headless Chromium (Debian's package),
 against the system running as separate processes (the test process blocks
 while Playwright waits on the browser, so the services can't share it)."""
+
 import csv
 import os
 import shutil
@@ -12,8 +13,13 @@ from tests.support import wait_for
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 # Playwright's asyncio driver and eventlet's hub don't share a process: `make
 # test` runs these in a pytest process of their own, unpatched (`-m browser`).
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-                                reason="Chromium is not installed (apt-get install chromium)")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+        reason="Chromium is not installed (apt-get install chromium)",
+    ),
+]
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +30,15 @@ def browser(deployed_system):
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         yield chromium
         chromium.close()
 
@@ -51,9 +64,12 @@ def shop_with_activity(deployed_system):
     shop.order(9601, "6001", "uma@example.com", "70.00")
     shop.order(9602, "6002", "vic@example.com", "15.00")
     assert wait_for(lambda: len(shop.api("GET", "/api/activities/points").json()["items"]) == 2)
-    link = shop.storefront("POST", "/referral-links", json={
-        "customer_id": "6001", "customer_token": shop.customer_token("6001")}).json()
-    claimed = shop.storefront("POST", f"/referrals/{link['code']}/claims", json={"email": "wes@example.com"}).json()
+    link = shop.storefront(
+        "POST", "/referral-links", json={"customer_id": "6001", "customer_token": shop.customer_token("6001")}
+    ).json()
+    claimed = shop.storefront(
+        "POST", f"/referrals/{link['code']}/claims", json={"email": "wes@example.com"}
+    ).json()
     shop.referral = claimed
     return shop
 
@@ -97,7 +113,10 @@ def test_merchant_browses_point_activities_and_a_customer(deployed_system, shop_
     referral = page.locator(f'#customer-referrals tr[data-id="{shop.referral["referral_id"]}"]')
     referral.wait_for()
     assert [cell.strip() for cell in referral.locator("td").all_inner_texts()[:3]] == [
-        "Referrer", "wes@example.com", "pending"]
+        "Referrer",
+        "wes@example.com",
+        "pending",
+    ]
     assert shop.referral["discount_code"] in referral.inner_text()
     screenshot(page, "dashboard-customer-referrals.png")
 
@@ -113,19 +132,26 @@ def test_merchant_cancels_a_pending_referral_from_the_list(deployed_system, shop
     row.hover()
     row.get_by_role("button", name="Cancel referral").click()
     dialog_text = page.locator("#confirm-text").inner_text()
-    assert "will be voided" in dialog_text and "will not be rewarded" in dialog_text
+    assert "will be voided" in dialog_text
+    assert "will not be rewarded" in dialog_text
     page.locator("#confirm-ok").click()
 
     page.wait_for_function(
         f"""() => (document.querySelector('#referrals-table tr[data-id="{shop.referral["referral_id"]}"]')
-                  || {{innerText: ''}}).innerText.includes('cancelled')""")
-    assert wait_for(lambda: shop.api("GET", f"/api/discount-codes/{shop.referral['discount_code']}")
-                    .json()["status"] == "voided")
+                  || {{innerText: ''}}).innerText.includes('cancelled')"""
+    )
+    assert wait_for(
+        lambda: (
+            shop.api("GET", f"/api/discount-codes/{shop.referral['discount_code']}").json()["status"]
+            == "voided"
+        )
+    )
     page.reload()
     row.wait_for()
     page.wait_for_function(
         f"""() => document.querySelector('#referrals-table tr[data-id="{shop.referral["referral_id"]}"]')
-                  ?.innerText.includes('voided')""")
+                  ?.innerText.includes('voided')"""
+    )
     screenshot(page, "dashboard-referrals.png")
 
 
@@ -143,7 +169,9 @@ def profile_field(page, label):
 def wait_for_balance(page, balance):
     page.wait_for_function(
         """(balance) => document.querySelector('#customer-profile [data-field="Balance"]')
-                         ?.innerText === String(balance)""", arg=balance)
+                         ?.innerText === String(balance)""",
+        arg=balance,
+    )
 
 
 @pytest.fixture
@@ -151,18 +179,24 @@ def member_with_points(deployed_system):
     """A shop with a Gold tier, a $5 reward, and Ana with 300 points."""
     shop = deployed_system.create_shop()
     assert shop.api("PUT", "/api/program", json={"vip_tiers": [{"name": "Gold", "threshold": 1000}]}).ok
-    reward = shop.api("POST", "/api/rewards", json={"name": "$5 off", "kind": "fixed_amount", "value": "5",
-                                                      "points_cost": 100})
+    reward = shop.api(
+        "POST",
+        "/api/rewards",
+        json={"name": "$5 off", "kind": "fixed_amount", "value": "5", "points_cost": 100},
+    )
     assert reward.status_code == 201, reward.text
     shop.reward = reward.json()
     shop.customer_created("7001", "ana@example.com", first_name="Ana", last_name="Diaz")
     shop.order(9701, "7001", "ana@example.com", "300.00")
-    assert wait_for(lambda: shop.api("GET", "/api/customers/7001").json().get("customer", {}).get("balance") == 300)
+    assert wait_for(
+        lambda: shop.api("GET", "/api/customers/7001").json().get("customer", {}).get("balance") == 300
+    )
     return shop
 
 
 def test_merchant_adjusts_redeems_reverses_excludes_and_edits_a_customer(
-        deployed_system, member_with_points, browser_page):
+    deployed_system, member_with_points, browser_page
+):
     shop, page = member_with_points, browser_page
     page.goto(f"{deployed_system.base_url}/#key={shop.admin_key}")
     page.wait_for_function("() => !location.hash.includes('key=')")
@@ -187,6 +221,7 @@ def test_merchant_adjusts_redeems_reverses_excludes_and_edits_a_customer(
         lost.append(route.request.headers["idempotency-key"])
         route.fetch()  # the gateway adjusts...
         route.abort()  # ...but the page never hears back
+
     page.route("**/points-adjustments", lose_first_answer)
     page.get_by_role("button", name="Adjust points").click()
     adjust = page.locator("#adjust-dialog")
@@ -200,9 +235,13 @@ def test_merchant_adjusts_redeems_reverses_excludes_and_edits_a_customer(
     history = page.locator("#customer-history tbody tr")
     assert "Adjusted by admin: Late delivery" in history.first.inner_text()
     assert "+30" in history.first.inner_text()
-    adjustments = [a for a in shop.api("GET", "/api/customers/7001/activities").json()["items"]
-                   if a["type"] == "adjusted"]
-    assert len(adjustments) == 1 and lost
+    adjustments = [
+        a
+        for a in shop.api("GET", "/api/customers/7001/activities").json()["items"]
+        if a["type"] == "adjusted"
+    ]
+    assert len(adjustments) == 1
+    assert lost
     page.unroute("**/points-adjustments")
 
     # Redeem the $5 reward: the code is shown and the balance drops.
@@ -213,7 +252,8 @@ def test_merchant_adjusts_redeems_reverses_excludes_and_edits_a_customer(
     code = redeem.locator("#redeem-code")
     code.wait_for()
     issued = shop.api("GET", f"/api/discount-codes/{code.inner_text()}").json()
-    assert issued["customer_id"] == "7001" and issued["status"] == "active"
+    assert issued["customer_id"] == "7001"
+    assert issued["status"] == "active"
     wait_for_balance(page, 230)
     redeem.get_by_role("button", name="Close").click()
     assert profile_field(page, "Lifetime redeemed").inner_text() == "100"
@@ -262,8 +302,9 @@ def test_merchant_adjusts_redeems_reverses_excludes_and_edits_a_customer(
 
 def test_point_activities_mark_adjustments_and_export_csv(deployed_system, shop_with_activity, browser_page):
     shop, page = shop_with_activity, browser_page
-    adjusted = shop.api("POST", "/api/customers/6002/points-adjustments",
-                        json={"points": 5, "reason": "Birthday gift"})
+    adjusted = shop.api(
+        "POST", "/api/customers/6002/points-adjustments", json={"points": 5, "reason": "Birthday gift"}
+    )
     assert adjusted.status_code == 201, adjusted.text
     page.goto(f"{deployed_system.base_url}/#key={shop.admin_key}")
     page.get_by_text("View all point activities").click()
@@ -281,5 +322,3 @@ def test_point_activities_mark_adjustments_and_export_csv(deployed_system, shop_
     assert rows[0][:4] == ["occurred_at", "customer_id", "customer_email", "type"]
     # The export follows the search on screen: only vic's two rows.
     assert sorted(r[4] for r in rows[1:]) == ["Adjusted by admin: Birthday gift", "Placed order #9602"]
-
-

@@ -1,5 +1,6 @@
 """Orders earn once however the platform and the broker repeat themselves;
 failures are parked and replayed, never lost."""
+
 import json
 import os
 import subprocess
@@ -9,7 +10,6 @@ import uuid
 from kombu import Connection
 
 from conftest import private_vhost
-
 from shared.events import OrderPlaced, make_event
 from shared.outbox import events_exchange
 from tests.support import wait_for
@@ -50,15 +50,29 @@ def test_unpaid_order_creates_member_without_points(shop):
 
 def publish_raw(amqp_uri, body):
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
-        conn.Producer().publish(body, exchange=events_exchange("gateway"), routing_key=body["type"],
-                                serializer="json", message_id=body["event_id"],
-                                declare=[events_exchange("gateway")])
+        conn.Producer().publish(
+            body,
+            exchange=events_exchange("gateway"),
+            routing_key=body["type"],
+            serializer="json",
+            message_id=body["event_id"],
+            declare=[events_exchange("gateway")],
+        )
 
 
 def test_redelivered_event_has_one_effect(system, shop):
-    event = make_event("gateway", shop.id, OrderPlaced(
-        order_id="7201", order_name="#7201", customer_id="3201", email="ned@example.com",
-        financial_status="paid", subtotal="25.00")).model_dump(mode="json")
+    event = make_event(
+        "gateway",
+        shop.id,
+        OrderPlaced(
+            order_id="7201",
+            order_name="#7201",
+            customer_id="3201",
+            email="ned@example.com",
+            financial_status="paid",
+            subtotal="25.00",
+        ),
+    ).model_dump(mode="json")
     for _ in range(3):
         publish_raw(system.amqp_uri, event)
     assert wait_for(lambda: balance(shop, "3201") == 25)
@@ -68,8 +82,9 @@ def test_redelivered_event_has_one_effect(system, shop):
 
 def loyalty_cli(system, *args) -> subprocess.CompletedProcess:
     env = dict(os.environ, AMQP_URI=system.amqp_uri)
-    return subprocess.run([sys.executable, "-m", "loyalty.cli", *args], env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "loyalty.cli", *args], env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_event_that_keeps_failing_is_dead_lettered_then_replayed_once(system, shop, monkeypatch):
@@ -84,8 +99,11 @@ def test_event_that_keeps_failing_is_dead_lettered_then_replayed_once(system, sh
     def dead_letter():
         listed = loyalty_cli(system, "dead-letters", "list", "--json")
         assert listed.returncode == 0, listed.stderr
-        return [d for d in json.loads(listed.stdout)
-                if d["body"]["shop_id"] == shop.id and d["event_type"] == "order_placed"]
+        return [
+            d
+            for d in json.loads(listed.stdout)
+            if d["body"]["shop_id"] == shop.id and d["event_type"] == "order_placed"
+        ]
 
     letters = wait_for(dead_letter, timeout=30)
     assert len(letters) == 1
@@ -108,9 +126,14 @@ def test_loyalty_ping_reports_whether_a_service_answers(system):
     assert answered.returncode == 0, answered.stderr
     assert json.loads(answered.stdout) == {"service": "points", "database": "ok"}
 
-    with private_vhost() as empty_broker:                   # no service listens there
+    with private_vhost() as empty_broker:  # no service listens there
         env = dict(os.environ, AMQP_URI=empty_broker)
-        silent = subprocess.run([sys.executable, "-m", "loyalty.cli", "ping", "reviews", "--timeout", "1"],
-                                env=env, capture_output=True, text=True, timeout=60)
+        silent = subprocess.run(
+            [sys.executable, "-m", "loyalty.cli", "ping", "reviews", "--timeout", "1"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert silent.returncode != 0
     assert "reviews did not answer" in silent.stderr

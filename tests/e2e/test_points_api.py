@@ -2,6 +2,7 @@
 points, redeems rewards, excludes, reverses, edits profiles and the program,
 reads the audit trail and exports the ledger, each call over HTTP through
 the gateway to the real points service, scoped by the admin key."""
+
 import csv
 import io
 import uuid
@@ -13,15 +14,21 @@ from tests.support import wait_for
 
 def new_member(shop, customer_id: str, email: str, first_name="Ann", last_name="Lee") -> dict:
     shop.customer_created(customer_id, email, first_name=first_name, last_name=last_name)
-    response = wait_for(lambda: (r := shop.api("GET", f"/api/customers/{customer_id}")).status_code == 200 and r)
+    response = wait_for(
+        lambda: (r := shop.api("GET", f"/api/customers/{customer_id}")).status_code == 200 and r
+    )
     assert response, f"member {customer_id} never appeared"
     return response.json()["customer"]
 
 
 def adjust(shop, customer_id: str, points: int, reason: str, key: str | None = None):
     headers = {"Idempotency-Key": key} if key else {}
-    return shop.api("POST", f"/api/customers/{customer_id}/points-adjustments",
-                    json={"points": points, "reason": reason}, headers=headers)
+    return shop.api(
+        "POST",
+        f"/api/customers/{customer_id}/points-adjustments",
+        json={"points": points, "reason": reason},
+        headers=headers,
+    )
 
 
 def profile(shop, customer_id: str) -> dict:
@@ -53,6 +60,7 @@ def fields_of(error: dict) -> list:
 
 # --- adjustments ---------------------------------------------------------------------------
 
+
 def test_an_admin_adjusts_points_up_and_down_with_a_reason(shop):
     new_member(shop, "6001", "ann@example.com")
     actor = f"api_key:admin@{shop.id}"
@@ -63,21 +71,31 @@ def test_an_admin_adjusts_points_up_and_down_with_a_reason(shop):
     assert credit.status_code == debit.status_code == 201
     given = credit.json()
     assert given["activity"]["action"] == "Adjusted by admin: Goodwill for a late parcel"
-    assert (given["activity"]["type"], given["activity"]["points"], given["activity"]["balance_after"]) == \
-        ("adjusted", 120, 120)
+    assert (given["activity"]["type"], given["activity"]["points"], given["activity"]["balance_after"]) == (
+        "adjusted",
+        120,
+        120,
+    )
     assert given["activity"]["actor"] == actor
     assert given["customer"]["balance"] == 120
     assert debit.json()["customer"]["balance"] == debit.json()["activity"]["balance_after"] == 100
 
     customer = profile(shop, "6001")
     assert (customer["balance"], customer["available_points"]) == (100, 100)
-    assert (customer["lifetime_earned"], customer["lifetime_redeemed"]) == (0, 0)  # adjustments change neither
+    assert (customer["lifetime_earned"], customer["lifetime_redeemed"]) == (
+        0,
+        0,
+    )  # adjustments change neither
     history = shop.api("GET", "/api/customers/6001/activities").json()
     assert [(a["points"], a["action"]) for a in history["items"]] == [
-        (-20, "Adjusted by admin: Duplicate credit"), (120, "Adjusted by admin: Goodwill for a late parcel")]
+        (-20, "Adjusted by admin: Duplicate credit"),
+        (120, "Adjusted by admin: Goodwill for a late parcel"),
+    ]
     entries = audit(shop, customer_id="6001")
     assert [(e["action"], e["reason"], e["actor"]) for e in entries] == [
-        ("points_adjusted", "Duplicate credit", actor), ("points_adjusted", "Goodwill for a late parcel", actor)]
+        ("points_adjusted", "Duplicate credit", actor),
+        ("points_adjusted", "Goodwill for a late parcel", actor),
+    ]
 
 
 def test_an_adjustment_below_zero_is_refused_and_changes_nothing(shop):
@@ -106,12 +124,15 @@ def test_a_retried_adjustment_counts_once_and_a_reused_key_is_a_conflict(shop):
     assert len(shop.api("GET", "/api/customers/6003/activities").json()["items"]) == 1
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"points": 0, "reason": "Nothing"}, "points"),
-    ({"points": "10", "reason": "Text is not a number"}, "points"),
-    ({"points": 10}, "reason"),
-    ({"points": 10, "reason": "x" * 501}, "reason"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"points": 0, "reason": "Nothing"}, "points"),
+        ({"points": "10", "reason": "Text is not a number"}, "points"),
+        ({"points": 10}, "reason"),
+        ({"points": 10, "reason": "x" * 501}, "reason"),
+    ],
+)
 def test_a_bad_adjustment_is_422_naming_the_field(shop, body, field):
     new_member(shop, "6004", "di@example.com")
     response = shop.api("POST", "/api/customers/6004/points-adjustments", json=body)
@@ -121,16 +142,25 @@ def test_a_bad_adjustment_is_422_naming_the_field(shop, body, field):
 
 # --- rewards and redemptions -----------------------------------------------------------------
 
+
 def test_a_member_redeems_a_reward_for_a_discount_code(shop):
     new_member(shop, "6101", "eve@example.com")
     reward = create_reward(shop, name="$5 off", kind="fixed_amount", value="5", points_cost=500)
     assert adjust(shop, "6101", 650, "Migration from the old program").status_code == 201
     key = str(uuid.uuid4())
 
-    redeemed = shop.api("POST", "/api/customers/6101/redemptions", json={"reward_id": reward["id"]},
-                        headers={"Idempotency-Key": key})
-    retried = shop.api("POST", "/api/customers/6101/redemptions", json={"reward_id": reward["id"]},
-                       headers={"Idempotency-Key": key})
+    redeemed = shop.api(
+        "POST",
+        "/api/customers/6101/redemptions",
+        json={"reward_id": reward["id"]},
+        headers={"Idempotency-Key": key},
+    )
+    retried = shop.api(
+        "POST",
+        "/api/customers/6101/redemptions",
+        json={"reward_id": reward["id"]},
+        headers={"Idempotency-Key": key},
+    )
 
     assert redeemed.status_code == retried.status_code == 201
     result = redeemed.json()
@@ -146,17 +176,28 @@ def test_a_member_redeems_a_reward_for_a_discount_code(shop):
     assert profile(shop, "6101")["balance"] == 150
 
     # 150 points left: not enough for another.
-    short = error_of(shop.api("POST", "/api/customers/6101/redemptions", json={"reward_id": reward["id"]}), 422)
+    short = error_of(
+        shop.api("POST", "/api/customers/6101/redemptions", json={"reward_id": reward["id"]}), 422
+    )
     assert "not enough points" in short["message"]
     assert profile(shop, "6101")["balance"] == 150
 
     # The shopper uses the code at checkout: it is used, and refused after that.
     shop.order(6190, "6101", "eve@example.com", "40.00", discount_codes=[result["code"].lower()])
-    used = wait_for(lambda: (c := shop.api("GET", f"/api/discount-codes/{result['code']}").json())
-                    ["status"] == "used" and c)
-    assert used and used["order_id"] == "6190"
+    used = wait_for(
+        lambda: (
+            (c := shop.api("GET", f"/api/discount-codes/{result['code']}").json())["status"] == "used" and c
+        )
+    )
+    assert used
+    assert used["order_id"] == "6190"
     assert shop.storefront("GET", f"/discount-codes/{result['code']}").json() | {"value": None} == {
-        "code": result["code"], "valid": False, "reason": "used", "value_type": "fixed_amount", "value": None}
+        "code": result["code"],
+        "valid": False,
+        "reason": "used",
+        "value_type": "fixed_amount",
+        "value": None,
+    }
 
 
 def test_rewards_are_listed_and_checked(shop):
@@ -168,8 +209,9 @@ def test_rewards_are_listed_and_checked(shop):
     assert (shipping["value"], shipping["active"]) == (None, True)
     assert (percent["kind"], percent["active"]) == ("percentage", False)
     assert {r["id"] for r in listed} == {shipping["id"], percent["id"]}
-    bad = shop.api("POST", "/api/rewards", json={"name": "Half", "kind": "percentage", "value": 150,
-                                                 "points_cost": 100})
+    bad = shop.api(
+        "POST", "/api/rewards", json={"name": "Half", "kind": "percentage", "value": 150, "points_cost": 100}
+    )
     assert fields_of(error_of(bad, 422)) == ["value"]
     assert [e["action"] for e in audit(shop)] == ["reward_created", "reward_created"]
 
@@ -181,6 +223,7 @@ def test_redeeming_an_unknown_reward_is_422(shop):
 
 
 # --- exclusion ---------------------------------------------------------------------------------
+
 
 def test_an_excluded_member_cannot_redeem_until_re_included(shop):
     new_member(shop, "6201", "gus@example.com")
@@ -194,18 +237,25 @@ def test_an_excluded_member_cannot_redeem_until_re_included(shop):
     included = shop.api("DELETE", "/api/customers/6201/exclusion")
     redeemed = shop.api("POST", "/api/customers/6201/redemptions", json={"reward_id": reward["id"]})
 
-    assert excluded.status_code == 200 and excluded.json()["status"] == "excluded"
+    assert excluded.status_code == 200
+    assert excluded.json()["status"] == "excluded"
     assert error_of(refused, 409)["code"] == "conflict"
     assert adjusted.status_code == 201
-    assert included.status_code == 200 and included.json()["status"] == "active"
+    assert included.status_code == 200
+    assert included.json()["status"] == "active"
     assert redeemed.status_code == 201
     assert profile(shop, "6201")["balance"] == 150
     assert [(e["action"], e["reason"]) for e in audit(shop, customer_id="6201")] == [
-        ("reward_redeemed", None), ("customer_included", None), ("points_adjusted", "Chargeback"),
-        ("customer_excluded", "Reseller account"), ("points_adjusted", "Welcome")]
+        ("reward_redeemed", None),
+        ("customer_included", None),
+        ("points_adjusted", "Chargeback"),
+        ("customer_excluded", "Reseller account"),
+        ("points_adjusted", "Welcome"),
+    ]
 
 
 # --- reversals ---------------------------------------------------------------------------------
+
 
 def test_an_entry_is_reversed_once(shop):
     new_member(shop, "6301", "hal@example.com")
@@ -214,17 +264,24 @@ def test_an_entry_is_reversed_once(shop):
     earned = shop.api("GET", "/api/customers/6301/activities").json()["items"][0]
     assert earned["action"] == "Placed order #63001"
 
-    reversed_ = shop.api("POST", f"/api/point-activities/{earned['id']}/reversal",
-                         json={"reason": "Test order"})
+    reversed_ = shop.api(
+        "POST", f"/api/point-activities/{earned['id']}/reversal", json={"reason": "Test order"}
+    )
     again = shop.api("POST", f"/api/point-activities/{earned['id']}/reversal")
 
     assert reversed_.status_code == 201
     reversal = reversed_.json()
-    assert (reversal["points"], reversal["balance_after"], reversal["reverses_activity_id"]) == \
-        (-80, 0, earned["id"])
+    assert (reversal["points"], reversal["balance_after"], reversal["reverses_activity_id"]) == (
+        -80,
+        0,
+        earned["id"],
+    )
     assert reversal["action"] == "Reversed: Placed order #63001"
     assert error_of(again, 409)["code"] == "conflict"
-    assert error_of(shop.api("POST", f"/api/point-activities/{reversal['id']}/reversal"), 409)["code"] == "conflict"
+    assert (
+        error_of(shop.api("POST", f"/api/point-activities/{reversal['id']}/reversal"), 409)["code"]
+        == "conflict"
+    )
     customer = profile(shop, "6301")
     assert (customer["balance"], customer["lifetime_earned"]) == (0, 0)
     entry = audit(shop, customer_id="6301")[0]
@@ -248,27 +305,44 @@ def test_reversing_a_redemption_gives_the_points_back_and_voids_its_code(shop):
 
 def test_an_unknown_activity_is_404(shop):
     assert error_of(shop.api("POST", "/api/point-activities/99999999/reversal"), 404)["code"] == "not_found"
-    assert error_of(shop.api("POST", "/api/point-activities/not-a-number/reversal"), 404)["code"] == "not_found"
+    assert (
+        error_of(shop.api("POST", "/api/point-activities/not-a-number/reversal"), 404)["code"] == "not_found"
+    )
 
 
 # --- profiles, the program and the member list ----------------------------------------------------
 
+
 def test_an_admin_edits_a_profile_and_the_tier_follows_the_program(shop):
     new_member(shop, "6401", "jo@example.com")
-    program = shop.api("PUT", "/api/program", json={
-        "vip_tiers": [{"name": "Silver", "threshold": 100}, {"name": "Gold", "threshold": 1000}]})
+    program = shop.api(
+        "PUT",
+        "/api/program",
+        json={"vip_tiers": [{"name": "Silver", "threshold": 100}, {"name": "Gold", "threshold": 1000}]},
+    )
     assert program.status_code == 200, program.text
 
-    edited = shop.api("PATCH", "/api/customers/6401", json={
-        "name": "Jo March", "birthday": "1990-05-17", "vip_tier": "Gold"})
+    edited = shop.api(
+        "PATCH",
+        "/api/customers/6401",
+        json={"name": "Jo March", "birthday": "1990-05-17", "vip_tier": "Gold"},
+    )
     assert edited.status_code == 200, edited.text
     assert {k: edited.json()[k] for k in ("name", "birthday", "vip_tier", "vip_tier_manual")} == {
-        "name": "Jo March", "birthday": "1990-05-17", "vip_tier": "Gold", "vip_tier_manual": True}
+        "name": "Jo March",
+        "birthday": "1990-05-17",
+        "vip_tier": "Gold",
+        "vip_tier_manual": True,
+    }
 
     # Only the fields sent change; null hands the tier back to the rules.
     cleared = shop.api("PATCH", "/api/customers/6401", json={"vip_tier": None}).json()
-    assert (cleared["name"], cleared["birthday"], cleared["vip_tier"], cleared["vip_tier_manual"]) == \
-        ("Jo March", "1990-05-17", None, False)
+    assert (cleared["name"], cleared["birthday"], cleared["vip_tier"], cleared["vip_tier_manual"]) == (
+        "Jo March",
+        "1990-05-17",
+        None,
+        False,
+    )
     cleared = shop.api("PATCH", "/api/customers/6401", json={"birthday": None}).json()
     assert (cleared["name"], cleared["birthday"]) == ("Jo March", None)
 
@@ -281,7 +355,8 @@ def test_an_admin_edits_a_profile_and_the_tier_follows_the_program(shop):
 
 def test_the_program_is_replaced_as_a_whole_and_drives_earning(shop):
     defaults = shop.api("GET", "/api/program").json()
-    assert defaults["points_per_currency_unit"] == "1" and defaults["vip_tiers"] == []
+    assert defaults["points_per_currency_unit"] == "1"
+    assert defaults["vip_tiers"] == []
 
     stored = shop.api("PUT", "/api/program", json={"points_per_currency_unit": "2", "review_points": 75})
     assert stored.status_code == 200, stored.text
@@ -328,14 +403,16 @@ def test_a_members_history_is_paged(shop):
         assert adjust(shop, "6701", n, f"Step {n}").status_code == 201
 
     first = shop.api("GET", "/api/customers/6701/activities", params={"limit": "2"}).json()
-    rest = shop.api("GET", "/api/customers/6701/activities",
-                    params={"limit": "2", "cursor": first["next_cursor"]}).json()
+    rest = shop.api(
+        "GET", "/api/customers/6701/activities", params={"limit": "2", "cursor": first["next_cursor"]}
+    ).json()
 
     assert [a["points"] for a in first["items"] + rest["items"]] == [3, 2, 1]
     assert rest["next_cursor"] is None
 
 
 # --- the CSV export ---------------------------------------------------------------------------------
+
 
 def test_the_export_has_every_matching_row_with_the_reason(shop, monkeypatch):
     from services.gateway import csv_export
@@ -355,11 +432,15 @@ def test_the_export_has_every_matching_row_with_the_reason(shop, monkeypatch):
     assert response.headers["Content-Type"].startswith("text/csv")
     assert response.headers["Content-Disposition"].startswith('attachment; filename="point-activities-')
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert [(r["customer_id"], r["customer_email"], r["type"], r["action"], r["points"], r["balance_after"])
-            for r in rows] == [
+    assert [
+        (r["customer_id"], r["customer_email"], r["type"], r["action"], r["points"], r["balance_after"])
+        for r in rows
+    ] == [
         ("6801", "ola@example.com", "adjusted", 'Adjusted by admin: Damaged, "crushed" box', "-5", "20"),
-        ("6801", "ola@example.com", "earned", "Placed order #68001", "25", "25")]
-    assert rows[0]["actor"] == f"api_key:admin@{shop.id}" and rows[1]["actor"] == "system"
+        ("6801", "ola@example.com", "earned", "Placed order #68001", "25", "25"),
+    ]
+    assert rows[0]["actor"] == f"api_key:admin@{shop.id}"
+    assert rows[1]["actor"] == "system"
     assert all(r["activity_id"].isdigit() and r["uncollected_points"] == "0" for r in rows)
     assert [r["type"] for r in csv.DictReader(io.StringIO(adjusted_only.text))] == ["adjusted"]
 
@@ -372,11 +453,19 @@ def test_a_bad_export_query_is_a_json_422(shop):
 # --- keys and shops ---------------------------------------------------------------------------------
 
 ROUTES = [
-    ("GET", "/api/customers"), ("PATCH", "/api/customers/1"), ("GET", "/api/customers/1/activities"),
-    ("POST", "/api/customers/1/points-adjustments"), ("POST", "/api/customers/1/redemptions"),
-    ("PUT", "/api/customers/1/exclusion"), ("DELETE", "/api/customers/1/exclusion"),
-    ("POST", "/api/point-activities/1/reversal"), ("GET", "/api/rewards"), ("POST", "/api/rewards"),
-    ("GET", "/api/program"), ("PUT", "/api/program"), ("GET", "/api/audit-log"),
+    ("GET", "/api/customers"),
+    ("PATCH", "/api/customers/1"),
+    ("GET", "/api/customers/1/activities"),
+    ("POST", "/api/customers/1/points-adjustments"),
+    ("POST", "/api/customers/1/redemptions"),
+    ("PUT", "/api/customers/1/exclusion"),
+    ("DELETE", "/api/customers/1/exclusion"),
+    ("POST", "/api/point-activities/1/reversal"),
+    ("GET", "/api/rewards"),
+    ("POST", "/api/rewards"),
+    ("GET", "/api/program"),
+    ("PUT", "/api/program"),
+    ("GET", "/api/audit-log"),
     ("GET", "/api/activities/points.csv"),
 ]
 
@@ -415,7 +504,9 @@ def test_another_shops_key_cannot_see_or_touch_a_member(shop, other_shop):
     # Nor can its own member spend this shop's reward, or see any of it.
     new_member(other_shop, "6902", "quin@example.com")
     assert adjust(other_shop, "6902", 500, "Welcome").status_code == 201
-    foreign_reward = other_shop.api("POST", "/api/customers/6902/redemptions", json={"reward_id": reward["id"]})
+    foreign_reward = other_shop.api(
+        "POST", "/api/customers/6902/redemptions", json={"reward_id": reward["id"]}
+    )
     assert fields_of(error_of(foreign_reward, 422)) == ["reward_id"]
     assert [c["customer_id"] for c in other_shop.api("GET", "/api/customers").json()["items"]] == ["6902"]
     assert other_shop.api("GET", "/api/rewards").json()["items"] == [theirs]

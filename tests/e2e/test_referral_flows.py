@@ -1,4 +1,5 @@
 """The two flows of the design card, end to end over HTTP."""
+
 import uuid
 
 import pytest
@@ -28,15 +29,27 @@ def referrals_handled_order(shop, gateway_events, referrals_db, order_id: str) -
     """Whether referrals has handled the order's order_placed: its inbox row
     commits with whatever the order did to a referral, so once it is there
     a referral the order did not complete never will be."""
-    event_ids = wait_for(lambda: [e["body"]["event_id"] for e in gateway_events.drain()
-                                  if e["body"]["type"] == "order_placed" and e["body"]["shop_id"] == shop.id
-                                  and e["body"]["payload"]["order_id"] == order_id])
+    event_ids = wait_for(
+        lambda: [
+            e["body"]["event_id"]
+            for e in gateway_events.drain()
+            if e["body"]["type"] == "order_placed"
+            and e["body"]["shop_id"] == shop.id
+            and e["body"]["payload"]["order_id"] == order_id
+        ]
+    )
     assert event_ids, f"no order_placed for order {order_id}"
     processed = referrals_metadata.tables["processed_events"]
     with referrals_db.connect() as conn:
-        return conn.execute(select(processed.c.event_id).where(
-            processed.c.event_id == event_ids[0],
-            processed.c.handler == "referrals.complete_referral_for_order")).first() is not None
+        return (
+            conn.execute(
+                select(processed.c.event_id).where(
+                    processed.c.event_id == event_ids[0],
+                    processed.c.handler == "referrals.complete_referral_for_order",
+                )
+            ).first()
+            is not None
+        )
 
 
 def new_customer(shop, customer_id: str, email: str):
@@ -45,8 +58,11 @@ def new_customer(shop, customer_id: str, email: str):
 
 
 def referral_link(shop, customer_id: str) -> str:
-    response = shop.storefront("POST", "/referral-links", json={
-        "customer_id": customer_id, "customer_token": shop.customer_token(customer_id)})
+    response = shop.storefront(
+        "POST",
+        "/referral-links",
+        json={"customer_id": customer_id, "customer_token": shop.customer_token(customer_id)},
+    )
     assert response.status_code == 201, response.text
     assert response.json()["url"].endswith(response.json()["code"])
     return response.json()["code"]
@@ -84,15 +100,23 @@ def test_order_with_welcome_code_completes_referral_and_rewards_referrer_once(sh
     assert wait_for(lambda: balance(shop, "1001") == 500)
     assert wait_for(lambda: balance(shop, "2002") == 40)
     # The code's status comes from points (discount_code_used), apart from the reward.
-    row = wait_for(lambda: (r := referral_row(shop, claimed["referral_id"])) and
-                   r["referrer_reward_points"] and r["discount_code_status"] == "used" and r)
+    row = wait_for(
+        lambda: (
+            (r := referral_row(shop, claimed["referral_id"]))
+            and r["referrer_reward_points"]
+            and r["discount_code_status"] == "used"
+            and r
+        )
+    )
     assert row, referral_row(shop, claimed["referral_id"])
     assert row["status"] == "completed"
     assert row["discount_code_status"] == "used"
     assert row["referee_email"] == "bob@example.com"
     assert row["referrer_reward_points"] == 500
     steps = row["steps"]
-    assert all(steps[k] for k in ("link_clicked_at", "email_entered_at", "coupon_issued_at", "order_placed_at"))
+    assert all(
+        steps[k] for k in ("link_clicked_at", "email_entered_at", "coupon_issued_at", "order_placed_at")
+    )
 
     # The code is used now, and a second paid order changes nothing.
     assert shop.api("GET", f"/api/discount-codes/{welcome}").json()["status"] == "used"
@@ -153,8 +177,11 @@ def test_cancelling_a_completed_referral_voids_the_referees_unused_code(shop):
     assert wait_for(lambda: balance(shop, "1401") == 500)
 
     assert shop.api("POST", f"/api/referrals/{claimed['referral_id']}/cancel").status_code == 200
-    assert wait_for(lambda: shop.api("GET", f"/api/discount-codes/{claimed['discount_code']}")
-                    .json()["status"] == "voided")
+    assert wait_for(
+        lambda: (
+            shop.api("GET", f"/api/discount-codes/{claimed['discount_code']}").json()["status"] == "voided"
+        )
+    )
     assert balance(shop, "1401") == 500  # what was earned stays earned
 
 
@@ -171,5 +198,7 @@ def test_claim_refusals_say_why(shop):
     assert claim_status("katesmith+friend@example.com") == (409, "conflict")  # herself, disguised
     assert claim_status("existing@example.com") == (409, "conflict")
     assert claim_status(f"new-{uuid.uuid4().hex[:6]}@example.com")[0] == 201
-    assert shop.storefront("POST", "/referrals/NOSUCHCODE/claims",
-                           json={"email": "x@example.com"}).status_code == 404
+    assert (
+        shop.storefront("POST", "/referrals/NOSUCHCODE/claims", json={"email": "x@example.com"}).status_code
+        == 404
+    )

@@ -2,6 +2,7 @@
 and a Google-review proof from the storefront, the merchant approves them,
 points credits the program's review points and photo bonus once, and the
 review feeds show what each earned."""
+
 from tests.support import wait_for
 
 
@@ -10,21 +11,42 @@ def signed(shop, customer_id: str, **body) -> dict:
 
 
 def test_approved_reviews_earn_the_programs_points_and_the_photo_bonus_once(shop):
-    assert shop.api("PUT", "/api/program", json={
-        "review_points": 50, "photo_review_bonus_points": 25, "google_review_points": 100}).status_code == 200
+    assert (
+        shop.api(
+            "PUT",
+            "/api/program",
+            json={"review_points": 50, "photo_review_bonus_points": 25, "google_review_points": 100},
+        ).status_code
+        == 200
+    )
     shop.customer_created("7001", "rita@example.com")
-    photo = shop.storefront("POST", "/reviews", json=signed(
-        shop, "7001", product_id="p-1", rating=5, title="Lovely", body="Fits well",
-        media_urls=["https://cdn.example.com/rita.jpg"]))
-    plain = shop.storefront("POST", "/reviews", json=signed(
-        shop, "7001", product_id="p-2", rating=4, title="Good", body="Nice"))
-    google = shop.storefront("POST", "/google-reviews", json=signed(
-        shop, "7001", review_url="https://g.page/r/example/review/123"))
+    photo = shop.storefront(
+        "POST",
+        "/reviews",
+        json=signed(
+            shop,
+            "7001",
+            product_id="p-1",
+            rating=5,
+            title="Lovely",
+            body="Fits well",
+            media_urls=["https://cdn.example.com/rita.jpg"],
+        ),
+    )
+    plain = shop.storefront(
+        "POST", "/reviews", json=signed(shop, "7001", product_id="p-2", rating=4, title="Good", body="Nice")
+    )
+    google = shop.storefront(
+        "POST", "/google-reviews", json=signed(shop, "7001", review_url="https://g.page/r/example/review/123")
+    )
     assert (photo.status_code, plain.status_code, google.status_code) == (201, 201, 201)
 
-    for path in (f"/api/reviews/{photo.json()['id']}/approve", f"/api/reviews/{plain.json()['id']}/approve",
-                 f"/api/reviews/{photo.json()['id']}/approve",          # approving twice pays once
-                 f"/api/google-reviews/{google.json()['id']}/approve"):
+    for path in (
+        f"/api/reviews/{photo.json()['id']}/approve",
+        f"/api/reviews/{plain.json()['id']}/approve",
+        f"/api/reviews/{photo.json()['id']}/approve",  # approving twice pays once
+        f"/api/google-reviews/{google.json()['id']}/approve",
+    ):
         assert shop.api("POST", path).status_code == 200
 
     def customer():
@@ -33,13 +55,25 @@ def test_approved_reviews_earn_the_programs_points_and_the_photo_bonus_once(shop
 
     assert wait_for(lambda: customer().get("balance") == 50 + 25 + 50 + 100), customer()
     assert sorted((a["action"], a["points"]) for a in customer()["recent_activities"]) == [
-        ("Google review", 100), ("Photo review bonus", 25), ("Wrote a review", 50), ("Wrote a review", 50)]
+        ("Google review", 100),
+        ("Photo review bonus", 25),
+        ("Wrote a review", 50),
+        ("Wrote a review", 50),
+    ]
 
     def rewards():
         items = shop.api("GET", "/api/activities/reviews", params={"status": "approved"}).json()["items"]
         return {item["id"]: (item["reward_points"], item["photo_bonus_points"]) for item in items}
 
-    assert wait_for(lambda: rewards() == {photo.json()["id"]: (50, 25), plain.json()["id"]: (50, None)}), rewards()
-    google_feed = wait_for(lambda: (items := shop.api("GET", "/api/activities/google-reviews").json()["items"])
-                           and items[0]["reward_points"] == 100 and items)
-    assert google_feed and google_feed[0]["status"] == "approved"
+    assert wait_for(lambda: rewards() == {photo.json()["id"]: (50, 25), plain.json()["id"]: (50, None)}), (
+        rewards()
+    )
+    google_feed = wait_for(
+        lambda: (
+            (items := shop.api("GET", "/api/activities/google-reviews").json()["items"])
+            and items[0]["reward_points"] == 100
+            and items
+        )
+    )
+    assert google_feed
+    assert google_feed[0]["status"] == "approved"

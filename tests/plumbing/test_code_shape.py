@@ -1,5 +1,6 @@
 """The code's shape, checked: `shared/` is plumbing and contracts that no
 service's change can break, and no module imports itself in a circle."""
+
 import ast
 from pathlib import Path
 
@@ -39,8 +40,11 @@ def imports_of(path: Path, modules: dict[str, Path]) -> set[str]:
 
 def test_shared_imports_no_service_and_no_operator_tooling():
     modules = project_modules()
-    offenders = {name: sorted(i for i in imports_of(path, modules) if not i.startswith("shared"))
-                 for name, path in modules.items() if name.startswith("shared")}
+    offenders = {
+        name: sorted(i for i in imports_of(path, modules) if not i.startswith("shared"))
+        for name, path in modules.items()
+        if name.startswith("shared")
+    }
     assert {name: found for name, found in offenders.items() if found} == {}
 
 
@@ -49,7 +53,7 @@ def test_no_import_cycles():
     graph = {name: imports_of(path, modules) - {name} for name, path in modules.items()}
     cycles, index, low, stack, on_stack = [], {}, {}, [], set()
 
-    def visit(node):                    # Tarjan's strongly connected components
+    def visit(node):  # Tarjan's strongly connected components
         index[node] = low[node] = len(index)
         stack.append(node)
         on_stack.add(node)

@@ -1,6 +1,7 @@
 """docker-compose.yml keeps the fleet up by itself: every long-running
 container restarts when it exits, and its healthcheck means "ready", so
 `depends_on` waits for a service that really answers."""
+
 from pathlib import Path
 
 import pytest

@@ -2,6 +2,7 @@
 the real database: outbox (nothing rolled back is published, nothing
 committed is lost), inbox (one effect per event), bounded retries, dead
 letters that can be listed and replayed."""
+
 import json
 import os
 import uuid
@@ -10,15 +11,15 @@ import pytest
 from kombu import Connection, Queue
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 
 from shared.db import UnitOfWork, make_engine
+from shared.dead_letters import list_dead_letters, replay_dead_letters
+from shared.entrypoints import handler_queues
 from shared.events import OrderPlaced, make_event
 from shared.migrations import upgrade_to_head
 from shared.outbox import events_exchange, make_event_publisher, relay_pending_events
-from shared.dead_letters import list_dead_letters, replay_dead_letters
-from shared.entrypoints import handler_queues
 from shared.topology import dead_queue_name
-from sqlalchemy.orm import sessionmaker
 from tests.plumbing.sample import services as sample
 from tests.plumbing.sample.models import metadata, things
 from tests.support import wait_for
@@ -29,8 +30,9 @@ def tap(amqp_uri):
     """A queue bound to gateway.events that records what was published."""
     name = f"tap-{uuid.uuid4().hex[:8]}"
     with Connection(amqp_uri) as conn:
-        Queue(name, exchange=events_exchange("gateway"), routing_key="#",
-              auto_delete=False, durable=False)(conn.channel()).declare()
+        Queue(name, exchange=events_exchange("gateway"), routing_key="#", auto_delete=False, durable=False)(
+            conn.channel()
+        ).declare()
 
     def drain():
         bodies = []
@@ -48,22 +50,31 @@ def tap(amqp_uri):
 @pytest.fixture
 def system(amqp_uri, database_url_factory, runner_factory):
     sample.FAULTS["remaining"] = 0
-    producer = runner_factory({"AMQP_URI": amqp_uri, "DATABASE_URL": database_url_factory("producer")},
-                              sample.Producer)
-    consumer = runner_factory({"AMQP_URI": amqp_uri, "DATABASE_URL": database_url_factory("consumer")},
-                              sample.Consumer)
+    producer = runner_factory(
+        {"AMQP_URI": amqp_uri, "DATABASE_URL": database_url_factory("producer")}, sample.Producer
+    )
+    consumer = runner_factory(
+        {"AMQP_URI": amqp_uri, "DATABASE_URL": database_url_factory("consumer")}, sample.Consumer
+    )
     producer.start()
     consumer.start()
-    with ServiceRpcProxy("gateway", {"AMQP_URI": amqp_uri}) as gateway, \
-            ServiceRpcProxy("sample_consumer", {"AMQP_URI": amqp_uri}) as consumer_rpc:
+    with (
+        ServiceRpcProxy("gateway", {"AMQP_URI": amqp_uri}) as gateway,
+        ServiceRpcProxy("sample_consumer", {"AMQP_URI": amqp_uri}) as consumer_rpc,
+    ):
         yield gateway, consumer_rpc
 
 
 def publish_wire(amqp_uri, body, message_id=None):
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
-        conn.Producer().publish(body, exchange=events_exchange("gateway"), routing_key=body["type"],
-                                serializer="json", message_id=message_id or body.get("event_id"),
-                                declare=[events_exchange("gateway")])
+        conn.Producer().publish(
+            body,
+            exchange=events_exchange("gateway"),
+            routing_key=body["type"],
+            serializer="json",
+            message_id=message_id or body.get("event_id"),
+            declare=[events_exchange("gateway")],
+        )
 
 
 def test_committed_event_is_published_once_as_plain_json(system, tap):
@@ -99,14 +110,19 @@ def test_rolled_back_event_is_never_published(system, tap):
 def test_redelivered_event_has_one_effect(system, amqp_uri):
     _, consumer = system
     order_id = uuid.uuid4().hex
-    body = make_event("gateway", "shop-b", OrderPlaced(order_id=order_id, subtotal="5")).model_dump(mode="json")
+    body = make_event("gateway", "shop-b", OrderPlaced(order_id=order_id, subtotal="5")).model_dump(
+        mode="json"
+    )
     publish_wire(amqp_uri, body)
     publish_wire(amqp_uri, body)
     assert wait_for(lambda: consumer.seen("shop-b", order_id)) == 1
     # A third, later delivery still changes nothing.
     publish_wire(amqp_uri, body)
     marker = uuid.uuid4().hex
-    publish_wire(amqp_uri, make_event("gateway", "shop-b", OrderPlaced(order_id=marker, subtotal="1")).model_dump(mode="json"))
+    publish_wire(
+        amqp_uri,
+        make_event("gateway", "shop-b", OrderPlaced(order_id=marker, subtotal="1")).model_dump(mode="json"),
+    )
     wait_for(lambda: consumer.seen("shop-b", marker))
     assert consumer.seen("shop-b", order_id) == 1
 
@@ -145,8 +161,14 @@ def test_handler_failing_forever_is_dead_lettered_then_replayed_once(system, amq
 
 def test_invalid_event_goes_straight_to_dead_letters(system, amqp_uri):
     queues = handler_queues(sample.Consumer)
-    bad = {"event_id": str(uuid.uuid4()), "type": "order_placed", "shop_id": "s", "source": "gateway",
-           "occurred_at": "2026-01-01T00:00:00Z", "payload": {"order_id": "1"}}  # no subtotal
+    bad = {
+        "event_id": str(uuid.uuid4()),
+        "type": "order_placed",
+        "shop_id": "s",
+        "source": "gateway",
+        "occurred_at": "2026-01-01T00:00:00Z",
+        "payload": {"order_id": "1"},
+    }  # no subtotal
     publish_wire(amqp_uri, bad)
     letters = wait_for(lambda: [d for d in list_dead_letters(amqp_uri, queues) if d["id"] == bad["event_id"]])
     assert "subtotal" in letters[0]["error"]
@@ -156,7 +178,9 @@ def test_invalid_event_goes_straight_to_dead_letters(system, amqp_uri):
         conn.channel().queue_purge(dead_queue_name(queues[0].name))
 
 
-def test_events_committed_while_the_broker_is_unreachable_are_published_later(database_url_factory, amqp_uri, tap):
+def test_events_committed_while_the_broker_is_unreachable_are_published_later(
+    database_url_factory, amqp_uri, tap
+):
     url = database_url_factory("outage")
     upgrade_to_head(sample.MIGRATIONS, url)
     engine = make_engine(url)
@@ -182,22 +206,29 @@ def test_events_committed_while_the_broker_is_unreachable_are_published_later(da
     engine.dispose()
 
 
-@pytest.mark.skipif(os.environ.get("LOYALTY_TEST_DB") != "postgresql",
-                    reason="SQLite serializes writers (BEGIN IMMEDIATE): there is no deadlock to lose")
+@pytest.mark.skipif(
+    os.environ.get("LOYALTY_TEST_DB") != "postgresql",
+    reason="SQLite serializes writers (BEGIN IMMEDIATE): there is no deadlock to lose",
+)
 def test_a_transaction_that_loses_a_deadlock_runs_again_and_the_caller_never_sees_it(
-        amqp_uri, database_url_factory, runner_factory):
+    amqp_uri, database_url_factory, runner_factory
+):
     url = database_url_factory("deadlock")
     runner_factory({"AMQP_URI": amqp_uri, "DATABASE_URL": url}, sample.Consumer).start()
     with make_engine(url).begin() as conn:
-        conn.execute(things.insert(), [{"shop_id": "shop-d", "name": n, "seen": 0} for n in ("left", "right")])
+        conn.execute(
+            things.insert(), [{"shop_id": "shop-d", "name": n, "seen": 0} for n in ("left", "right")]
+        )
     sample.ATTEMPTS.clear()
 
     with ServiceRpcProxy("sample_consumer", {"AMQP_URI": amqp_uri}) as consumer:
-        calls = [consumer.add_to_both.call_async("shop-d", "left", "right"),
-                 consumer.add_to_both.call_async("shop-d", "right", "left")]
+        calls = [
+            consumer.add_to_both.call_async("shop-d", "left", "right"),
+            consumer.add_to_both.call_async("shop-d", "right", "left"),
+        ]
         for call in calls:
-            call.result()    # neither raises
+            call.result()  # neither raises
 
         # Each call's effect once: the attempt that lost was rolled back whole.
         assert (consumer.seen("shop-d", "left"), consumer.seen("shop-d", "right")) == (2, 2)
-    assert len(sample.ATTEMPTS) == 3      # the deadlock happened; one call ran twice
+    assert len(sample.ATTEMPTS) == 3  # the deadlock happened; one call ran twice

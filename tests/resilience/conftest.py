@@ -1,5 +1,6 @@
 """Fixtures for the tests that take things away: a broker of the test's own
 that can be stopped, and the services as separate processes."""
+
 import os
 import random
 import threading
@@ -31,8 +32,13 @@ def private_rabbit():
 def services_env(database_url_factory, tmp_path):
     """The environment `make run` gives the services, on this test's own
     databases and port (AMQP_URI is for the test to set)."""
-    env = dict(os.environ, GATEWAY_PORT=str(free_port()), GATEWAY_HOST="127.0.0.1",
-               LOYALTY_DATA_DIR=str(tmp_path / "data"), LOYALTY_RELAY_INTERVAL="0.5")
+    env = dict(
+        os.environ,
+        GATEWAY_PORT=str(free_port()),
+        GATEWAY_HOST="127.0.0.1",
+        LOYALTY_DATA_DIR=str(tmp_path / "data"),
+        LOYALTY_RELAY_INTERVAL="0.5",
+    )
     for name in SERVICES:
         env[f"{name.upper()}_DATABASE_URL"] = database_url_factory(f"resilience_{name}")
     return env
@@ -50,8 +56,8 @@ class OrderStream:
         self.customers = [str(9_000_000 + n) for n in range(customers)]
         self.clients = clients
         self.pause = pause
-        self.accepted: list[tuple[int, str, str]] = []          # (order id, customer, subtotal)
-        self.unanswered: list[tuple[str, dict, str]] = []        # (webhook id, body, what went wrong)
+        self.accepted: list[tuple[int, str, str]] = []  # (order id, customer, subtotal)
+        self.unanswered: list[tuple[str, dict, str]] = []  # (webhook id, body, what went wrong)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
@@ -87,8 +93,9 @@ class OrderStream:
             time.sleep(self.pause)
 
     def start(self) -> "OrderStream":
-        self._threads = [threading.Thread(target=self._client, args=(n,), daemon=True)
-                         for n in range(self.clients)]
+        self._threads = [
+            threading.Thread(target=self._client, args=(n,), daemon=True) for n in range(self.clients)
+        ]
         for thread in self._threads:
             thread.start()
         return self
@@ -108,7 +115,7 @@ class OrderStream:
 
     def expected_balances(self) -> dict[str, int]:
         """Points per customer at the default program (1 point per unit, floor)."""
-        balances = {customer: 0 for customer in self.customers}
+        balances = dict.fromkeys(self.customers, 0)
         for _, customer, subtotal in self.accepted:
             balances[customer] += int(subtotal.split(".")[0])
         return balances

@@ -2,6 +2,7 @@
 webhooks keep being accepted (the gateway's outbox holds them), admin calls
 fail fast with a 503 meanwhile, and once the broker is back everything
 reconnects by itself and every order is awarded exactly once."""
+
 import time
 
 import pytest
@@ -25,10 +26,14 @@ def awarded_orders(points_database_url: str, shop_id: str) -> dict[str, int]:
     engine = create_engine(points_database_url)
     try:
         with engine.connect() as conn:
-            rows = conn.execute(text(
-                "SELECT reference, count(*) FROM point_activities "
-                "WHERE shop_id = :shop AND type = 'earned' AND reference LIKE 'order:%' "
-                "GROUP BY reference"), {"shop": shop_id}).all()
+            rows = conn.execute(
+                text(
+                    "SELECT reference, count(*) FROM point_activities "
+                    "WHERE shop_id = :shop AND type = 'earned' AND reference LIKE 'order:%' "
+                    "GROUP BY reference"
+                ),
+                {"shop": shop_id},
+            ).all()
     finally:
         engine.dispose()
     return {reference.removeprefix("order:"): count for reference, count in rows}
@@ -59,7 +64,7 @@ def test_services_ride_out_three_broker_outages_under_load(private_rabbit, syste
     outage_calls = []
     try:
         for _ in range(OUTAGES):
-            time.sleep(1.5)                             # steady load before each outage
+            time.sleep(1.5)  # steady load before each outage
             accepted_before = len(orders.accepted)
             private_rabbit.stop()
             stopped_at = time.monotonic()
@@ -82,12 +87,13 @@ def test_services_ride_out_three_broker_outages_under_load(private_rabbit, syste
 
     expected_orders = {str(order_id) for order_id, _, _ in orders.accepted}
     points_url = services.env["POINTS_DATABASE_URL"]
-    assert wait_for(lambda: set(awarded_orders(points_url, shop.id)) >= expected_orders, timeout=180), \
+    assert wait_for(lambda: set(awarded_orders(points_url, shop.id)) >= expected_orders, timeout=180), (
         f"{len(expected_orders - set(awarded_orders(points_url, shop.id)))} orders not awarded"
+    )
     assert set(awarded_orders(points_url, shop.id).values()) == {1}
     for customer, points in orders.expected_balances().items():
         assert shop.api("GET", f"/api/customers/{customer}").json()["customer"]["balance"] == points
     for name in SERVICES:
-        assert wait_for(lambda: unpublished_outbox_rows(services.env[f"{name.upper()}_DATABASE_URL"]) == 0,
-                        timeout=30), name
+        database_url = services.env[f"{name.upper()}_DATABASE_URL"]
+        assert wait_for(lambda url=database_url: unpublished_outbox_rows(url) == 0, timeout=30), name
     assert services.exited() == {}, services.logs()

@@ -1,6 +1,7 @@
 """`make run`'s launcher as an operator meets it: it restarts a service that
 dies (with growing delays, and gives up on one that keeps dying at start),
 and Ctrl-C or SIGTERM stops every process it started, quickly and cleanly."""
+
 import os
 import re
 import signal
@@ -55,16 +56,22 @@ class Launcher:
 
     def __init__(self, env: dict, log: Path):
         self.env, self.log = env, log
-        self.process = subprocess.Popen([sys.executable, "-m", "loyalty.cli", "run"], env=env,
-                                        stdout=open(log, "a"), stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+        with open(log, "a") as output:  # the child writes to its own copy
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "loyalty.cli", "run"],
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def output(self) -> str:
         return self.log.read_text()
 
     def wait_until_up(self, timeout: float = 120) -> dict[str, int]:
-        assert wait_for(lambda: "all services are up" in self.output() or self.process.poll() is not None,
-                        timeout=timeout), self.output()
+        assert wait_for(
+            lambda: "all services are up" in self.output() or self.process.poll() is not None, timeout=timeout
+        ), self.output()
         assert self.process.poll() is None, self.output()
         pids = child_pids(self.process.pid)
         assert set(pids) == {"points", "referrals", "reviews", "gateway"}, (pids, self.output())
@@ -113,8 +120,10 @@ def stops_everything_within_bound(launcher: Launcher, send_signal) -> None:
     signalled_at = time.monotonic()
     send_signal()
     assert launcher.process.wait(timeout=STOP_BOUND_SECONDS) == 0, launcher.output()
-    assert wait_for(lambda: not any(alive(pid) for pid in pids.values()),
-                    timeout=max(0.1, STOP_BOUND_SECONDS - (time.monotonic() - signalled_at)))
+    assert wait_for(
+        lambda: not any(alive(pid) for pid in pids.values()),
+        timeout=max(0.1, STOP_BOUND_SECONDS - (time.monotonic() - signalled_at)),
+    )
     assert "stopped." in launcher.output()
     assert "killing it" not in launcher.output()
 
@@ -125,8 +134,11 @@ def balance(shop, customer: str) -> int | None:
 
 def expect_balances(shop, orders: OrderStream) -> None:
     for customer, points in orders.expected_balances().items():
-        assert wait_for(lambda: balance(shop, customer) == points, timeout=60), \
-            (customer, balance(shop, customer), points)
+        assert wait_for(lambda c=customer, p=points: balance(shop, c) == p, timeout=60), (
+            customer,
+            balance(shop, customer),
+            points,
+        )
 
 
 def test_a_killed_service_is_restarted_alone_and_sigterm_then_stops_everything(launch, launcher_env):
@@ -139,8 +151,10 @@ def test_a_killed_service_is_restarted_alone_and_sigterm_then_stops_everything(l
         time.sleep(1)
         os.kill(pids["points"], signal.SIGKILL)
         killed_at = time.monotonic()
-        assert wait_for(lambda: re.search(r"points exited with code -9 .*restarting it in 1s", launcher.output()),
-                        timeout=5), launcher.output()
+        assert wait_for(
+            lambda: re.search(r"points exited with code -9 .*restarting it in 1s", launcher.output()),
+            timeout=5,
+        ), launcher.output()
         assert wait_for(lambda: "starting points again (restart #1)" in launcher.output(), timeout=5)
         assert wait_for(lambda: gateway_ready(system), timeout=15), launcher.output()
         assert time.monotonic() - killed_at <= 15
@@ -150,9 +164,11 @@ def test_a_killed_service_is_restarted_alone_and_sigterm_then_stops_everything(l
 
     restarted = child_pids(launcher.process.pid)
     assert restarted["points"] != pids["points"]
-    assert {name: pid for name, pid in restarted.items() if name != "points"} == \
-           {name: pid for name, pid in pids.items() if name != "points"}
-    assert orders.unanswered == [] and len(orders.accepted) > 20
+    assert {name: pid for name, pid in restarted.items() if name != "points"} == {
+        name: pid for name, pid in pids.items() if name != "points"
+    }
+    assert orders.unanswered == []
+    assert len(orders.accepted) > 20
     expect_balances(shop, orders)
 
     stops_everything_within_bound(launcher, lambda: launcher.process.send_signal(signal.SIGTERM))
@@ -183,11 +199,13 @@ def test_sigterm_to_the_process_group_stops_everything(launch):
 
 def test_supervisor_backs_off_and_gives_up_on_a_service_that_keeps_dying(tmp_path, capsys):
     starts = tmp_path / "starts"
-    crashing = Child("crashy", [sys.executable, "-c",
-                                f"open({str(starts)!r}, 'a').write('x'); raise SystemExit(3)"])
+    crashing = Child(
+        "crashy", [sys.executable, "-c", f"open({str(starts)!r}, 'a').write('x'); raise SystemExit(3)"]
+    )
     steady = Child("steady", [sys.executable, "-c", "import time; time.sleep(60)"])
-    supervisor = Supervisor([crashing, steady], RestartPolicy(first_delay=0.1, max_delay=0.4,
-                                                              max_quick_crashes=4))
+    supervisor = Supervisor(
+        [crashing, steady], RestartPolicy(first_delay=0.1, max_delay=0.4, max_quick_crashes=4)
+    )
     supervisor.start_all()
     assert wait_for(lambda: supervisor.tick() or crashing.given_up, timeout=20, interval=0.02)
     time.sleep(1)
@@ -198,5 +216,6 @@ def test_supervisor_backs_off_and_gives_up_on_a_service_that_keeps_dying(tmp_pat
     delays = re.findall(r"crashy exited with code 3 after [\d.]+s; restarting it in ([\d.]+)s", output)
     assert delays == ["0.1", "0.2", "0.4", "0.4"]
     assert "crashy keeps exiting right after it starts (4 times in a row, last with code 3)" in output
-    assert starts.read_text() == "x" * 5           # the first start and four restarts, then no more
-    assert steady.restarts == 0 and steady.process.returncode == -signal.SIGTERM
+    assert starts.read_text() == "x" * 5  # the first start and four restarts, then no more
+    assert steady.restarts == 0
+    assert steady.process.returncode == -signal.SIGTERM

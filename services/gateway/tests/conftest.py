@@ -1,6 +1,7 @@
 """The gateway in a real nameko container (real RabbitMQ, real database,
 real HTTP), with the points/referrals/reviews RPC proxies replaced by mocks
 that give canned answers shaped like docs/architecture.md."""
+
 import base64
 import hashlib
 import hmac
@@ -14,8 +15,8 @@ from nameko.testing.services import replace_dependencies
 from sqlalchemy import select
 
 from services.gateway.models import metadata
-from services.gateway.service import GatewayService
 from services.gateway.operations import create_shop_cli
+from services.gateway.service import GatewayService
 from shared.db import make_engine
 
 
@@ -73,8 +74,11 @@ class Gateway:
             return conn.execute(select(table).order_by(*table.primary_key.columns)).mappings().all()
 
     def outbox(self, shop_id=None):
-        return [dict(row, body=json.loads(row["body"])) for row in self.rows("outbox")
-                if shop_id is None or row["shop_id"] == shop_id]
+        return [
+            dict(row, body=json.loads(row["body"]))
+            for row in self.rows("outbox")
+            if shop_id is None or row["shop_id"] == shop_id
+        ]
 
 
 class Shop:
@@ -96,8 +100,9 @@ class Shop:
         return self.gateway.request(method, path, headers=headers, **kwargs)
 
     def customer_token(self, customer_id: str) -> str:
-        return hmac.new(self.webhook_secret.encode(), f"{self.domain}:{customer_id}".encode(),
-                        hashlib.sha256).hexdigest()
+        return hmac.new(
+            self.webhook_secret.encode(), f"{self.domain}:{customer_id}".encode(), hashlib.sha256
+        ).hexdigest()
 
     def storefront(self, method, path, **kwargs):
         return self.gateway.request(method, f"/storefront/{self.domain}{path}", **kwargs)
@@ -134,8 +139,9 @@ def running_gateway(amqp_uri, database_url_factory, tmp_path_factory):
     env.setenv("LOYALTY_DATA_DIR", str(tmp_path_factory.mktemp("gateway-data")))
     env.delenv("LOYALTY_SECRET_KEY", raising=False)
     port = free_port()
-    container = ServiceContainer(GatewayService, {
-        "AMQP_URI": amqp_uri, "DATABASE_URL": url, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"})
+    container = ServiceContainer(
+        GatewayService, {"AMQP_URI": amqp_uri, "DATABASE_URL": url, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
+    )
     points, referrals, reviews = replace_dependencies(container, "points", "referrals", "reviews")
     container.start()
     running = Gateway(f"http://127.0.0.1:{port}", url, points, referrals, reviews)

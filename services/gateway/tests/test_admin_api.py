@@ -1,7 +1,8 @@
 """The admin API: every /api route needs the shop's key, and the key — never
 the request — decides which shop's data the services are asked about."""
+
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from nameko.exceptions import RemoteError, UnknownService
@@ -24,17 +25,28 @@ ADMIN_ROUTES = [
     ("POST", "/api/google-reviews/gr_1/reject"),
 ]
 
-PAGE = {"items": [{"id": 7, "customer_id": "1001", "customer_email": "ann@example.com", "type": "earned",
-                   "action": "Placed order #1001", "points": 40, "balance_after": 40,
-                   "occurred_at": "2026-11-20T10:00:00Z"}],
-        "next_cursor": "WyIyMDI2LTExLTIwVDEwOjAwOjAwKzAwOjAwIiwgN10"}
+PAGE = {
+    "items": [
+        {
+            "id": 7,
+            "customer_id": "1001",
+            "customer_email": "ann@example.com",
+            "type": "earned",
+            "action": "Placed order #1001",
+            "points": 40,
+            "balance_after": 40,
+            "occurred_at": "2026-11-20T10:00:00Z",
+        }
+    ],
+    "next_cursor": "WyIyMDI2LTExLTIwVDEwOjAwOjAwKzAwOjAwIiwgN10",
+}
 
 
 def rpc_calls(gateway):
-    return (gateway.points.mock_calls + gateway.referrals.mock_calls + gateway.reviews.mock_calls)
+    return gateway.points.mock_calls + gateway.referrals.mock_calls + gateway.reviews.mock_calls
 
 
-@pytest.mark.parametrize("method, path", ADMIN_ROUTES)
+@pytest.mark.parametrize(("method", "path"), ADMIN_ROUTES)
 def test_every_admin_route_needs_a_valid_key(gateway, shop, method, path):
     missing = gateway.request(method, path)
     wrong = shop.api(method, path, key="lk_" + uuid.uuid4().hex + uuid.uuid4().hex)
@@ -70,33 +82,56 @@ def test_point_feed_passes_the_default_window_and_page(gateway, shop):
     assert response.json() == PAGE
     kwargs = gateway.points.list_activities.call_async.call_args.kwargs
     assert {k: kwargs[k] for k in ("shop_id", "type", "q", "cursor", "limit")} == {
-        "shop_id": shop.id, "type": "all", "q": None, "cursor": None, "limit": 50}
+        "shop_id": shop.id,
+        "type": "all",
+        "q": None,
+        "cursor": None,
+        "limit": 50,
+    }
     window_from, window_to = (datetime.fromisoformat(kwargs[k]) for k in ("from_", "to"))
     assert window_to - window_from == timedelta(days=30)
-    assert abs(datetime.now(timezone.utc) - window_to) < timedelta(minutes=1)
+    assert abs(datetime.now(UTC) - window_to) < timedelta(minutes=1)
 
 
 def test_point_feed_passes_the_filters_given(gateway, shop):
     answer(gateway.points.list_activities, {"items": [], "next_cursor": None})
 
-    response = shop.api("GET", "/api/activities/points", params={
-        "type": "earned", "q": "ann@", "from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00+01:00",
-        "cursor": "abc", "limit": "10"})
+    response = shop.api(
+        "GET",
+        "/api/activities/points",
+        params={
+            "type": "earned",
+            "q": "ann@",
+            "from": "2026-01-01T00:00:00Z",
+            "to": "2026-02-01T00:00:00+01:00",
+            "cursor": "abc",
+            "limit": "10",
+        },
+    )
 
     assert response.json() == {"items": [], "next_cursor": None}
     gateway.points.list_activities.call_async.assert_called_once_with(
-        shop_id=shop.id, type="earned", q="ann@", from_="2026-01-01T00:00:00+00:00",
-        to="2026-02-01T00:00:00+01:00", cursor="abc", limit=10)
+        shop_id=shop.id,
+        type="earned",
+        q="ann@",
+        from_="2026-01-01T00:00:00+00:00",
+        to="2026-02-01T00:00:00+01:00",
+        cursor="abc",
+        limit=10,
+    )
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"limit": "500"}, "limit"),
-    ({"limit": "0"}, "limit"),
-    ({"limit": "ten"}, "limit"),
-    ({"from": "2026-01-01"}, "from"),
-    ({"to": "yesterday"}, "to"),
-    ({"type": "gifted"}, "type"),
-])
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"limit": "500"}, "limit"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"from": "2026-01-01"}, "from"),
+        ({"to": "yesterday"}, "to"),
+        ({"type": "gifted"}, "type"),
+    ],
+)
 def test_an_invalid_query_is_422_naming_the_field(gateway, shop, params, field):
     response = shop.api("GET", "/api/activities/points", params=params)
     assert response.status_code == 422
@@ -107,17 +142,23 @@ def test_an_invalid_query_is_422_naming_the_field(gateway, shop, params, field):
 
 
 def test_a_window_that_ends_before_it_starts_is_422(gateway, shop):
-    response = shop.api("GET", "/api/activities/referrals",
-                        params={"from": "2026-03-01T00:00:00Z", "to": "2026-02-01T00:00:00Z"})
+    response = shop.api(
+        "GET",
+        "/api/activities/referrals",
+        params={"from": "2026-03-01T00:00:00Z", "to": "2026-02-01T00:00:00Z"},
+    )
     assert response.status_code == 422
     assert rpc_calls(gateway) == []
 
 
-@pytest.mark.parametrize("path, service, method, status", [
-    ("/api/activities/referrals", "referrals", "list_activities", "completed"),
-    ("/api/activities/reviews", "reviews", "list_activities", "pending"),
-    ("/api/activities/google-reviews", "reviews", "list_google_review_activities", "approved"),
-])
+@pytest.mark.parametrize(
+    ("path", "service", "method", "status"),
+    [
+        ("/api/activities/referrals", "referrals", "list_activities", "completed"),
+        ("/api/activities/reviews", "reviews", "list_activities", "pending"),
+        ("/api/activities/google-reviews", "reviews", "list_google_review_activities", "approved"),
+    ],
+)
 def test_status_feeds_ask_their_service(gateway, shop, path, service, method, status):
     rpc = getattr(getattr(gateway, service), method)
     answer(rpc, {"items": [{"id": "x1", "status": status}], "next_cursor": None})
@@ -135,11 +176,29 @@ def test_status_feeds_ask_their_service(gateway, shop, path, service, method, st
 
 def test_customer_detail_asks_points_referrals_and_reviews_at_once_and_merges_them(gateway, shop):
     profile = {"customer_id": "1001", "email": "ann@example.com", "balance": 60, "recent_activities": []}
-    referrals = {"items": [{"id": "ref_1", "role": "referrer", "referee_email": "bob@example.com",
-                            "status": "completed", "referrer_reward_points": 500}]}
-    reviews = {"reviews": [{"id": "rev_1", "product_id": "p-1", "status": "approved", "reward_points": 50,
-                            "photo_bonus_points": 25}],
-               "google_reviews": [{"id": "gr_1", "status": "pending", "reward_points": None}]}
+    referrals = {
+        "items": [
+            {
+                "id": "ref_1",
+                "role": "referrer",
+                "referee_email": "bob@example.com",
+                "status": "completed",
+                "referrer_reward_points": 500,
+            }
+        ]
+    }
+    reviews = {
+        "reviews": [
+            {
+                "id": "rev_1",
+                "product_id": "p-1",
+                "status": "approved",
+                "reward_points": 50,
+                "photo_bonus_points": 25,
+            }
+        ],
+        "google_reviews": [{"id": "gr_1", "status": "pending", "reward_points": None}],
+    }
     timeline = []
 
     def traced(service, method, value):
@@ -153,6 +212,7 @@ def test_customer_detail_asks_points_referrals_and_reviews_at_once_and_merges_th
         def reply():
             timeline.append(("await", service))
             return value
+
         method.call_async.side_effect = ask
         pending_reply.result.side_effect = reply
 
@@ -163,13 +223,20 @@ def test_customer_detail_asks_points_referrals_and_reviews_at_once_and_merges_th
     response = shop.api("GET", "/api/customers/1001")
 
     assert response.status_code == 200
-    assert response.json() == {"customer": profile, "referrals": referrals["items"],
-                               "reviews": reviews["reviews"], "google_reviews": reviews["google_reviews"],
-                               "unavailable": []}
+    assert response.json() == {
+        "customer": profile,
+        "referrals": referrals["items"],
+        "reviews": reviews["reviews"],
+        "google_reviews": reviews["google_reviews"],
+        "unavailable": [],
+    }
     # All three questions are out before the first answer is waited for.
     assert [step for step, _ in timeline] == ["ask"] * 3 + ["await"] * 3
-    for method in (gateway.points.get_customer, gateway.referrals.list_customer_referrals,
-                   gateway.reviews.list_customer_reviews):
+    for method in (
+        gateway.points.get_customer,
+        gateway.referrals.list_customer_referrals,
+        gateway.reviews.list_customer_reviews,
+    ):
         method.call_async.assert_called_once_with(shop_id=shop.id, customer_id="1001")
 
 
@@ -182,8 +249,13 @@ def test_customer_detail_without_referrals_or_reviews_still_shows_the_profile(ga
     response = shop.api("GET", "/api/customers/1001")
 
     assert response.status_code == 200
-    assert response.json() == {"customer": profile, "referrals": None, "reviews": None,
-                               "google_reviews": None, "unavailable": ["referrals", "reviews"]}
+    assert response.json() == {
+        "customer": profile,
+        "referrals": None,
+        "reviews": None,
+        "google_reviews": None,
+        "unavailable": ["referrals", "reviews"],
+    }
 
 
 def test_a_customer_the_service_does_not_know_is_404(gateway, shop):
@@ -194,8 +266,9 @@ def test_a_customer_the_service_does_not_know_is_404(gateway, shop):
     response = shop.api("GET", "/api/customers/404")
 
     assert response.status_code == 404
-    assert response.json() == {"error": {"code": "not_found", "message": "no such customer",
-                                         "details": {"customer_id": "404"}}}
+    assert response.json() == {
+        "error": {"code": "not_found", "message": "no such customer", "details": {"customer_id": "404"}}
+    }
 
 
 def test_discount_code_and_referral_lookups(gateway, shop):
@@ -216,7 +289,8 @@ def test_cancelling_a_referral_names_the_key_as_actor(gateway, shop):
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"
     gateway.referrals.cancel_referral.call_async.assert_called_once_with(
-        shop_id=shop.id, referral_id="ref_1", actor=f"api_key:admin@{shop.id}")
+        shop_id=shop.id, referral_id="ref_1", actor=f"api_key:admin@{shop.id}"
+    )
 
 
 def test_cancelling_twice_is_the_services_409(gateway, shop):
@@ -226,12 +300,15 @@ def test_cancelling_twice_is_the_services_409(gateway, shop):
     assert response.json()["error"]["code"] == "conflict"
 
 
-@pytest.mark.parametrize("path, method, id_field", [
-    ("/api/reviews/rev_1/approve", "approve_review", "review_id"),
-    ("/api/reviews/rev_1/reject", "reject_review", "review_id"),
-    ("/api/google-reviews/rev_1/approve", "approve_google_review", "submission_id"),
-    ("/api/google-reviews/rev_1/reject", "reject_google_review", "submission_id"),
-])
+@pytest.mark.parametrize(
+    ("path", "method", "id_field"),
+    [
+        ("/api/reviews/rev_1/approve", "approve_review", "review_id"),
+        ("/api/reviews/rev_1/reject", "reject_review", "review_id"),
+        ("/api/google-reviews/rev_1/approve", "approve_google_review", "submission_id"),
+        ("/api/google-reviews/rev_1/reject", "reject_google_review", "submission_id"),
+    ],
+)
 def test_moderation_goes_to_reviews_with_the_actor(gateway, shop, path, method, id_field):
     rpc = getattr(gateway.reviews, method)
     answer(rpc, {"id": "rev_1", "status": "approved" if "approve" in method else "rejected"})
@@ -239,8 +316,9 @@ def test_moderation_goes_to_reviews_with_the_actor(gateway, shop, path, method, 
     response = shop.api("POST", path)
 
     assert response.status_code == 200
-    rpc.call_async.assert_called_once_with(**{"shop_id": shop.id, id_field: "rev_1",
-                                              "actor": f"api_key:admin@{shop.id}"})
+    rpc.call_async.assert_called_once_with(
+        **{"shop_id": shop.id, id_field: "rev_1", "actor": f"api_key:admin@{shop.id}"}
+    )
 
 
 def test_moderation_with_another_verb_is_not_a_route(gateway, shop):

@@ -1,5 +1,6 @@
 """Shopify bodies -> our event payloads (no nameko, no database)."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -12,26 +13,56 @@ pytestmark = pytest.mark.unit  # pure: no broker, no database (make test-unit)
 
 
 def test_paid_order_becomes_order_placed_with_every_field():
-    event = domain.event_for_webhook("orders/paid", {
-        "id": 450789469, "name": "#1001", "order_number": 1001, "email": "bob@example.com",
-        "customer": {"id": 207119551, "email": "other@example.com"},
-        "financial_status": "paid", "subtotal_price": "99.90", "total_price": "104.90",
-        "currency": "USD", "discount_codes": [{"code": "WELCOME-AB12", "amount": "10.00"}],
-        "created_at": "2026-11-20T10:00:00-05:00", "line_items": [{"id": 1}],
-    })
+    event = domain.event_for_webhook(
+        "orders/paid",
+        {
+            "id": 450789469,
+            "name": "#1001",
+            "order_number": 1001,
+            "email": "bob@example.com",
+            "customer": {"id": 207119551, "email": "other@example.com"},
+            "financial_status": "paid",
+            "subtotal_price": "99.90",
+            "total_price": "104.90",
+            "currency": "USD",
+            "discount_codes": [{"code": "WELCOME-AB12", "amount": "10.00"}],
+            "created_at": "2026-11-20T10:00:00-05:00",
+            "line_items": [{"id": 1}],
+        },
+    )
     assert event == OrderPlaced(
-        order_id="450789469", order_name="#1001", customer_id="207119551", email="bob@example.com",
-        financial_status="paid", subtotal=Decimal("99.90"), total=Decimal("104.90"), currency="USD",
-        discount_codes=["WELCOME-AB12"], created_at=datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc))
+        order_id="450789469",
+        order_name="#1001",
+        customer_id="207119551",
+        email="bob@example.com",
+        financial_status="paid",
+        subtotal=Decimal("99.90"),
+        total=Decimal("104.90"),
+        currency="USD",
+        discount_codes=["WELCOME-AB12"],
+        created_at=datetime(2026, 11, 20, 15, 0, tzinfo=UTC),
+    )
     assert event.is_paid
 
 
 def test_order_falls_back_to_order_number_customer_email_and_total():
-    event = domain.event_for_webhook("orders/create", {
-        "id": 7, "order_number": 1002, "email": "", "customer": {"id": 9, "email": "cy@example.com"},
-        "financial_status": "pending", "total_price": "12.50"})
+    event = domain.event_for_webhook(
+        "orders/create",
+        {
+            "id": 7,
+            "order_number": 1002,
+            "email": "",
+            "customer": {"id": 9, "email": "cy@example.com"},
+            "financial_status": "pending",
+            "total_price": "12.50",
+        },
+    )
     assert (event.order_name, event.email, event.subtotal, event.total) == (
-        "#1002", "cy@example.com", Decimal("12.50"), Decimal("12.50"))
+        "#1002",
+        "cy@example.com",
+        Decimal("12.50"),
+        Decimal("12.50"),
+    )
     assert event.customer_id == "9"
     assert not event.is_paid
 
@@ -47,13 +78,16 @@ def test_order_without_any_price_names_the_field():
     assert raised.value.details[0]["field"] == "subtotal_price"
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"subtotal_price": "1.00"}, "id"),
-    ({"id": 1, "subtotal_price": "ten"}, "subtotal_price"),
-    ({"id": 1, "subtotal_price": "-1.00"}, "subtotal_price"),
-    ({"id": 1, "subtotal_price": "1.00", "discount_codes": [{"amount": "1"}]}, "discount_codes.0.code"),
-    ({"id": 1, "subtotal_price": "1.00", "customer": {"email": "x@example.com"}}, "customer.id"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"subtotal_price": "1.00"}, "id"),
+        ({"id": 1, "subtotal_price": "ten"}, "subtotal_price"),
+        ({"id": 1, "subtotal_price": "-1.00"}, "subtotal_price"),
+        ({"id": 1, "subtotal_price": "1.00", "discount_codes": [{"amount": "1"}]}, "discount_codes.0.code"),
+        ({"id": 1, "subtotal_price": "1.00", "customer": {"email": "x@example.com"}}, "customer.id"),
+    ],
+)
 def test_invalid_order_bodies_name_the_field(body, field):
     with pytest.raises(Unprocessable) as raised:
         domain.event_for_webhook("orders/create", body)
@@ -61,25 +95,40 @@ def test_invalid_order_bodies_name_the_field(body, field):
 
 
 def test_refund_amount_is_the_sum_of_refunded_line_subtotals():
-    event = domain.event_for_webhook("refunds/create", {
-        "id": 929361462, "order_id": 450789469, "created_at": "2026-11-21T10:00:00Z",
-        "refund_line_items": [{"quantity": 1, "subtotal": "19.99"}, {"quantity": 2, "subtotal": "10.01"}],
-        "transactions": [{"amount": "41.00", "kind": "refund", "status": "success", "currency": "EUR"}],
-    })
-    assert event == OrderRefunded(order_id="450789469", refund_id="929361462", amount=Decimal("30.00"),
-                                  currency="EUR", created_at=datetime(2026, 11, 21, 10, 0, tzinfo=timezone.utc))
+    event = domain.event_for_webhook(
+        "refunds/create",
+        {
+            "id": 929361462,
+            "order_id": 450789469,
+            "created_at": "2026-11-21T10:00:00Z",
+            "refund_line_items": [{"quantity": 1, "subtotal": "19.99"}, {"quantity": 2, "subtotal": "10.01"}],
+            "transactions": [{"amount": "41.00", "kind": "refund", "status": "success", "currency": "EUR"}],
+        },
+    )
+    assert event == OrderRefunded(
+        order_id="450789469",
+        refund_id="929361462",
+        amount=Decimal("30.00"),
+        currency="EUR",
+        created_at=datetime(2026, 11, 21, 10, 0, tzinfo=UTC),
+    )
 
 
 def test_refund_without_line_items_counts_its_successful_refund_transactions():
-    event = domain.event_for_webhook("refunds/create", {
-        "id": 2, "order_id": 1, "customer": {"id": 55},
-        "transactions": [
-            {"amount": "15.00", "kind": "refund", "status": "success"},
-            {"amount": "5.50"},
-            {"amount": "99.00", "kind": "refund", "status": "failure"},
-            {"amount": "7.00", "kind": "capture", "status": "success"},
-        ],
-    })
+    event = domain.event_for_webhook(
+        "refunds/create",
+        {
+            "id": 2,
+            "order_id": 1,
+            "customer": {"id": 55},
+            "transactions": [
+                {"amount": "15.00", "kind": "refund", "status": "success"},
+                {"amount": "5.50"},
+                {"amount": "99.00", "kind": "refund", "status": "failure"},
+                {"amount": "7.00", "kind": "capture", "status": "success"},
+            ],
+        },
+    )
     assert event.amount == Decimal("20.50")
     assert event.customer_id == "55"
 
@@ -89,16 +138,25 @@ def test_refund_of_nothing_is_zero():
 
 
 def test_customer_created():
-    event = domain.event_for_webhook("customers/create", {
-        "id": 207119551, "email": "ann@example.com", "first_name": "Ann", "last_name": "Lee",
-        "addresses": []})
-    assert event == CustomerCreated(customer_id="207119551", email="ann@example.com",
-                                    first_name="Ann", last_name="Lee")
+    event = domain.event_for_webhook(
+        "customers/create",
+        {
+            "id": 207119551,
+            "email": "ann@example.com",
+            "first_name": "Ann",
+            "last_name": "Lee",
+            "addresses": [],
+        },
+    )
+    assert event == CustomerCreated(
+        customer_id="207119551", email="ann@example.com", first_name="Ann", last_name="Lee"
+    )
 
 
 def test_only_the_four_topics_are_supported():
-    assert all(domain.is_supported(t) for t in
-               ("orders/create", "orders/paid", "refunds/create", "customers/create"))
+    assert all(
+        domain.is_supported(t) for t in ("orders/create", "orders/paid", "refunds/create", "customers/create")
+    )
     assert not domain.is_supported("orders/updated")
     assert not domain.is_supported(None)
 

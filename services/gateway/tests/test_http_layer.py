@@ -1,5 +1,6 @@
 """One JSON error shape for every failure, whoever fails; never internals;
 health, readiness and the dashboard."""
+
 import eventlet
 import pytest
 from nameko.exceptions import RemoteError, UnknownService
@@ -13,7 +14,8 @@ def assert_error(response, status, code):
     assert response.status_code == status
     assert response.headers["Content-Type"] == "application/json"
     body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "details"}
     assert body["error"]["code"] == code
     return body["error"]
 
@@ -31,17 +33,21 @@ def test_unknown_routes_and_methods_answer_json(gateway):
     assert "GET" in error["details"]["allowed"]
 
 
-@pytest.mark.parametrize("failure", [
-    RemoteError("KeyError", "'ledger' at /srv/points/secret_internals.py line 12"),
-    UnknownService("points"),
-])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        RemoteError("KeyError", "'ledger' at /srv/points/secret_internals.py line 12"),
+        UnknownService("points"),
+    ],
+)
 def test_a_failing_or_missing_service_is_503_without_its_internals(gateway, shop, failure):
     answer(gateway.points.get_customer, failure)
 
     response = shop.api("GET", "/api/customers/1001")
 
     error = assert_error(response, 503, "service_unavailable")
-    assert "secret_internals" not in response.text and "KeyError" not in response.text
+    assert "secret_internals" not in response.text
+    assert "KeyError" not in response.text
     assert error["details"] is None
 
 
@@ -52,7 +58,8 @@ def test_an_unexpected_exception_is_500_without_a_traceback(gateway, shop):
 
     assert_error(response, 500, "internal_error")
     assert "hunter2" not in response.text
-    assert "Traceback" not in response.text and "RuntimeError" not in response.text
+    assert "Traceback" not in response.text
+    assert "RuntimeError" not in response.text
 
 
 def test_a_reply_that_is_not_json_is_500(gateway, shop):
@@ -61,9 +68,12 @@ def test_a_reply_that_is_not_json_is_500(gateway, shop):
 
 
 def test_malformed_json_is_400_and_a_huge_body_413(gateway, shop):
-    malformed = shop.storefront("POST", "/referrals/ABC/claims", data=b'{"email": ',
-                                headers={"Content-Type": "application/json"})
-    huge = shop.storefront("POST", "/referrals/ABC/claims", json={"email": "a@example.com", "x": "y" * 2_000_000})
+    malformed = shop.storefront(
+        "POST", "/referrals/ABC/claims", data=b'{"email": ', headers={"Content-Type": "application/json"}
+    )
+    huge = shop.storefront(
+        "POST", "/referrals/ABC/claims", json={"email": "a@example.com", "x": "y" * 2_000_000}
+    )
 
     assert_error(malformed, 400, "bad_request")
     assert_error(huge, 413, "payload_too_large")
@@ -71,7 +81,10 @@ def test_malformed_json_is_400_and_a_huge_body_413(gateway, shop):
 
 
 def test_chunked_bodies_are_read_and_limited_too(gateway, shop):
-    answer(gateway.referrals.claim_referral, {"referral_id": "ref_1", "discount_code": "W-1", "status": "pending"})
+    answer(
+        gateway.referrals.claim_referral,
+        {"referral_id": "ref_1", "discount_code": "W-1", "status": "pending"},
+    )
 
     def chunks(*parts):
         yield from parts
@@ -100,8 +113,12 @@ def test_ready_when_the_broker_and_every_service_answer(gateway):
     response = gateway.get("/ready")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "broker": "ok", "database": "ok",
-                               "services": {"points": "ok", "referrals": "ok", "reviews": "ok"}}
+    assert response.json() == {
+        "status": "ready",
+        "broker": "ok",
+        "database": "ok",
+        "services": {"points": "ok", "referrals": "ok", "reviews": "ok"},
+    }
     for proxy in (gateway.points, gateway.referrals, gateway.reviews):
         proxy.health.call_async.assert_called_once_with()
 
@@ -122,7 +139,9 @@ def test_the_dashboard_is_served_at_the_root(gateway):
     page = gateway.get("/")
     script = gateway.get("/dashboard/app.js")
 
-    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
     assert "Customers' activities" in page.text
-    assert script.status_code == 200 and script.headers["Content-Type"].startswith("text/javascript")
+    assert script.status_code == 200
+    assert script.headers["Content-Type"].startswith("text/javascript")
     assert_error(gateway.get("/dashboard/secret.key"), 404, "not_found")

@@ -2,6 +2,7 @@
 themselves and keep their status; anything else is a 503 that shows no
 internals. A second gateway on the same database (a replica) is used, with
 a stand-in points service in place of the real one."""
+
 import pytest
 from nameko.containers import ServiceContainer
 from nameko.rpc import rpc
@@ -26,8 +27,14 @@ def replica(running_gateway, amqp_uri):
     port = free_port()
     containers = [
         ServiceContainer(StandInPoints, {"AMQP_URI": amqp_uri}),
-        ServiceContainer(GatewayService, {"AMQP_URI": amqp_uri, "DATABASE_URL": running_gateway.database_url,
-                                          "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}),
+        ServiceContainer(
+            GatewayService,
+            {
+                "AMQP_URI": amqp_uri,
+                "DATABASE_URL": running_gateway.database_url,
+                "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
+            },
+        ),
     ]
     for container in containers:
         container.start()
@@ -44,12 +51,15 @@ def replica(running_gateway, amqp_uri):
 def test_a_remote_not_found_is_404_with_its_message_and_details(replica, shop):
     response = shop.api("GET", "/api/customers/1001", base_url=replica.base_url)
     assert response.status_code == 404
-    assert response.json() == {"error": {"code": "not_found", "message": "no such customer",
-                                         "details": {"customer_id": "1001"}}}
+    assert response.json() == {
+        "error": {"code": "not_found", "message": "no such customer", "details": {"customer_id": "1001"}}
+    }
 
 
 def test_a_remote_crash_is_503_without_internals(replica, shop):
     response = shop.api("GET", "/api/customers/crash", base_url=replica.base_url)
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "service_unavailable"
-    assert "ledger" not in response.text and "KeyError" not in response.text and shop.id not in response.text
+    assert "ledger" not in response.text
+    assert "KeyError" not in response.text
+    assert shop.id not in response.text

@@ -1,4 +1,5 @@
 """Shops and their credentials, against the real database (no nameko)."""
+
 import base64
 import hashlib
 import hmac
@@ -34,13 +35,15 @@ def test_create_shop_returns_credentials_once_and_stores_neither_in_plaintext(db
     assert created["shop"]["domain"] == "cool-shop.myshopify.com"
     assert created["shop"]["id"].startswith("shp_")
     key, secret = created["admin_api_key"], created["webhook_secret"]
-    assert key.startswith("lk_") and len(key) >= 3 + 32
+    assert key.startswith("lk_")
+    assert len(key) >= 3 + 32
 
     with db() as uow:
         shop = uow.session.execute(select(shops)).mappings().one()
         key_row = uow.session.execute(select(api_keys)).mappings().one()
     stored = json.dumps({**shop, **key_row}, default=str)
-    assert key not in stored and key[3:] not in stored
+    assert key not in stored
+    assert key[3:] not in stored
     assert secret not in stored
     assert key_row["key_hash"] == hashlib.sha256(key.encode()).hexdigest()
     assert key_row["label"] == "admin"
@@ -57,8 +60,18 @@ def test_the_same_domain_twice_is_a_conflict(db):
         create_shop(uow.session, "TWICE.myshopify.com")
 
 
-@pytest.mark.parametrize("domain", ["", "no spaces.com", "https://x.myshopify.com", "localhost",
-                                    "-bad.example.com", "a" * 64 + ".com", "x.myshopify.com/admin"])
+@pytest.mark.parametrize(
+    "domain",
+    [
+        "",
+        "no spaces.com",
+        "https://x.myshopify.com",
+        "localhost",
+        "-bad.example.com",
+        "a" * 64 + ".com",
+        "x.myshopify.com/admin",
+    ],
+)
 def test_a_domain_must_be_a_hostname(domain):
     with pytest.raises(Unprocessable) as raised:
         normalize_domain(domain)
@@ -92,13 +105,22 @@ def test_a_key_authenticates_its_own_shop_only(db):
         second = create_shop(uow.session, "second.myshopify.com")
         uow.commit()
     with db() as uow:
-        assert authenticate_admin(uow.session, "Bearer " + first["admin_api_key"]).shop_id == first["shop"]["id"]
+        assert (
+            authenticate_admin(uow.session, "Bearer " + first["admin_api_key"]).shop_id == first["shop"]["id"]
+        )
         caller = authenticate_admin(uow.session, "bearer  " + second["admin_api_key"])
         assert caller.shop_id == second["shop"]["id"]
         assert caller.actor == f"api_key:admin@{second['shop']['id']}"
-        for header in (None, "", "Bearer", "Basic " + first["admin_api_key"], first["admin_api_key"],
-                       "Bearer lk_" + "x" * 43, "Bearer " + first["admin_api_key"] + "x",
-                       "Bearer " + hashlib.sha256(first["admin_api_key"].encode()).hexdigest()):
+        for header in (
+            None,
+            "",
+            "Bearer",
+            "Basic " + first["admin_api_key"],
+            first["admin_api_key"],
+            "Bearer lk_" + "x" * 43,
+            "Bearer " + first["admin_api_key"] + "x",
+            "Bearer " + hashlib.sha256(first["admin_api_key"].encode()).hexdigest(),
+        ):
             with pytest.raises(Unauthorized):
                 authenticate_admin(uow.session, header)
 

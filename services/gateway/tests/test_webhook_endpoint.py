@@ -1,6 +1,7 @@
 """POST /webhooks/shopify: signed by the shop or refused; each delivery
 recorded once as an event in the gateway's outbox, which the relay
 publishes to `gateway.events`."""
+
 import json
 import uuid
 from decimal import Decimal
@@ -16,9 +17,15 @@ from shared.outbox import events_exchange
 from tests.support import wait_for
 
 ORDER = {
-    "id": 820982911946154508, "name": "#9999", "order_number": 9999, "email": "jon@example.com",
+    "id": 820982911946154508,
+    "name": "#9999",
+    "order_number": 9999,
+    "email": "jon@example.com",
     "customer": {"id": 115310627314723954, "email": "jon@example.com"},
-    "financial_status": "paid", "subtotal_price": "199.65", "total_price": "210.65", "currency": "USD",
+    "financial_status": "paid",
+    "subtotal_price": "199.65",
+    "total_price": "210.65",
+    "currency": "USD",
     "discount_codes": [{"code": "WELCOME-1", "amount": "10.00", "type": "fixed_amount"}],
     "created_at": "2026-11-20T10:00:00Z",
 }
@@ -30,18 +37,25 @@ def gateway_events(amqp_uri):
     (declared before anything is published)."""
     with Connection(amqp_uri) as conn:
         channel = conn.channel()
-        queue = Queue(f"test-gateway-events-{uuid.uuid4().hex[:8]}", exchange=events_exchange("gateway"),
-                      routing_key="#", exclusive=True, auto_delete=True)(channel)
+        queue = Queue(
+            f"test-gateway-events-{uuid.uuid4().hex[:8]}",
+            exchange=events_exchange("gateway"),
+            routing_key="#",
+            exclusive=True,
+            auto_delete=True,
+        )(channel)
         queue.declare()
         received = []
 
         def receive(shop_id, count):
             """At least `count` events of this shop (other tests' shops publish too)."""
+
             def arrived():
                 while (message := queue.get(no_ack=True)) is not None:
                     if json.loads(message.body)["shop_id"] == shop_id:
                         received.append(message)
                 return len(received) >= count and received
+
             return wait_for(arrived, timeout=10) or received
 
         yield receive
@@ -72,14 +86,19 @@ def test_a_signed_order_is_accepted_recorded_and_published(gateway, shop, gatewa
     assert payload.customer_id == "115310627314723954"
     assert payload.email == "jon@example.com"
     assert payload.financial_status == "paid"
-    assert (payload.subtotal, payload.total, payload.currency) == (Decimal("199.65"), Decimal("210.65"), "USD")
+    assert (payload.subtotal, payload.total, payload.currency) == (
+        Decimal("199.65"),
+        Decimal("210.65"),
+        "USD",
+    )
     assert payload.discount_codes == ["WELCOME-1"]
     assert payload.created_at.isoformat() == "2026-11-20T10:00:00+00:00"
     assert wait_for(lambda: shop.outbox()[0]["published_at"] is not None)
 
 
-@pytest.mark.parametrize("forgery", ["wrong secret", "no signature", "empty signature", "unknown shop",
-                                     "body changed"])
+@pytest.mark.parametrize(
+    "forgery", ["wrong secret", "no signature", "empty signature", "unknown shop", "body changed"]
+)
 def test_an_unsigned_or_forged_webhook_is_refused_and_records_nothing(gateway, shop, other_shop, forgery):
     outbox_before, deliveries_before = len(gateway.outbox()), len(gateway.rows("webhook_deliveries"))
     if forgery == "wrong secret":
@@ -93,8 +112,13 @@ def test_an_unsigned_or_forged_webhook_is_refused_and_records_nothing(gateway, s
     else:
         signed_for = json.dumps(ORDER).encode()
         from services.gateway.domain import webhook_signature
-        response = shop.webhook("orders/paid", None, raw=signed_for.replace(b"199.65", b"999.65"),
-                                signature=webhook_signature(shop.webhook_secret, signed_for))
+
+        response = shop.webhook(
+            "orders/paid",
+            None,
+            raw=signed_for.replace(b"199.65", b"999.65"),
+            signature=webhook_signature(shop.webhook_secret, signed_for),
+        )
 
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthorized"
@@ -109,13 +133,16 @@ def test_the_same_delivery_twice_is_one_event(gateway, shop, other_shop):
     theirs = other_shop.webhook("orders/paid", ORDER, webhook_id="wh-same")
 
     assert first.json()["status"] == "accepted"
-    assert again.status_code == 200 and again.json() == {"status": "duplicate"}
+    assert again.status_code == 200
+    assert again.json() == {"status": "duplicate"}
     assert theirs.json()["status"] == "accepted"
     rows = order_placed_rows(shop, other_shop)
     assert [row["event_id"] for row in rows] == [first.json()["event_id"], theirs.json()["event_id"]]
     deliveries = shop.deliveries() + other_shop.deliveries()
     assert {(d["shop_id"], d["webhook_id"], d["event_id"]) for d in deliveries} == {
-        (shop.id, "wh-same", first.json()["event_id"]), (other_shop.id, "wh-same", theirs.json()["event_id"])}
+        (shop.id, "wh-same", first.json()["event_id"]),
+        (other_shop.id, "wh-same", theirs.json()["event_id"]),
+    }
 
 
 def test_concurrent_repeats_of_one_delivery_are_one_event(gateway, shop):
@@ -123,10 +150,17 @@ def test_concurrent_repeats_of_one_delivery_are_one_event(gateway, shop):
         # One HTTP session per green thread: requests sessions are not shared.
         with requests.Session() as http:
             body = json.dumps(ORDER).encode()
-            return http.post(gateway.base_url + "/webhooks/shopify", data=body, timeout=10, headers={
-                "X-Shopify-Topic": "orders/paid", "X-Shopify-Shop-Domain": shop.domain,
-                "X-Shopify-Webhook-Id": "wh-race",
-                "X-Shopify-Hmac-Sha256": webhook_signature(shop.webhook_secret, body)}).json()["status"]
+            return http.post(
+                gateway.base_url + "/webhooks/shopify",
+                data=body,
+                timeout=10,
+                headers={
+                    "X-Shopify-Topic": "orders/paid",
+                    "X-Shopify-Shop-Domain": shop.domain,
+                    "X-Shopify-Webhook-Id": "wh-race",
+                    "X-Shopify-Hmac-Sha256": webhook_signature(shop.webhook_secret, body),
+                },
+            ).json()["status"]
 
     statuses = list(eventlet.GreenPool(6).imap(deliver, range(6)))
 
@@ -149,21 +183,37 @@ def test_create_then_paid_are_two_order_placed_events_for_points_to_dedupe(gatew
 
 
 def test_refunds_and_new_customers_become_their_events(gateway, shop):
-    refund = shop.webhook("refunds/create", {
-        "id": 509562969, "order_id": 820982911946154508, "created_at": "2026-11-21T09:00:00Z",
-        "refund_line_items": [{"subtotal": "59.99"}, {"subtotal": "20.01"}],
-        "transactions": [{"amount": "85.00", "kind": "refund", "status": "success", "currency": "USD"}]})
-    customer = shop.webhook("customers/create", {
-        "id": 706405506930370084, "email": "bob@example.com", "first_name": "Bob", "last_name": "Norman"})
+    refund = shop.webhook(
+        "refunds/create",
+        {
+            "id": 509562969,
+            "order_id": 820982911946154508,
+            "created_at": "2026-11-21T09:00:00Z",
+            "refund_line_items": [{"subtotal": "59.99"}, {"subtotal": "20.01"}],
+            "transactions": [{"amount": "85.00", "kind": "refund", "status": "success", "currency": "USD"}],
+        },
+    )
+    customer = shop.webhook(
+        "customers/create",
+        {"id": 706405506930370084, "email": "bob@example.com", "first_name": "Bob", "last_name": "Norman"},
+    )
 
     assert refund.status_code == customer.status_code == 200
     bodies = {row["event_type"]: row["body"] for row in shop.outbox()}
     assert bodies["order_refunded"]["payload"] == {
-        "order_id": "820982911946154508", "refund_id": "509562969", "customer_id": None,
-        "amount": "80.00", "currency": "USD", "created_at": "2026-11-21T09:00:00Z"}
+        "order_id": "820982911946154508",
+        "refund_id": "509562969",
+        "customer_id": None,
+        "amount": "80.00",
+        "currency": "USD",
+        "created_at": "2026-11-21T09:00:00Z",
+    }
     assert bodies["customer_created"]["payload"] == {
-        "customer_id": "706405506930370084", "email": "bob@example.com",
-        "first_name": "Bob", "last_name": "Norman"}
+        "customer_id": "706405506930370084",
+        "email": "bob@example.com",
+        "first_name": "Bob",
+        "last_name": "Norman",
+    }
 
 
 def test_a_topic_we_do_not_use_is_acknowledged_and_ignored(gateway, shop):

@@ -1,12 +1,12 @@
 """The discount codes the program issues (reward redemptions, referees'
 welcome codes) and their status: active, used by an order, or voided."""
-from shared.db import UnitOfWork
-from shared.errors import Conflict, NotFound
-from shared.events import DiscountCodeUsed, DiscountCodeVoided, OrderPlaced, ReferralCancelled
 
 from services.points import domain, repository
 from services.points.models import discount_codes
 from services.points.schemas import DiscountCode, DiscountCodeCheck
+from shared.db import UnitOfWork
+from shared.errors import Conflict, NotFound
+from shared.events import DiscountCodeUsed, DiscountCodeVoided, OrderPlaced, ReferralCancelled
 
 
 def issue_code(uow: UnitOfWork, shop_id: str, prefix: str, **values) -> DiscountCode:
@@ -14,9 +14,15 @@ def issue_code(uow: UnitOfWork, shop_id: str, prefix: str, **values) -> Discount
     very rare) just draws again."""
     while True:
         code = domain.new_discount_code(prefix)
-        if repository.insert_unless_exists(uow.session, discount_codes, shop_id=shop_id, code=code,
-                                           status=domain.CODE_ACTIVE, created_at=uow.clock.now(),
-                                           **values):
+        if repository.insert_unless_exists(
+            uow.session,
+            discount_codes,
+            shop_id=shop_id,
+            code=code,
+            status=domain.CODE_ACTIVE,
+            created_at=uow.clock.now(),
+            **values,
+        ):
             return DiscountCode.model_validate(repository.discount_code(uow.session, shop_id, code)._asdict())
 
 
@@ -31,8 +37,15 @@ def mark_codes_used(uow: UnitOfWork, shop_id: str, order: OrderPlaced) -> None:
             # becomes the customer's who used it.
             customer_id = row.customer_id or order.customer_id
             repository.mark_code_used(uow.session, row, order.order_id, customer_id, uow.clock.now())
-            uow.publish(shop_id, DiscountCodeUsed(code=row.code, order_id=order.order_id,
-                                                  customer_id=customer_id, referral_id=row.referral_id))
+            uow.publish(
+                shop_id,
+                DiscountCodeUsed(
+                    code=row.code,
+                    order_id=order.order_id,
+                    customer_id=customer_id,
+                    referral_id=row.referral_id,
+                ),
+            )
 
 
 def void_redemption_code(uow: UnitOfWork, shop_id: str, activity_id: int) -> None:
@@ -40,11 +53,18 @@ def void_redemption_code(uow: UnitOfWork, shop_id: str, activity_id: int) -> Non
     if code is None or code.status == domain.CODE_VOIDED:
         return
     if code.status == domain.CODE_USED:
-        raise Conflict(f"the reward's code {code.code} was already used on order {code.order_id}; "
-                       "the redemption cannot be undone", {"activity_id": activity_id})
+        raise Conflict(
+            f"the reward's code {code.code} was already used on order {code.order_id}; "
+            "the redemption cannot be undone",
+            {"activity_id": activity_id},
+        )
     repository.mark_code_voided(uow.session, code, uow.clock.now())
-    uow.publish(shop_id, DiscountCodeVoided(code=code.code, customer_email=code.customer_email,
-                                            referral_id=None, reason="redemption_reversed"))
+    uow.publish(
+        shop_id,
+        DiscountCodeVoided(
+            code=code.code, customer_email=code.customer_email, referral_id=None, reason="redemption_reversed"
+        ),
+    )
 
 
 def void_referral_codes(uow: UnitOfWork, shop_id: str, referral: ReferralCancelled) -> None:
@@ -61,13 +81,17 @@ def _void_welcome_codes(uow: UnitOfWork, shop_id: str, referral_id: str, reason:
     now = uow.clock.now()
     for row in repository.active_welcome_codes_of_referral(uow.session, shop_id, referral_id):
         repository.mark_code_voided(uow.session, row, now)
-        uow.publish(shop_id, DiscountCodeVoided(
-            code=row.code, customer_email=row.customer_email, referral_id=row.referral_id,
-            reason=reason))
+        uow.publish(
+            shop_id,
+            DiscountCodeVoided(
+                code=row.code, customer_email=row.customer_email, referral_id=row.referral_id, reason=reason
+            ),
+        )
 
 
-def issue_referral_welcome_code(uow: UnitOfWork, shop_id: str, referral_id: str,
-                                referee_email: str) -> DiscountCode:
+def issue_referral_welcome_code(
+    uow: UnitOfWork, shop_id: str, referral_id: str, referee_email: str
+) -> DiscountCode:
     """The referral's welcome code, made on the first call with the program's
     current coupon value; every later call returns the same code."""
     settings = repository.program_settings_of(uow.session, shop_id)
@@ -76,11 +100,18 @@ def issue_referral_welcome_code(uow: UnitOfWork, shop_id: str, referral_id: str,
         # A conflict is either a concurrent call for this referral (then its
         # code is returned) or, very rarely, a random code already taken.
         repository.insert_unless_exists(
-            uow.session, discount_codes, shop_id=shop_id,
+            uow.session,
+            discount_codes,
+            shop_id=shop_id,
             code=domain.new_discount_code(domain.WELCOME_CODE_PREFIX),
-            kind=domain.REFERRAL_WELCOME, customer_email=referee_email, referral_id=referral_id,
-            status=domain.CODE_ACTIVE, value_type=settings.referee_coupon.type,
-            value=settings.referee_coupon.value, created_at=uow.clock.now())
+            kind=domain.REFERRAL_WELCOME,
+            customer_email=referee_email,
+            referral_id=referral_id,
+            status=domain.CODE_ACTIVE,
+            value_type=settings.referee_coupon.type,
+            value=settings.referee_coupon.value,
+            created_at=uow.clock.now(),
+        )
         existing = repository.welcome_code_of_referral(uow.session, shop_id, referral_id)
     return DiscountCode.model_validate(existing._asdict())
 
@@ -96,5 +127,9 @@ def check_discount_code(uow: UnitOfWork, shop_id: str, code: str) -> DiscountCod
     row = repository.discount_code(uow.session, shop_id, code)
     valid, reason = domain.code_validity(None if row is None else row.status)
     return DiscountCodeCheck(
-        code=domain.normalize_code(code), valid=valid, reason=reason,
-        value_type=None if row is None else row.value_type, value=None if row is None else row.value)
+        code=domain.normalize_code(code),
+        valid=valid,
+        reason=reason,
+        value_type=None if row is None else row.value_type,
+        value=None if row is None else row.value,
+    )

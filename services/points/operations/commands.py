@@ -1,17 +1,25 @@
 """The merchant's commands on a member: adjustments, redemptions, reversals,
 exclusion and profile edits; each audited, the spending ones idempotent."""
+
 import hashlib
 import json
-
-from shared.db import UnitOfWork
-from shared.errors import Conflict, NotFound, Unprocessable
 
 from services.points import domain, repository
 from services.points.operations import codes, ledger, views
 from services.points.schemas import (
-    Activity, Adjustment, AdjustmentResult, MemberProfile, ProfileUpdate, Redemption,
-    RedemptionResult, Reversal, Reward, StatusChange,
+    Activity,
+    Adjustment,
+    AdjustmentResult,
+    MemberProfile,
+    ProfileUpdate,
+    Redemption,
+    RedemptionResult,
+    Reversal,
+    Reward,
+    StatusChange,
 )
+from shared.db import UnitOfWork
+from shared.errors import Conflict, NotFound, Unprocessable
 
 
 def _idempotent(uow: UnitOfWork, command, method: str, result_model, run):
@@ -23,83 +31,145 @@ def _idempotent(uow: UnitOfWork, command, method: str, result_model, run):
         return run()
     asked = command.model_dump(mode="json", exclude={"idempotency_key", "actor"})
     fingerprint = hashlib.sha256(json.dumps([method, asked], sort_keys=True).encode()).hexdigest()
-    if not repository.claim_idempotency_key(uow.session, command.shop_id, key, fingerprint,
-                                            uow.clock.now()):
+    if not repository.claim_idempotency_key(uow.session, command.shop_id, key, fingerprint, uow.clock.now()):
         record = repository.idempotency_record(uow.session, command.shop_id, key)
         if record.fingerprint != fingerprint:
-            raise Conflict("this Idempotency-Key was already used for a different request",
-                           {"header": "Idempotency-Key"})
+            raise Conflict(
+                "this Idempotency-Key was already used for a different request", {"header": "Idempotency-Key"}
+            )
         return result_model.model_validate_json(record.result)
     result = run()
     repository.store_idempotent_result(uow.session, command.shop_id, key, result.model_dump(mode="json"))
     return result
 
 
-def audit(uow: UnitOfWork, shop_id: str, customer_id: str | None, actor: str, action: str,
-          reason: str | None, before: dict | None, after: dict | None) -> None:
-    repository.record_audit(uow.session, shop_id=shop_id, customer_id=customer_id, actor=actor,
-                            action=action, reason=reason, before=before, after=after,
-                            occurred_at=uow.clock.now())
+def audit(
+    uow: UnitOfWork,
+    shop_id: str,
+    customer_id: str | None,
+    actor: str,
+    action: str,
+    reason: str | None,
+    before: dict | None,
+    after: dict | None,
+) -> None:
+    repository.record_audit(
+        uow.session,
+        shop_id=shop_id,
+        customer_id=customer_id,
+        actor=actor,
+        action=action,
+        reason=reason,
+        before=before,
+        after=after,
+        occurred_at=uow.clock.now(),
+    )
 
 
 def adjust_points(uow: UnitOfWork, command: Adjustment) -> AdjustmentResult:
     """An admin's signed change with a reason. Taking points away spends
     the oldest available points; it may not take more than is available."""
+
     def run():
         member = ledger.expire_due_points(
-            uow, ledger.locked_member(uow, command.shop_id, command.customer_id))
+            uow, ledger.locked_member(uow, command.shop_id, command.customer_id)
+        )
         action = domain.adjustment_action(command.reason)
         if command.points > 0:
             settings = repository.program_settings_of(uow.session, command.shop_id)
-            activity_id = ledger.credit(uow, member, "adjusted", command.points, action, None,
-                                        command.actor, settings)
+            activity_id = ledger.credit(
+                uow, member, "adjusted", command.points, action, None, command.actor, settings
+            )
         else:
             plan = domain.plan_spending(
                 repository.lots_of(uow.session, command.shop_id, command.customer_id),
-                -command.points, uow.clock.now())
+                -command.points,
+                uow.clock.now(),
+            )
             activity_id = ledger.debit(uow, member, "adjusted", plan, action, None, command.actor)
         after = repository.member(uow.session, command.shop_id, command.customer_id)
-        audit(uow, command.shop_id, command.customer_id, command.actor, "points_adjusted",
-              command.reason, {"balance": member.balance},
-              {"balance": after.balance, "points": command.points, "activity_id": activity_id})
-        return AdjustmentResult(activity=views.activity(uow, command.shop_id, activity_id),
-                                customer=views.profile(uow, after))
+        audit(
+            uow,
+            command.shop_id,
+            command.customer_id,
+            command.actor,
+            "points_adjusted",
+            command.reason,
+            {"balance": member.balance},
+            {"balance": after.balance, "points": command.points, "activity_id": activity_id},
+        )
+        return AdjustmentResult(
+            activity=views.activity(uow, command.shop_id, activity_id), customer=views.profile(uow, after)
+        )
+
     return _idempotent(uow, command, "adjust_points", AdjustmentResult, run)
 
 
 def redeem_reward(uow: UnitOfWork, command: Redemption) -> RedemptionResult:
     """Spend a reward's cost from the oldest available points and issue its
     discount code."""
+
     def run():
         member = ledger.locked_member(uow, command.shop_id, command.customer_id)
         if member.status != domain.MEMBER_ACTIVE:
-            raise Conflict("this customer is excluded from the program and cannot redeem",
-                           {"customer_id": command.customer_id})
+            raise Conflict(
+                "this customer is excluded from the program and cannot redeem",
+                {"customer_id": command.customer_id},
+            )
         reward = repository.reward(uow.session, command.shop_id, command.reward_id)
         if reward is None or not reward.active:
-            raise Unprocessable("no such active reward", [
-                {"field": "reward_id", "message": "is not an active reward of this shop"}])
+            raise Unprocessable(
+                "no such active reward",
+                [{"field": "reward_id", "message": "is not an active reward of this shop"}],
+            )
         member = ledger.expire_due_points(uow, member)
         plan = domain.plan_spending(
             repository.lots_of(uow.session, command.shop_id, command.customer_id),
-            reward.points_cost, uow.clock.now(), field="reward_id")
-        activity_id = ledger.debit(uow, member, "redeemed", plan,
-                                   domain.redemption_action(reward.name), None, command.actor)
-        code = codes.issue_code(uow, command.shop_id, domain.REWARD_CODE_PREFIX,
-                                kind=domain.REDEMPTION, customer_id=member.customer_id,
-                                customer_email=member.email, reward_id=reward.id,
-                                activity_id=activity_id, value_type=reward.kind,
-                                value=reward.value or 0)
+            reward.points_cost,
+            uow.clock.now(),
+            field="reward_id",
+        )
+        activity_id = ledger.debit(
+            uow, member, "redeemed", plan, domain.redemption_action(reward.name), None, command.actor
+        )
+        code = codes.issue_code(
+            uow,
+            command.shop_id,
+            domain.REWARD_CODE_PREFIX,
+            kind=domain.REDEMPTION,
+            customer_id=member.customer_id,
+            customer_email=member.email,
+            reward_id=reward.id,
+            activity_id=activity_id,
+            value_type=reward.kind,
+            value=reward.value or 0,
+        )
         after = repository.member(uow.session, command.shop_id, command.customer_id)
-        audit(uow, command.shop_id, command.customer_id, command.actor, "reward_redeemed", None,
-              {"balance": member.balance},
-              {"balance": after.balance, "reward_id": reward.id, "points": -reward.points_cost,
-               "code": code.code, "activity_id": activity_id})
+        audit(
+            uow,
+            command.shop_id,
+            command.customer_id,
+            command.actor,
+            "reward_redeemed",
+            None,
+            {"balance": member.balance},
+            {
+                "balance": after.balance,
+                "reward_id": reward.id,
+                "points": -reward.points_cost,
+                "code": code.code,
+                "activity_id": activity_id,
+            },
+        )
         return RedemptionResult(
-            code=code.code, points_spent=reward.points_cost,
-            reward=Reward.model_validate(reward._asdict()), discount_code=code,
+            code=code.code,
+            points_spent=reward.points_cost,
+            reward=Reward.model_validate(reward._asdict()),
+            discount_code=code,
             activity=views.activity(uow, command.shop_id, activity_id),
-            customer=views.profile(uow, after))
+            customer=views.profile(uow, after),
+        )
+
     return _idempotent(uow, command, "redeem_reward", RedemptionResult, run)
 
 
@@ -107,13 +177,17 @@ def reverse_activity(uow: UnitOfWork, command: Reversal) -> Activity:
     """Undo a ledger entry with an opposite one (never by changing it)."""
     original = repository.activity(uow.session, command.shop_id, command.activity_id)
     if original is None:
-        raise NotFound(f"point activity {command.activity_id} does not exist",
-                       {"activity_id": command.activity_id})
+        raise NotFound(
+            f"point activity {command.activity_id} does not exist", {"activity_id": command.activity_id}
+        )
     member = ledger.locked_member(uow, command.shop_id, original.customer_id)
     reference = domain.reference("reversal", original.id)
     refusal = domain.reversal_refusal(
-        original.type, original.points, original.reverses_activity_id,
-        repository.activity_recorded(uow.session, command.shop_id, "adjusted", reference))
+        original.type,
+        original.points,
+        original.reverses_activity_id,
+        repository.activity_recorded(uow.session, command.shop_id, "adjusted", reference),
+    )
     if refusal:
         raise Conflict(refusal, {"activity_id": original.id})
     member = ledger.expire_due_points(uow, member)
@@ -122,13 +196,18 @@ def reverse_activity(uow: UnitOfWork, command: Reversal) -> Activity:
         own_lot = repository.lot_of_activity(uow.session, original.id)
         plan, short = domain.plan_take_back(
             repository.lots_of(uow.session, command.shop_id, original.customer_id),
-            original.points, uow.clock.now(), own_lot_id=own_lot.id if own_lot else None)
+            original.points,
+            uow.clock.now(),
+            own_lot_id=own_lot.id if own_lot else None,
+        )
         if short:
             raise Unprocessable(
                 f"cannot reverse: {short} of these {original.points} points are no longer available",
-                [{"field": "activity_id", "message": "the points it added have been spent"}])
-        activity_id = ledger.debit(uow, member, "adjusted", plan, action, reference, command.actor,
-                                   reverses=original)
+                [{"field": "activity_id", "message": "the points it added have been spent"}],
+            )
+        activity_id = ledger.debit(
+            uow, member, "adjusted", plan, action, reference, command.actor, reverses=original
+        )
         award = repository.order_award_of_activity(uow.session, command.shop_id, original.id)
         if award is not None:
             repository.mark_award_reversed(uow.session, award, uow.clock.now())
@@ -137,15 +216,32 @@ def reverse_activity(uow: UnitOfWork, command: Reversal) -> Activity:
             codes.void_redemption_code(uow, command.shop_id, original.id)
         if original.type == "refunded":
             # Later refunds of the order count from what stands refunded.
-            repository.uncount_refund(uow.session, repository.refund_of_activity(
-                uow.session, command.shop_id, original.id))
+            repository.uncount_refund(
+                uow.session, repository.refund_of_activity(uow.session, command.shop_id, original.id)
+            )
         settings = repository.program_settings_of(uow.session, command.shop_id)
-        activity_id = ledger.credit(uow, member, "adjusted", -original.points, action, reference,
-                                    command.actor, settings, reverses=original)
+        activity_id = ledger.credit(
+            uow,
+            member,
+            "adjusted",
+            -original.points,
+            action,
+            reference,
+            command.actor,
+            settings,
+            reverses=original,
+        )
     after = repository.member(uow.session, command.shop_id, original.customer_id)
-    audit(uow, command.shop_id, original.customer_id, command.actor, "activity_reversed",
-          command.reason, {"balance": member.balance, "activity_id": original.id},
-          {"balance": after.balance, "activity_id": activity_id})
+    audit(
+        uow,
+        command.shop_id,
+        original.customer_id,
+        command.actor,
+        "activity_reversed",
+        command.reason,
+        {"balance": member.balance, "activity_id": original.id},
+        {"balance": after.balance, "activity_id": activity_id},
+    )
     return views.activity(uow, command.shop_id, activity_id)
 
 
@@ -155,9 +251,16 @@ def set_exclusion(uow: UnitOfWork, command: StatusChange, excluded: bool) -> Mem
     status = domain.MEMBER_EXCLUDED if excluded else domain.MEMBER_ACTIVE
     if member.status != status:
         after = repository.update_member(uow.session, member, status=status)
-        audit(uow, command.shop_id, command.customer_id, command.actor,
-              "customer_excluded" if excluded else "customer_included", command.reason,
-              {"status": member.status}, {"status": status})
+        audit(
+            uow,
+            command.shop_id,
+            command.customer_id,
+            command.actor,
+            "customer_excluded" if excluded else "customer_included",
+            command.reason,
+            {"status": member.status},
+            {"status": status},
+        )
         member = after
     return views.profile(uow, member)
 
@@ -176,15 +279,27 @@ def update_customer(uow: UnitOfWork, command: ProfileUpdate) -> MemberProfile:
         tiers = repository.program_settings_of(uow.session, command.shop_id).vip_tiers
         if tier is not None and tier not in {t.name for t in tiers}:
             known = ", ".join(t.name for t in tiers) or "none are configured"
-            raise Unprocessable("request is not valid", [
-                {"field": "vip_tier", "message": f"is not one of the program's tiers ({known})"}])
+            raise Unprocessable(
+                "request is not valid",
+                [{"field": "vip_tier", "message": f"is not one of the program's tiers ({known})"}],
+            )
         values["vip_tier"] = tier
     before = views.profile(uow, member)
     after = views.profile(uow, repository.update_member(uow.session, member, **values))
-    fields = [f for f in ("name", "birthday", "vip_tier", "vip_tier_manual")
-              if getattr(before, f) != getattr(after, f)]
+    fields = [
+        f
+        for f in ("name", "birthday", "vip_tier", "vip_tier_manual")
+        if getattr(before, f) != getattr(after, f)
+    ]
     if fields:
-        audit(uow, command.shop_id, command.customer_id, command.actor, "customer_updated", None,
-              before.model_dump(mode="json", include=set(fields)),
-              after.model_dump(mode="json", include=set(fields)))
+        audit(
+            uow,
+            command.shop_id,
+            command.customer_id,
+            command.actor,
+            "customer_updated",
+            None,
+            before.model_dump(mode="json", include=set(fields)),
+            after.model_dump(mode="json", include=set(fields)),
+        )
     return after

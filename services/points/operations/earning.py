@@ -1,45 +1,93 @@
 """Points earned: orders (and their refunds), signing up, birthdays, reviews
 and referrals, each credited once per business fact and announced."""
+
 from datetime import date
 
 from sqlalchemy.engine import Row
 
+from services.points import domain, repository
+from services.points.operations import codes, ledger
 from shared.db import UnitOfWork
 from shared.events import (
-    CustomerCreated, GoogleReviewApproved, OrderPlaced, OrderRefunded, PointsAwarded,
-    ReferralCompleted, ReviewApproved,
+    CustomerCreated,
+    GoogleReviewApproved,
+    OrderPlaced,
+    OrderRefunded,
+    PointsAwarded,
+    ReferralCompleted,
+    ReviewApproved,
 )
 from shared.points_api import ProgramRules
 
-from services.points import domain, repository
-from services.points.operations import codes, ledger
 
-
-def _award(uow: UnitOfWork, member: Row, settings: ProgramRules, points: int,
-           action: str, reason: str, ref_kind: str, ref_id: str, pending: bool = False) -> int | None:
+def _award(
+    uow: UnitOfWork,
+    member: Row,
+    settings: ProgramRules,
+    points: int,
+    action: str,
+    reason: str,
+    ref_kind: str,
+    ref_id: str,
+    pending: bool = False,
+) -> int | None:
     """Credit `points` to a locked member once per (kind, id) and announce
     it; the activity id, or None when nothing was due (excluded member,
     nothing to give, already given)."""
     ledger_reference = domain.reference(ref_kind, ref_id)
-    if (not domain.can_earn(member.status) or points <= 0
-            or repository.activity_recorded(uow.session, member.shop_id, "earned", ledger_reference)):
+    if (
+        not domain.can_earn(member.status)
+        or points <= 0
+        or repository.activity_recorded(uow.session, member.shop_id, "earned", ledger_reference)
+    ):
         return None
-    activity_id = ledger.credit(uow, member, "earned", points, action, ledger_reference,
-                                domain.SYSTEM_ACTOR, settings, pending=pending)
+    activity_id = ledger.credit(
+        uow,
+        member,
+        "earned",
+        points,
+        action,
+        ledger_reference,
+        domain.SYSTEM_ACTOR,
+        settings,
+        pending=pending,
+    )
     # The member is locked: its balance moved by exactly these points.
-    uow.publish(member.shop_id, PointsAwarded(
-        customer_id=member.customer_id, activity_id=activity_id, points=points,
-        reason=reason, reference=ref_id, balance_after=member.balance + points))
+    uow.publish(
+        member.shop_id,
+        PointsAwarded(
+            customer_id=member.customer_id,
+            activity_id=activity_id,
+            points=points,
+            reason=reason,
+            reference=ref_id,
+            balance_after=member.balance + points,
+        ),
+    )
     return activity_id
 
 
 def register_customer(uow: UnitOfWork, shop_id: str, customer: CustomerCreated) -> None:
     member = repository.ensure_member(
-        uow.session, shop_id, customer.customer_id, uow.clock.now(), email=customer.email,
-        first_name=customer.first_name, last_name=customer.last_name)
+        uow.session,
+        shop_id,
+        customer.customer_id,
+        uow.clock.now(),
+        email=customer.email,
+        first_name=customer.first_name,
+        last_name=customer.last_name,
+    )
     settings = repository.program_settings_of(uow.session, shop_id)
-    _award(uow, member, settings, settings.signup_points, domain.SIGNUP_ACTION, "signup",
-           "customer", customer.customer_id)
+    _award(
+        uow,
+        member,
+        settings,
+        settings.signup_points,
+        domain.SIGNUP_ACTION,
+        "signup",
+        "customer",
+        customer.customer_id,
+    )
 
 
 def award_points_for_order(uow: UnitOfWork, shop_id: str, order: OrderPlaced) -> None:
@@ -52,19 +100,39 @@ def award_points_for_order(uow: UnitOfWork, shop_id: str, order: OrderPlaced) ->
     if not order.customer_id:
         return
     member = repository.ensure_member(uow.session, shop_id, order.customer_id, now, email=order.email)
-    if (not order.is_paid or not domain.can_earn(member.status)
-            or repository.order_award(uow.session, shop_id, order.order_id) is not None):
+    if (
+        not order.is_paid
+        or not domain.can_earn(member.status)
+        or repository.order_award(uow.session, shop_id, order.order_id) is not None
+    ):
         return
     settings = repository.program_settings_of(uow.session, shop_id)
     rate = settings.points_per_currency_unit
     points = domain.points_for_order(order.subtotal, rate, settings.rounding)
     label = domain.order_label(order.order_id, order.order_name)
-    activity_id = _award(uow, member, settings, points, domain.placed_order_action(label), "order",
-                         "order", order.order_id, pending=settings.pending_days > 0)
+    activity_id = _award(
+        uow,
+        member,
+        settings,
+        points,
+        domain.placed_order_action(label),
+        "order",
+        "order",
+        order.order_id,
+        pending=settings.pending_days > 0,
+    )
     repository.record_order_award(
-        uow.session, shop_id=shop_id, order_id=order.order_id, order_name=label,
-        customer_id=member.customer_id, subtotal=order.subtotal, rate=rate, points=points,
-        activity_id=activity_id, created_at=now)
+        uow.session,
+        shop_id=shop_id,
+        order_id=order.order_id,
+        order_name=label,
+        customer_id=member.customer_id,
+        subtotal=order.subtotal,
+        rate=rate,
+        points=points,
+        activity_id=activity_id,
+        created_at=now,
+    )
     # Refunds that arrived before the order did wait for it.
     for refund in repository.waiting_refunds(uow.session, shop_id, order.order_id):
         _take_back(uow, shop_id, order.order_id, refund.refund_id, refund.amount, waiting=True)
@@ -78,59 +146,108 @@ def take_back_points_for_refund(uow: UnitOfWork, shop_id: str, refund: OrderRefu
     if repository.refund_recorded(uow.session, shop_id, refund.refund_id):
         return
     if repository.order_award(uow.session, shop_id, refund.order_id) is None:
-        repository.record_waiting_refund(uow.session, shop_id, refund.refund_id, refund.order_id,
-                                         refund.amount, uow.clock.now())
+        repository.record_waiting_refund(
+            uow.session, shop_id, refund.refund_id, refund.order_id, refund.amount, uow.clock.now()
+        )
         return
     _take_back(uow, shop_id, refund.order_id, refund.refund_id, refund.amount)
 
 
-def _take_back(uow: UnitOfWork, shop_id: str, order_id: str, refund_id: str, amount,
-               waiting: bool = False) -> None:
+def _take_back(
+    uow: UnitOfWork, shop_id: str, order_id: str, refund_id: str, amount, waiting: bool = False
+) -> None:
     award = repository.order_award(uow.session, shop_id, order_id)
     # Member first, then the award: the same lock order as earning.
     member = ledger.expire_due_points(
-        uow, repository.member(uow.session, shop_id, award.customer_id, lock=True))
+        uow, repository.member(uow.session, shop_id, award.customer_id, lock=True)
+    )
     award = repository.order_award(uow.session, shop_id, order_id, lock=True)
-    due = 0 if award.reversed_at else domain.points_to_take_back(
-        award.points, award.subtotal, award.refunded_amount, award.refunded_points, amount)
+    due = (
+        0
+        if award.reversed_at
+        else domain.points_to_take_back(
+            award.points, award.subtotal, award.refunded_amount, award.refunded_points, amount
+        )
+    )
     activity_id = None
     if due > 0:
         own_lot = repository.lot_of_activity(uow.session, award.activity_id)
         plan, uncollected = domain.plan_take_back(
-            repository.lots_of(uow.session, shop_id, member.customer_id), due, uow.clock.now(),
-            own_lot_id=own_lot.id if own_lot else None)
-        activity_id = ledger.debit(uow, member, "refunded", plan,
-                                   domain.refunded_order_action(award.order_name),
-                                   domain.reference("refund", refund_id), domain.SYSTEM_ACTOR,
-                                   uncollected)
-    repository.record_refund(uow.session, award, refund_id, amount, due, activity_id,
-                             uow.clock.now(), waiting=waiting)
+            repository.lots_of(uow.session, shop_id, member.customer_id),
+            due,
+            uow.clock.now(),
+            own_lot_id=own_lot.id if own_lot else None,
+        )
+        activity_id = ledger.debit(
+            uow,
+            member,
+            "refunded",
+            plan,
+            domain.refunded_order_action(award.order_name),
+            domain.reference("refund", refund_id),
+            domain.SYSTEM_ACTOR,
+            uncollected,
+        )
+    repository.record_refund(
+        uow.session, award, refund_id, amount, due, activity_id, uow.clock.now(), waiting=waiting
+    )
 
 
 def award_review_points(uow: UnitOfWork, shop_id: str, review: ReviewApproved) -> None:
     member = repository.ensure_member(uow.session, shop_id, review.customer_id, uow.clock.now())
     settings = repository.program_settings_of(uow.session, shop_id)
-    _award(uow, member, settings, settings.review_points, domain.REVIEW_ACTION, "review",
-           "review", review.review_id)
+    _award(
+        uow,
+        member,
+        settings,
+        settings.review_points,
+        domain.REVIEW_ACTION,
+        "review",
+        "review",
+        review.review_id,
+    )
     if review.has_media:
         member = repository.member(uow.session, shop_id, review.customer_id)
-        _award(uow, member, settings, settings.photo_review_bonus_points,
-               domain.PHOTO_REVIEW_ACTION, "photo_review", "photo_review", review.review_id)
+        _award(
+            uow,
+            member,
+            settings,
+            settings.photo_review_bonus_points,
+            domain.PHOTO_REVIEW_ACTION,
+            "photo_review",
+            "photo_review",
+            review.review_id,
+        )
 
 
 def award_google_review_points(uow: UnitOfWork, shop_id: str, submission: GoogleReviewApproved) -> None:
     member = repository.ensure_member(uow.session, shop_id, submission.customer_id, uow.clock.now())
     settings = repository.program_settings_of(uow.session, shop_id)
-    _award(uow, member, settings, settings.google_review_points, domain.GOOGLE_REVIEW_ACTION,
-           "google_review", "google_review", submission.submission_id)
+    _award(
+        uow,
+        member,
+        settings,
+        settings.google_review_points,
+        domain.GOOGLE_REVIEW_ACTION,
+        "google_review",
+        "google_review",
+        submission.submission_id,
+    )
 
 
 def award_referrer(uow: UnitOfWork, shop_id: str, referral: ReferralCompleted) -> None:
-    member = repository.ensure_member(uow.session, shop_id, referral.referrer_customer_id,
-                                      uow.clock.now())
+    member = repository.ensure_member(uow.session, shop_id, referral.referrer_customer_id, uow.clock.now())
     settings = repository.program_settings_of(uow.session, shop_id)
-    _award(uow, member, settings, settings.referrer_reward_points, domain.REFERRAL_ACTION,
-           "referral", "referral", referral.referral_id)
+    _award(
+        uow,
+        member,
+        settings,
+        settings.referrer_reward_points,
+        domain.REFERRAL_ACTION,
+        "referral",
+        "referral",
+        referral.referral_id,
+    )
 
 
 def award_birthday_points(unit_of_work) -> int:
@@ -157,5 +274,16 @@ def award_birthday(uow: UnitOfWork, shop_id: str, customer_id: str, today: date)
     if member is None or domain.birthday_key(member.birthday) not in domain.birthday_keys_on(today):
         return False
     settings = repository.program_settings_of(uow.session, shop_id)
-    return _award(uow, member, settings, settings.birthday_points, domain.BIRTHDAY_ACTION,
-                  "birthday", "birthday", f"{customer_id}:{today.year}") is not None
+    return (
+        _award(
+            uow,
+            member,
+            settings,
+            settings.birthday_points,
+            domain.BIRTHDAY_ACTION,
+            "birthday",
+            "birthday",
+            f"{customer_id}:{today.year}",
+        )
+        is not None
+    )

@@ -4,43 +4,85 @@ lots, and expiry.
 Every change to a member's points runs under that member's row lock (taken
 first, before any lot or award), so concurrent commands queue per member
 and never deadlock on each other."""
+
 from sqlalchemy.engine import Row
 
+from services.points import domain, repository
 from shared.db import UnitOfWork
 from shared.errors import NotFound
 from shared.points_api import ProgramRules
 
-from services.points import domain, repository
-
 TIMER_BATCH = 200
 
 
-def credit(uow: UnitOfWork, member: Row, activity_type: str, points: int, action: str,
-           reference: str | None, actor: str, settings: ProgramRules,
-           pending: bool = False, reverses: Row | None = None) -> int:
+def credit(
+    uow: UnitOfWork,
+    member: Row,
+    activity_type: str,
+    points: int,
+    action: str,
+    reference: str | None,
+    actor: str,
+    settings: ProgramRules,
+    pending: bool = False,
+    reverses: Row | None = None,
+) -> int:
     """Add `points` to a locked member as a new lot; the activity id."""
     now = uow.clock.now()
     available_at, expires_at = domain.lot_dates(now, settings, pending)
-    posting = domain.post(repository.totals_of(member), activity_type, points,
-                          reverses=reverses.type if reverses is not None else None)
+    posting = domain.post(
+        repository.totals_of(member),
+        activity_type,
+        points,
+        reverses=reverses.type if reverses is not None else None,
+    )
     activity_id = repository.append_activity(
-        uow.session, member, activity_type, action, posting, reference, actor, now,
+        uow.session,
+        member,
+        activity_type,
+        action,
+        posting,
+        reference,
+        actor,
+        now,
         pending_until=available_at if available_at > now else None,
-        reverses_activity_id=reverses.id if reverses is not None else None)
+        reverses_activity_id=reverses.id if reverses is not None else None,
+    )
     repository.open_lot(uow.session, member, activity_id, points, now, available_at, expires_at)
     return activity_id
 
 
-def debit(uow: UnitOfWork, member: Row, activity_type: str, plan: list, action: str,
-          reference: str | None, actor: str, uncollected: int = 0,
-          reverses: Row | None = None) -> int:
+def debit(
+    uow: UnitOfWork,
+    member: Row,
+    activity_type: str,
+    plan: list,
+    action: str,
+    reference: str | None,
+    actor: str,
+    uncollected: int = 0,
+    reverses: Row | None = None,
+) -> int:
     """Take the planned points out of a locked member's lots; the activity id."""
     points = sum(take for _, take in plan)
-    posting = domain.post(repository.totals_of(member), activity_type, -points, uncollected,
-                          reverses=reverses.type if reverses is not None else None)
+    posting = domain.post(
+        repository.totals_of(member),
+        activity_type,
+        -points,
+        uncollected,
+        reverses=reverses.type if reverses is not None else None,
+    )
     activity_id = repository.append_activity(
-        uow.session, member, activity_type, action, posting, reference, actor, uow.clock.now(),
-        reverses_activity_id=reverses.id if reverses is not None else None)
+        uow.session,
+        member,
+        activity_type,
+        action,
+        posting,
+        reference,
+        actor,
+        uow.clock.now(),
+        reverses_activity_id=reverses.id if reverses is not None else None,
+    )
     repository.take_from_lots(uow.session, plan)
     return activity_id
 
@@ -49,20 +91,27 @@ def expire_due_points(uow: UnitOfWork, member: Row) -> Row:
     """Write off a locked member's lots past their expiry as one `expired`
     entry; the member as it is afterwards. Run before any spending, so
     nothing is ever spent from points that should be gone."""
-    due = domain.expired_points(repository.lots_of(uow.session, member.shop_id, member.customer_id),
-                                uow.clock.now())
+    due = domain.expired_points(
+        repository.lots_of(uow.session, member.shop_id, member.customer_id), uow.clock.now()
+    )
     if not due:
         return member
-    debit(uow, member, "expired", [(lot, lot.remaining) for lot in due], domain.EXPIRED_ACTION,
-          None, domain.SYSTEM_ACTOR)
+    debit(
+        uow,
+        member,
+        "expired",
+        [(lot, lot.remaining) for lot in due],
+        domain.EXPIRED_ACTION,
+        None,
+        domain.SYSTEM_ACTOR,
+    )
     return repository.member(uow.session, member.shop_id, member.customer_id)
 
 
 def locked_member(uow: UnitOfWork, shop_id: str, customer_id: str) -> Row:
     member = repository.member(uow.session, shop_id, customer_id, lock=True)
     if member is None:
-        raise NotFound(f"customer {customer_id} is not a member of this shop",
-                       {"customer_id": customer_id})
+        raise NotFound(f"customer {customer_id} is not a member of this shop", {"customer_id": customer_id})
     return member
 
 
@@ -87,5 +136,5 @@ def expire_points(unit_of_work) -> int:
                     done_now += 1
                 uow.commit()
         expired += done_now
-        if not done_now:    # nothing left (or nothing that can be expired)
+        if not done_now:  # nothing left (or nothing that can be expired)
             return expired

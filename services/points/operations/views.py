@@ -1,16 +1,22 @@
 """What the merchant reads: the activity feeds, customers and their
 profiles, and the audit log."""
-from sqlalchemy.engine import Row
 
-from shared.db import UnitOfWork
-from shared.errors import NotFound
-from shared.points_api import ProgramRules
+from sqlalchemy.engine import Row
 
 from services.points import domain, repository
 from services.points.schemas import (
-    Activity, ActivitiesQuery, AuditEntry, AuditQuery, CustomerActivitiesQuery, CustomerDetail,
-    CustomersQuery, MemberProfile,
+    ActivitiesQuery,
+    Activity,
+    AuditEntry,
+    AuditQuery,
+    CustomerActivitiesQuery,
+    CustomerDetail,
+    CustomersQuery,
+    MemberProfile,
 )
+from shared.db import UnitOfWork
+from shared.errors import NotFound
+from shared.points_api import ProgramRules
 
 RECENT_ACTIVITIES = 10
 
@@ -20,8 +26,10 @@ def activity(uow: UnitOfWork, shop_id: str, activity_id: int) -> Activity:
 
 
 def _activities(result: dict) -> dict:
-    return {"items": [Activity.model_validate(row._asdict()) for row in result["items"]],
-            "next_cursor": result["next_cursor"]}
+    return {
+        "items": [Activity.model_validate(row._asdict()) for row in result["items"]],
+        "next_cursor": result["next_cursor"],
+    }
 
 
 def list_activities(uow: UnitOfWork, query: ActivitiesQuery) -> dict:
@@ -30,49 +38,61 @@ def list_activities(uow: UnitOfWork, query: ActivitiesQuery) -> dict:
 
 def list_customer_activities(uow: UnitOfWork, query: CustomerActivitiesQuery) -> dict:
     if repository.member(uow.session, query.shop_id, query.customer_id) is None:
-        raise NotFound(f"customer {query.customer_id} is not a member of this shop",
-                       {"customer_id": query.customer_id})
-    return _activities(repository.customer_activities_page(
-        uow.session, query.shop_id, query.customer_id, query))
+        raise NotFound(
+            f"customer {query.customer_id} is not a member of this shop", {"customer_id": query.customer_id}
+        )
+    return _activities(
+        repository.customer_activities_page(uow.session, query.shop_id, query.customer_id, query)
+    )
 
 
-def profile(uow: UnitOfWork, member: Row, lots: list | None = None,
-            settings: ProgramRules | None = None) -> MemberProfile:
+def profile(
+    uow: UnitOfWork, member: Row, lots: list | None = None, settings: ProgramRules | None = None
+) -> MemberProfile:
     now = uow.clock.now()
     if lots is None:
         lots = repository.lots_of(uow.session, member.shop_id, member.customer_id)
     settings = settings or repository.program_settings_of(uow.session, member.shop_id)
     expiry = domain.next_expiry(lots, now)
-    return MemberProfile.model_validate(dict(
-        member._asdict(), name=domain.display_name(member.first_name, member.last_name),
-        member_since=member.created_at,
-        vip_tier=domain.vip_tier(member.vip_tier, member.lifetime_earned, settings.vip_tiers),
-        vip_tier_manual=member.vip_tier is not None,
-        pending_points=domain.pending_points(lots, now),
-        available_points=domain.available_points(lots, now),
-        next_expiry={"points": expiry[0], "date": expiry[1]} if expiry else None))
+    return MemberProfile.model_validate(
+        dict(
+            member._asdict(),
+            name=domain.display_name(member.first_name, member.last_name),
+            member_since=member.created_at,
+            vip_tier=domain.vip_tier(member.vip_tier, member.lifetime_earned, settings.vip_tiers),
+            vip_tier_manual=member.vip_tier is not None,
+            pending_points=domain.pending_points(lots, now),
+            available_points=domain.available_points(lots, now),
+            next_expiry={"points": expiry[0], "date": expiry[1]} if expiry else None,
+        )
+    )
 
 
 def list_customers(uow: UnitOfWork, query: CustomersQuery) -> dict:
     result = repository.members_page(uow.session, query.shop_id, query.q, query)
-    lots = repository.lots_of_members(uow.session, query.shop_id,
-                                      [row.customer_id for row in result["items"]])
+    lots = repository.lots_of_members(
+        uow.session, query.shop_id, [row.customer_id for row in result["items"]]
+    )
     settings = repository.program_settings_of(uow.session, query.shop_id)
-    return {"items": [profile(uow, row, lots[row.customer_id], settings) for row in result["items"]],
-            "next_cursor": result["next_cursor"]}
+    return {
+        "items": [profile(uow, row, lots[row.customer_id], settings) for row in result["items"]],
+        "next_cursor": result["next_cursor"],
+    }
 
 
 def get_customer(uow: UnitOfWork, shop_id: str, customer_id: str) -> CustomerDetail:
     member = repository.member(uow.session, shop_id, customer_id)
     if member is None:
-        raise NotFound(f"customer {customer_id} is not a member of this shop",
-                       {"customer_id": customer_id})
+        raise NotFound(f"customer {customer_id} is not a member of this shop", {"customer_id": customer_id})
     recent = repository.customer_activities_page(
-        uow.session, shop_id, customer_id, CustomerActivitiesQuery(
-            shop_id=shop_id, customer_id=customer_id, limit=RECENT_ACTIVITIES))
-    return CustomerDetail.model_validate(dict(
-        profile(uow, member).model_dump(),
-        recent_activities=[row._asdict() for row in recent["items"]]))
+        uow.session,
+        shop_id,
+        customer_id,
+        CustomerActivitiesQuery(shop_id=shop_id, customer_id=customer_id, limit=RECENT_ACTIVITIES),
+    )
+    return CustomerDetail.model_validate(
+        dict(profile(uow, member).model_dump(), recent_activities=[row._asdict() for row in recent["items"]])
+    )
 
 
 def find_member_by_email(uow: UnitOfWork, shop_id: str, email: str) -> MemberProfile | None:
@@ -82,5 +102,7 @@ def find_member_by_email(uow: UnitOfWork, shop_id: str, email: str) -> MemberPro
 
 def list_audit_log(uow: UnitOfWork, query: AuditQuery) -> dict:
     result = repository.audit_page(uow.session, query.shop_id, query.customer_id, query)
-    return {"items": [AuditEntry.model_validate(row._asdict()) for row in result["items"]],
-            "next_cursor": result["next_cursor"]}
+    return {
+        "items": [AuditEntry.model_validate(row._asdict()) for row in result["items"]],
+        "next_cursor": result["next_cursor"],
+    }

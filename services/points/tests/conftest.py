@@ -1,8 +1,9 @@
 """Fixtures for the points service tests: the real container on the real
 broker and database, a way to publish other services' events onto the wire,
 and direct (read-mostly) access to the service's database."""
+
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from kombu import Connection, Queue
@@ -46,8 +47,9 @@ def max_workers():
 
 @pytest.fixture
 def points_service(container_factory, amqp_uri, database_url, max_workers):
-    container = container_factory(PointsService, {
-        "AMQP_URI": amqp_uri, "DATABASE_URL": database_url, "max_workers": max_workers})
+    container = container_factory(
+        PointsService, {"AMQP_URI": amqp_uri, "DATABASE_URL": database_url, "max_workers": max_workers}
+    )
     container.start()
     return container
 
@@ -68,9 +70,13 @@ def publish(amqp_uri):
         event = make_event(source, shop_id, payload)
         if event_id is not None:
             event = event.model_copy(update={"event_id": event_id})
-        publisher.publish(event.model_dump(mode="json"), exchange=events_exchange(source),
-                          routing_key=event.type, message_id=str(event.event_id),
-                          declare=[events_exchange(source)])
+        publisher.publish(
+            event.model_dump(mode="json"),
+            exchange=events_exchange(source),
+            routing_key=event.type,
+            message_id=str(event.event_id),
+            declare=[events_exchange(source)],
+        )
         return event.event_id
 
     return publish_event
@@ -84,9 +90,13 @@ def published_by_points(amqp_uri):
     channel = connection.channel()
 
     def listen(event_type):
-        queue = Queue(f"test-points-{event_type}-{uuid.uuid4().hex[:8]}",
-                      exchange=events_exchange("points"), routing_key=event_type,
-                      exclusive=True, auto_delete=True)(channel)
+        queue = Queue(
+            f"test-points-{event_type}-{uuid.uuid4().hex[:8]}",
+            exchange=events_exchange("points"),
+            routing_key=event_type,
+            exclusive=True,
+            auto_delete=True,
+        )(channel)
         queue.declare()
         received = []
 
@@ -105,19 +115,23 @@ def published_by_points(amqp_uri):
 def set_program(db):
     """set_program(shop_id, **rules) replaces the shop's program document, as
     PUT /api/program does: the rules not named take their defaults."""
+
     def set_program_settings(shop_id, **rules):
         with db.begin() as conn:
-            save_program_settings(Session(conn), shop_id, ProgramRules(**rules), datetime.now(timezone.utc))
+            save_program_settings(Session(conn), shop_id, ProgramRules(**rules), datetime.now(UTC))
+
     return set_program_settings
 
 
 @pytest.fixture
 def rows(db):
     """rows(table, **where) -> the table's rows matching, in id order."""
+
     def select_rows(table, **where):
         query = select(table).where(*(table.c[name] == value for name, value in where.items()))
         if "id" in table.c:
             query = query.order_by(table.c.id)
         with db.connect() as conn:
             return conn.execute(query).all()
+
     return select_rows

@@ -1,5 +1,6 @@
 """The points rules, without nameko or a database."""
-from datetime import date, datetime, timedelta, timezone
+
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,7 @@ from shared.points_api import ProgramRules, VipTier
 
 pytestmark = pytest.mark.unit  # pure: no broker, no database (make test-unit)
 
-T0 = datetime(2026, 1, 10, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 
 
 def days(n: float) -> timedelta:
@@ -20,26 +21,33 @@ def days(n: float) -> timedelta:
 
 def lot(lot_id, remaining, earned_days_ago=0, pending_days=0, expiry_days=None, now=T0):
     earned_at = now - days(earned_days_ago)
-    return Lot(id=lot_id, remaining=remaining, earned_at=earned_at,
-               available_at=earned_at + days(pending_days),
-               expires_at=earned_at + days(expiry_days) if expiry_days else None)
+    return Lot(
+        id=lot_id,
+        remaining=remaining,
+        earned_at=earned_at,
+        available_at=earned_at + days(pending_days),
+        expires_at=earned_at + days(expiry_days) if expiry_days else None,
+    )
 
 
-@pytest.mark.parametrize("subtotal, rate, points", [
-    ("100.00", "1", 100),
-    ("99.99", "1", 99),           # floor, never rounded up
-    ("10.50", "1.5", 15),         # 15.75
-    ("0.99", "1", 0),
-    ("0", "1", 0),
-    ("-5", "1", 0),               # a credit note earns nothing
-    ("100", "0", 0),
-    ("19.99", "0.1", 1),
-])
+@pytest.mark.parametrize(
+    ("subtotal", "rate", "points"),
+    [
+        ("100.00", "1", 100),
+        ("99.99", "1", 99),  # floor, never rounded up
+        ("10.50", "1.5", 15),  # 15.75
+        ("0.99", "1", 0),
+        ("0", "1", 0),
+        ("-5", "1", 0),  # a credit note earns nothing
+        ("100", "0", 0),
+        ("19.99", "0.1", 1),
+    ],
+)
 def test_an_order_earns_the_floor_of_subtotal_times_rate(subtotal, rate, points):
     assert domain.points_for_order(Decimal(subtotal), Decimal(rate)) == points
 
 
-@pytest.mark.parametrize("rounding, points", [("floor", 15), ("round", 16), ("ceil", 16)])
+@pytest.mark.parametrize(("rounding", "points"), [("floor", 15), ("round", 16), ("ceil", 16)])
 def test_the_program_chooses_how_order_points_round(rounding, points):
     assert domain.points_for_order(Decimal("10.50"), Decimal("1.5"), rounding) == points  # 15.75
 
@@ -60,8 +68,12 @@ def test_default_program_settings():
     settings = ProgramRules()
     assert settings.points_per_currency_unit == Decimal("1")
     assert (settings.rounding, settings.pending_days, settings.expiry_days) == ("floor", 0, None)
-    assert (settings.signup_points, settings.review_points, settings.google_review_points,
-            settings.referrer_reward_points) == (0, 50, 100, 500)
+    assert (
+        settings.signup_points,
+        settings.review_points,
+        settings.google_review_points,
+        settings.referrer_reward_points,
+    ) == (0, 50, 100, 500)
     assert (settings.referee_coupon.type, settings.referee_coupon.value) == ("fixed", Decimal("5"))
 
 
@@ -110,14 +122,18 @@ def test_a_refund_records_what_it_could_not_collect_and_lowers_lifetime_by_the_w
 
 
 def test_a_posting_below_zero_is_a_bug_not_a_customer_error():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="below zero"):
         domain.post(MemberTotals(balance=10), "adjusted", -11)
     assert domain.post(MemberTotals(balance=10), "adjusted", -10).balance_after == 0
 
 
 def test_redeeming_counts_towards_lifetime_redeemed():
     posting = domain.post(MemberTotals(balance=100, lifetime_earned=100), "redeemed", -40)
-    assert (posting.balance_after, posting.totals.lifetime_redeemed, posting.totals.lifetime_earned) == (60, 40, 100)
+    assert (posting.balance_after, posting.totals.lifetime_redeemed, posting.totals.lifetime_earned) == (
+        60,
+        40,
+        100,
+    )
 
 
 def test_adjustments_leave_lifetime_totals_alone_but_reversals_correct_them():
@@ -130,7 +146,7 @@ def test_adjustments_leave_lifetime_totals_alone_but_reversals_correct_them():
 
 
 def test_an_unknown_activity_type_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown activity type"):
         domain.post(MemberTotals(), "gifted", 5)
 
 
@@ -168,15 +184,21 @@ def test_codes_match_case_insensitively():
     assert domain.normalize_code(" welcome-abcd2345 ") == "WELCOME-ABCD2345"
 
 
-@pytest.mark.parametrize("status, verdict", [
-    ("active", (True, None)), ("used", (False, "used")), ("voided", (False, "voided")),
-    (None, (False, "unknown")),
-])
+@pytest.mark.parametrize(
+    ("status", "verdict"),
+    [
+        ("active", (True, None)),
+        ("used", (False, "used")),
+        ("voided", (False, "voided")),
+        (None, (False, "unknown")),
+    ],
+)
 def test_code_validity_at_checkout(status, verdict):
     assert domain.code_validity(status) == verdict
 
 
 # --- lots: pending, spending, expiry ------------------------------------------------------
+
 
 def test_a_new_lot_waits_out_the_return_window_and_expires_from_when_it_was_earned():
     settings = ProgramRules(pending_days=14, expiry_days=365)
@@ -191,8 +213,10 @@ def test_pending_points_become_available_when_the_window_ends_not_before():
     assert (domain.pending_points([order_lot], T0), domain.available_points([order_lot], T0)) == (100, 0)
     just_before = T0 + days(14) - timedelta(seconds=1)
     assert domain.available_points([order_lot], just_before) == 0
-    assert (domain.pending_points([order_lot], T0 + days(14)),
-            domain.available_points([order_lot], T0 + days(14))) == (0, 100)
+    assert (
+        domain.pending_points([order_lot], T0 + days(14)),
+        domain.available_points([order_lot], T0 + days(14)),
+    ) == (0, 100)
 
 
 def test_spending_takes_the_oldest_available_points_first():
@@ -202,8 +226,11 @@ def test_spending_takes_the_oldest_available_points_first():
 
 
 def test_spending_never_touches_pending_or_expired_points_and_says_why_not():
-    lots = [lot(1, 100, pending_days=14), lot(2, 20, earned_days_ago=400, expiry_days=365),
-            lot(3, 30, earned_days_ago=2)]
+    lots = [
+        lot(1, 100, pending_days=14),
+        lot(2, 20, earned_days_ago=400, expiry_days=365),
+        lot(3, 30, earned_days_ago=2),
+    ]
     assert [(s.id, t) for s, t in domain.plan_spending(lots, 30, T0)] == [(3, 30)]
     with pytest.raises(Unprocessable) as refused:
         domain.plan_spending(lots, 31, T0, field="reward_id")
@@ -230,32 +257,43 @@ def test_lots_expire_at_their_expiry_instant_not_a_second_before():
     expiring = lot(1, 70, earned_days_ago=0, expiry_days=30)
     assert domain.expired_points([expiring], T0 + days(30) - timedelta(seconds=1)) == []
     assert [x.id for x in domain.expired_points([expiring], T0 + days(30))] == [1]
-    assert domain.expired_points([lot(2, 0, expiry_days=1)], T0 + days(5)) == []   # spent already
+    assert domain.expired_points([lot(2, 0, expiry_days=1)], T0 + days(5)) == []  # spent already
 
 
 def test_the_next_expiry_adds_up_every_lot_expiring_that_day():
-    lots = [lot(1, 10, earned_days_ago=5, expiry_days=30), lot(2, 15, earned_days_ago=5, expiry_days=30),
-            lot(3, 99, earned_days_ago=1, expiry_days=30), lot(4, 7)]
+    lots = [
+        lot(1, 10, earned_days_ago=5, expiry_days=30),
+        lot(2, 15, earned_days_ago=5, expiry_days=30),
+        lot(3, 99, earned_days_ago=1, expiry_days=30),
+        lot(4, 7),
+    ]
     assert domain.next_expiry(lots, T0) == (25, (T0 + days(25)).date())
     assert domain.next_expiry([lot(4, 7)], T0) is None
 
 
 # --- reversals, tiers, birthdays, names ------------------------------------------------------
 
-@pytest.mark.parametrize("points, reverses_id, already, refusal", [
-    (50, None, False, None),
-    (-20, None, False, None),
-    (50, 7, False, "this entry is itself a reversal; make an adjustment instead"),
-    (50, None, True, "this entry has already been reversed"),
-    (0, None, False, "this entry moved no points; there is nothing to reverse"),
-])
+
+@pytest.mark.parametrize(
+    ("points", "reverses_id", "already", "refusal"),
+    [
+        (50, None, False, None),
+        (-20, None, False, None),
+        (50, 7, False, "this entry is itself a reversal; make an adjustment instead"),
+        (50, None, True, "this entry has already been reversed"),
+        (0, None, False, "this entry moved no points; there is nothing to reverse"),
+    ],
+)
 def test_which_entries_can_be_reversed(points, reverses_id, already, refusal):
     assert domain.reversal_refusal("earned", points, reverses_id, already) == refusal
 
 
 def test_the_tier_follows_lifetime_points_unless_set_by_hand():
-    tiers = (VipTier(name="Silver", threshold=500), VipTier(name="Gold", threshold=2000),
-             VipTier(name="Bronze", threshold=0))
+    tiers = (
+        VipTier(name="Silver", threshold=500),
+        VipTier(name="Gold", threshold=2000),
+        VipTier(name="Bronze", threshold=0),
+    )
     assert domain.tier_for(0, tiers) == "Bronze"
     assert domain.tier_for(499, tiers) == "Bronze"
     assert domain.tier_for(500, tiers) == "Silver"
@@ -269,7 +307,7 @@ def test_birthdays_are_celebrated_on_the_day_and_leap_day_ones_on_28_february():
     assert domain.birthday_key(date(1990, 3, 7)) == "03-07"
     assert domain.birthday_keys_on(date(2026, 3, 7)) == ["03-07"]
     assert domain.birthday_keys_on(date(2027, 2, 28)) == ["02-28", "02-29"]
-    assert domain.birthday_keys_on(date(2028, 2, 28)) == ["02-28"]     # 2028 has a 29th
+    assert domain.birthday_keys_on(date(2028, 2, 28)) == ["02-28"]  # 2028 has a 29th
     assert domain.birthday_keys_on(date(2028, 2, 29)) == ["02-29"]
 
 

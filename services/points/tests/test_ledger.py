@@ -2,19 +2,27 @@
 clock moved by hand: pending points, refunds, FIFO spending, expiry and
 birthday runs, tiers, exclusion, reversals, idempotency and the audit trail.
 No broker: the operations are plain functions over a unit of work."""
+
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from services.points.operations import codes, commands, earning, ledger, program, views
 from services.points.models import metadata, point_activities, point_lots
+from services.points.operations import codes, commands, earning, ledger, program, views
 from services.points.schemas import (
-    Adjustment, AuditQuery, CustomersQuery, ProfileUpdate, ProgramUpdate, Redemption, Reversal,
-    RewardCreation, StatusChange,
+    Adjustment,
+    AuditQuery,
+    CustomersQuery,
+    ProfileUpdate,
+    ProgramUpdate,
+    Redemption,
+    Reversal,
+    RewardCreation,
+    StatusChange,
 )
 from services.points.service import MIGRATIONS
 from shared.clock import FrozenClock
@@ -24,7 +32,7 @@ from shared.events import CustomerCreated, OrderPlaced, OrderRefunded, ReviewApp
 from shared.migrations import upgrade_to_head
 from shared.points_api import ProgramRules
 
-T0 = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 ADMIN = "api_key:support@shop"
 
 
@@ -49,40 +57,73 @@ class Points:
         return self(operation, self.shop_id, payload)
 
     def program(self, **rules):
-        return self(program.update_program, ProgramUpdate(shop_id=self.shop_id, actor=ADMIN,
-                                                          settings=rules))
+        return self(program.update_program, ProgramUpdate(shop_id=self.shop_id, actor=ADMIN, settings=rules))
 
     def join(self, customer_id="c1", email=None, **names):
-        self.event(earning.register_customer, CustomerCreated(
-            customer_id=customer_id, email=email or f"{customer_id}@example.com", **names))
+        self.event(
+            earning.register_customer,
+            CustomerCreated(customer_id=customer_id, email=email or f"{customer_id}@example.com", **names),
+        )
 
     def order(self, order_id, subtotal, customer_id="c1", codes=()):
-        self.event(earning.award_points_for_order, OrderPlaced(
-            order_id=order_id, order_name=f"#{order_id}", customer_id=customer_id,
-            financial_status="paid", subtotal=Decimal(subtotal), discount_codes=list(codes)))
+        self.event(
+            earning.award_points_for_order,
+            OrderPlaced(
+                order_id=order_id,
+                order_name=f"#{order_id}",
+                customer_id=customer_id,
+                financial_status="paid",
+                subtotal=Decimal(subtotal),
+                discount_codes=list(codes),
+            ),
+        )
 
     def refund(self, order_id, refund_id, amount):
-        self.event(earning.take_back_points_for_refund, OrderRefunded(
-            order_id=order_id, refund_id=refund_id, amount=Decimal(amount)))
+        self.event(
+            earning.take_back_points_for_refund,
+            OrderRefunded(order_id=order_id, refund_id=refund_id, amount=Decimal(amount)),
+        )
 
     def adjust(self, points, reason="goodwill", customer_id="c1", key=None):
-        return self(commands.adjust_points, Adjustment(
-            shop_id=self.shop_id, customer_id=customer_id, points=points, reason=reason,
-            actor=ADMIN, idempotency_key=key))
+        return self(
+            commands.adjust_points,
+            Adjustment(
+                shop_id=self.shop_id,
+                customer_id=customer_id,
+                points=points,
+                reason=reason,
+                actor=ADMIN,
+                idempotency_key=key,
+            ),
+        )
 
     def reward(self, points_cost=100, name="$5 off", kind="fixed_amount", value="5"):
-        return self(program.create_reward, RewardCreation(
-            shop_id=self.shop_id, actor=ADMIN,
-            reward={"name": name, "kind": kind, "value": value, "points_cost": points_cost}))
+        return self(
+            program.create_reward,
+            RewardCreation(
+                shop_id=self.shop_id,
+                actor=ADMIN,
+                reward={"name": name, "kind": kind, "value": value, "points_cost": points_cost},
+            ),
+        )
 
     def redeem(self, reward_id, customer_id="c1", key=None):
-        return self(commands.redeem_reward, Redemption(
-            shop_id=self.shop_id, customer_id=customer_id, reward_id=reward_id, actor=ADMIN,
-            idempotency_key=key))
+        return self(
+            commands.redeem_reward,
+            Redemption(
+                shop_id=self.shop_id,
+                customer_id=customer_id,
+                reward_id=reward_id,
+                actor=ADMIN,
+                idempotency_key=key,
+            ),
+        )
 
     def reverse(self, activity_id, reason=None):
-        return self(commands.reverse_activity, Reversal(
-            shop_id=self.shop_id, activity_id=activity_id, actor=ADMIN, reason=reason))
+        return self(
+            commands.reverse_activity,
+            Reversal(shop_id=self.shop_id, activity_id=activity_id, actor=ADMIN, reason=reason),
+        )
 
     def customer(self, customer_id="c1"):
         return self(views.get_customer, self.shop_id, customer_id)
@@ -90,17 +131,30 @@ class Points:
     def history(self, customer_id="c1"):
         """(type, action, points, balance_after), oldest first."""
         with self.sessions() as session:
-            return [tuple(row) for row in session.execute(
-                select(point_activities.c.type, point_activities.c.action, point_activities.c.points,
-                       point_activities.c.balance_after)
-                .where(point_activities.c.shop_id == self.shop_id,
-                       point_activities.c.customer_id == customer_id)
-                .order_by(point_activities.c.id)).all()]
+            return [
+                tuple(row)
+                for row in session.execute(
+                    select(
+                        point_activities.c.type,
+                        point_activities.c.action,
+                        point_activities.c.points,
+                        point_activities.c.balance_after,
+                    )
+                    .where(
+                        point_activities.c.shop_id == self.shop_id,
+                        point_activities.c.customer_id == customer_id,
+                    )
+                    .order_by(point_activities.c.id)
+                ).all()
+            ]
 
     def lots_total(self, customer_id="c1"):
         with self.sessions() as session:
-            return session.execute(select(func.coalesce(func.sum(point_lots.c.remaining), 0)).where(
-                point_lots.c.shop_id == self.shop_id, point_lots.c.customer_id == customer_id)).scalar()
+            return session.execute(
+                select(func.coalesce(func.sum(point_lots.c.remaining), 0)).where(
+                    point_lots.c.shop_id == self.shop_id, point_lots.c.customer_id == customer_id
+                )
+            ).scalar()
 
     def assert_ledger_holds(self, customer_id="c1"):
         """balance = sum of the ledger = sum of the lots' remainders, never negative."""
@@ -130,6 +184,7 @@ def points(engine, clock):
 
 
 # --- orders: pending points and refunds ----------------------------------------------------
+
 
 def test_order_points_are_pending_for_the_return_window_then_spendable(points, clock):
     points.program(pending_days=14)
@@ -167,10 +222,14 @@ def test_a_refund_after_spending_takes_what_is_there_and_records_the_rest(points
     points.redeem(reward.id)
     points.refund("1003", "rf-1", "100.00")
     customer = points.assert_ledger_holds()
-    assert customer.balance == 0 and customer.lifetime_earned == 0
+    assert customer.balance == 0
+    assert customer.lifetime_earned == 0
     with points.sessions() as session:
-        uncollected = session.execute(select(point_activities.c.uncollected_points).where(
-            point_activities.c.shop_id == points.shop_id, point_activities.c.type == "refunded")).scalar()
+        uncollected = session.execute(
+            select(point_activities.c.uncollected_points).where(
+                point_activities.c.shop_id == points.shop_id, point_activities.c.type == "refunded"
+            )
+        ).scalar()
     assert uncollected == 80
 
 
@@ -184,19 +243,20 @@ def test_a_refund_that_arrives_before_its_order_is_applied_when_the_order_comes(
 
 def test_order_points_use_the_programs_rounding(points):
     points.program(points_per_currency_unit="1.5", rounding="ceil")
-    points.order("1005", "10.10")       # 15.15 -> 16
+    points.order("1005", "10.10")  # 15.15 -> 16
     assert points.customer().balance == 16
 
 
 # --- spending, expiry ---------------------------------------------------------------------------
 
+
 def test_redemptions_and_deductions_spend_the_oldest_points_first(points, clock):
     points.program(expiry_days=365)
     points.join()
-    points.adjust(100, "first")                  # lot A, expires T0+365
+    points.adjust(100, "first")  # lot A, expires T0+365
     clock.advance(days=100)
-    points.adjust(100, "second")                 # lot B, expires T0+465
-    points.adjust(-150, "correction")            # all of A, 50 of B
+    points.adjust(100, "second")  # lot B, expires T0+465
+    points.adjust(-150, "correction")  # all of A, 50 of B
     customer = points.assert_ledger_holds()
     assert customer.next_expiry.points == 50
     assert customer.next_expiry.date == (T0 + timedelta(days=465)).date()
@@ -210,7 +270,7 @@ def test_the_expiry_run_writes_one_expired_entry_per_member_and_only_once(points
     points.adjust(15, customer_id="c1")
     points.adjust(20, customer_id="c2")
     clock.advance(days=10)
-    points.adjust(5, customer_id="c1")           # expires 10 days later than the others
+    points.adjust(5, customer_id="c1")  # expires 10 days later than the others
 
     clock.set(T0 + timedelta(days=30) - timedelta(seconds=1))
     assert ledger.expire_points(points.unit_of_work) == 0
@@ -218,7 +278,7 @@ def test_the_expiry_run_writes_one_expired_entry_per_member_and_only_once(points
 
     clock.set(T0 + timedelta(days=30))
     expired = ledger.expire_points(points.unit_of_work)
-    assert expired >= 2      # other tests' shops share the table; ours are two
+    assert expired >= 2  # other tests' shops share the table; ours are two
     assert [h for h in points.history("c1") if h[0] == "expired"] == [("expired", "Points expired", -25, 5)]
     assert [h for h in points.history("c2") if h[0] == "expired"] == [("expired", "Points expired", -20, 0)]
     ledger.expire_points(points.unit_of_work)
@@ -253,20 +313,25 @@ def test_changing_expiry_applies_to_points_earned_afterwards(points, clock):
 
 # --- signup, birthday, reviews, exclusion, tiers ----------------------------------------------------
 
+
 def test_signup_and_birthday_points_once_a_year(points, clock):
     points.program(signup_points=25, birthday_points=100)
     points.join("c1")
-    points(commands.update_customer, ProfileUpdate(shop_id=points.shop_id, customer_id="c1",
-                                                   actor=ADMIN, changes={"birthday": "1990-03-05"}))
-    clock.set(datetime(2026, 3, 4, 23, 0, tzinfo=timezone.utc))
+    points(
+        commands.update_customer,
+        ProfileUpdate(
+            shop_id=points.shop_id, customer_id="c1", actor=ADMIN, changes={"birthday": "1990-03-05"}
+        ),
+    )
+    clock.set(datetime(2026, 3, 4, 23, 0, tzinfo=UTC))
     earning.award_birthday_points(points.unit_of_work)
     assert points.customer().balance == 25
-    clock.set(datetime(2026, 3, 5, 0, 30, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 3, 5, 0, 30, tzinfo=UTC))
     earning.award_birthday_points(points.unit_of_work)
-    clock.set(datetime(2026, 3, 5, 13, 30, tzinfo=timezone.utc))
-    earning.award_birthday_points(points.unit_of_work)         # the next hourly run
+    clock.set(datetime(2026, 3, 5, 13, 30, tzinfo=UTC))
+    earning.award_birthday_points(points.unit_of_work)  # the next hourly run
     assert [h[1] for h in points.history()] == ["Signed up", "Birthday"]
-    clock.set(datetime(2027, 3, 5, 1, 0, tzinfo=timezone.utc))
+    clock.set(datetime(2027, 3, 5, 1, 0, tzinfo=UTC))
     earning.award_birthday_points(points.unit_of_work)
     assert points.customer().balance == 225
 
@@ -274,34 +339,47 @@ def test_signup_and_birthday_points_once_a_year(points, clock):
 def test_a_leap_day_birthday_is_celebrated_on_28_february(points, clock):
     points.program(birthday_points=10)
     points.join("c1")
-    points(commands.update_customer, ProfileUpdate(shop_id=points.shop_id, customer_id="c1",
-                                                   actor=ADMIN, changes={"birthday": "2000-02-29"}))
-    clock.set(datetime(2027, 2, 28, 8, 0, tzinfo=timezone.utc))
+    points(
+        commands.update_customer,
+        ProfileUpdate(
+            shop_id=points.shop_id, customer_id="c1", actor=ADMIN, changes={"birthday": "2000-02-29"}
+        ),
+    )
+    clock.set(datetime(2027, 2, 28, 8, 0, tzinfo=UTC))
     earning.award_birthday_points(points.unit_of_work)
     assert points.customer().balance == 10
 
 
 def test_a_review_with_photos_earns_the_bonus_too(points):
     points.program(review_points=50, photo_review_bonus_points=25)
-    points.event(earning.award_review_points, ReviewApproved(
-        review_id="r1", customer_id="c1", product_id="p", rating=5, has_media=True))
-    points.event(earning.award_review_points, ReviewApproved(
-        review_id="r2", customer_id="c1", product_id="p", rating=4, has_media=False))
+    points.event(
+        earning.award_review_points,
+        ReviewApproved(review_id="r1", customer_id="c1", product_id="p", rating=5, has_media=True),
+    )
+    points.event(
+        earning.award_review_points,
+        ReviewApproved(review_id="r2", customer_id="c1", product_id="p", rating=4, has_media=False),
+    )
     assert [h[1:3] for h in points.history()] == [
-        ("Wrote a review", 50), ("Photo review bonus", 25), ("Wrote a review", 50)]
+        ("Wrote a review", 50),
+        ("Photo review bonus", 25),
+        ("Wrote a review", 50),
+    ]
 
 
 def test_excluded_members_earn_nothing_cannot_redeem_and_get_no_back_fill(points, clock):
     points.program(birthday_points=10)
     points.order("2001", "50.00")
     reward = points.reward(points_cost=10)
-    points(commands.set_exclusion, StatusChange(shop_id=points.shop_id, customer_id="c1",
-                                                actor=ADMIN, reason="fraud check"), True)
+    points(
+        commands.set_exclusion,
+        StatusChange(shop_id=points.shop_id, customer_id="c1", actor=ADMIN, reason="fraud check"),
+        True,
+    )
     points.order("2002", "70.00")
     with pytest.raises(Conflict, match="excluded"):
         points.redeem(reward.id)
-    points(commands.set_exclusion, StatusChange(shop_id=points.shop_id, customer_id="c1",
-                                                actor=ADMIN), False)
+    points(commands.set_exclusion, StatusChange(shop_id=points.shop_id, customer_id="c1", actor=ADMIN), False)
     customer = points.customer()
     assert (customer.status, customer.balance) == ("active", 50)
     points.order("2003", "30.00")
@@ -314,20 +392,24 @@ def test_the_tier_follows_lifetime_points_until_an_admin_sets_one(points):
     assert (points.customer().vip_tier, points.customer().vip_tier_manual) == ("Silver", False)
 
     def set_tier(tier):
-        return points(commands.update_customer, ProfileUpdate(
-            shop_id=points.shop_id, customer_id="c1", actor=ADMIN, changes={"vip_tier": tier}))
+        return points(
+            commands.update_customer,
+            ProfileUpdate(shop_id=points.shop_id, customer_id="c1", actor=ADMIN, changes={"vip_tier": tier}),
+        )
 
     assert set_tier("Gold").vip_tier == "Gold"
     points.refund("3001", "rf", "150.00")
     assert (points.customer().vip_tier, points.customer().vip_tier_manual) == ("Gold", True)
     with pytest.raises(Unprocessable) as refused:
         set_tier("Platinum")
-    assert refused.value.details == [{"field": "vip_tier",
-                                      "message": "is not one of the program's tiers (Silver, Gold)"}]
+    assert refused.value.details == [
+        {"field": "vip_tier", "message": "is not one of the program's tiers (Silver, Gold)"}
+    ]
     assert (set_tier(None).vip_tier, points.customer().vip_tier_manual) == (None, False)
 
 
 # --- admin actions: adjustments, idempotency, reversals, audit -----------------------------------
+
 
 def test_an_adjustment_below_zero_is_refused_and_changes_nothing(points):
     points.join()
@@ -357,7 +439,11 @@ def test_a_reversal_undoes_an_entry_once_with_an_opposite_entry(points):
     earned = points.customer().recent_activities[0]
     reversal = points.reverse(earned.id, "order was a test")
     assert (reversal.type, reversal.action, reversal.points, reversal.reverses_activity_id) == (
-        "adjusted", "Reversed: Placed order #4001", -100, earned.id)
+        "adjusted",
+        "Reversed: Placed order #4001",
+        -100,
+        earned.id,
+    )
     assert points.customer().lifetime_earned == 0
     with pytest.raises(Conflict, match="already been reversed"):
         points.reverse(earned.id)
@@ -416,15 +502,24 @@ def test_every_admin_action_is_in_the_audit_trail(points, clock):
     clock.advance(minutes=1)
     reward = points.reward(points_cost=40)
     points.redeem(reward.id)
-    points(commands.set_exclusion, StatusChange(shop_id=points.shop_id, customer_id="c1",
-                                                actor=ADMIN, reason="abuse"), True)
-    points(commands.update_customer, ProfileUpdate(shop_id=points.shop_id, customer_id="c1",
-                                                   actor=ADMIN, changes={"name": "Ann Smith"}))
+    points(
+        commands.set_exclusion,
+        StatusChange(shop_id=points.shop_id, customer_id="c1", actor=ADMIN, reason="abuse"),
+        True,
+    )
+    points(
+        commands.update_customer,
+        ProfileUpdate(shop_id=points.shop_id, customer_id="c1", actor=ADMIN, changes={"name": "Ann Smith"}),
+    )
     day = {"from": T0 - timedelta(days=1), "to": T0 + timedelta(days=1)}
     log = points(views.list_audit_log, AuditQuery(shop_id=points.shop_id, customer_id="c1", **day))
     entries = [(e.action, e.actor, e.reason, e.before, e.after) for e in reversed(log["items"])]
-    assert [e[0] for e in entries] == ["points_adjusted", "reward_redeemed", "customer_excluded",
-                                       "customer_updated"]
+    assert [e[0] for e in entries] == [
+        "points_adjusted",
+        "reward_redeemed",
+        "customer_excluded",
+        "customer_updated",
+    ]
     assert entries[0][2:4] == ("goodwill", {"balance": 0})
     assert entries[0][4]["balance"] == 100
     assert entries[2][2:] == ("abuse", {"status": "active"}, {"status": "excluded"})
@@ -432,10 +527,23 @@ def test_every_admin_action_is_in_the_audit_trail(points, clock):
     assert all(e[1] == ADMIN for e in entries)
     shop_wide = points(views.list_audit_log, AuditQuery(shop_id=points.shop_id, **day))
     assert {e.action for e in shop_wide["items"]} == {
-        "points_adjusted", "reward_created", "reward_redeemed", "customer_excluded", "customer_updated"}
-    window = points(views.list_audit_log, AuditQuery(**{
-        "shop_id": points.shop_id, "customer_id": "c1", "from": T0 + timedelta(seconds=30),
-        "to": T0 + timedelta(hours=1)}))
+        "points_adjusted",
+        "reward_created",
+        "reward_redeemed",
+        "customer_excluded",
+        "customer_updated",
+    }
+    window = points(
+        views.list_audit_log,
+        AuditQuery(
+            **{
+                "shop_id": points.shop_id,
+                "customer_id": "c1",
+                "from": T0 + timedelta(seconds=30),
+                "to": T0 + timedelta(hours=1),
+            }
+        ),
+    )
     assert "points_adjusted" not in {e.action for e in window["items"]}
 
 
@@ -448,13 +556,15 @@ def test_a_program_change_is_audited_as_the_whole_document_before_and_after(poin
 
     day = {"from": T0 - timedelta(days=1), "to": T0 + timedelta(days=1)}
     log = points(views.list_audit_log, AuditQuery(shop_id=points.shop_id, **day))
-    first, second = [(e.action, e.customer_id, e.actor, e.reason, e.before, e.after)
-                     for e in reversed(log["items"])]
-    first_document = defaults | {"points_per_currency_unit": "1.5",
-                                 "vip_tiers": [{"name": "Gold", "threshold": 1000}]}
+    first, second = [
+        (e.action, e.customer_id, e.actor, e.reason, e.before, e.after) for e in reversed(log["items"])
+    ]
+    first_document = defaults | {
+        "points_per_currency_unit": "1.5",
+        "vip_tiers": [{"name": "Gold", "threshold": 1000}],
+    }
     assert first == ("program_updated", None, ADMIN, None, defaults, first_document)
-    assert second == ("program_updated", None, ADMIN, None, first_document,
-                      defaults | {"review_points": 75})
+    assert second == ("program_updated", None, ADMIN, None, first_document, defaults | {"review_points": 75})
 
 
 def test_customers_are_found_by_email_name_or_last_name_newest_first(points, clock):
@@ -469,7 +579,7 @@ def test_customers_are_found_by_email_name_or_last_name_newest_first(points, clo
         return [c.customer_id for c in page["items"]]
 
     assert search(None) == ["c3", "c2", "c1"]
-    assert search("JANE") == ["c2", "c1"]            # jane.doe@..., Janeway
+    assert search("JANE") == ["c2", "c1"]  # jane.doe@..., Janeway
     assert search("quinn") == ["c3"]
     assert search("bob@") == ["c2"]
     assert search("nobody") == []

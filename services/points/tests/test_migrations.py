@@ -2,11 +2,12 @@
 balances earned before lots existed become lots, so balance = sum of the
 lots holds from the first minute, and existing members can be searched by
 name; the program rules, a column each, become one document."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from alembic import command
-from sqlalchemy import JSON, Integer, Numeric, String, column, inspect, insert, select, table, text
+from sqlalchemy import JSON, Integer, Numeric, String, column, insert, inspect, select, table, text
 from sqlalchemy.orm import Session
 
 from services.points.repository import program_settings_of
@@ -14,7 +15,7 @@ from services.points.service import MIGRATIONS
 from shared.db import make_engine
 from shared.migrations import _MIGRATING, alembic_config
 
-T0 = datetime(2026, 1, 5, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 5, tzinfo=UTC)
 
 
 def migrate(url, revision, step=command.upgrade):
@@ -28,19 +29,31 @@ def test_existing_balances_become_lots_and_names_become_searchable(database_url_
     engine = make_engine(url)
     with engine.begin() as conn:
         for customer_id, balance, first, last in [("c1", 120, "Ann", "Lee"), ("c2", 0, None, None)]:
-            conn.execute(text(
-                "INSERT INTO members (shop_id, customer_id, first_name, last_name, status, balance, "
-                "lifetime_earned, lifetime_redeemed, created_at) "
-                "VALUES ('s1', :c, :f, :l, 'active', :b, :b, 0, :t)"),
-                {"c": customer_id, "f": first, "l": last, "b": balance, "t": T0})
-        conn.execute(text(
-            "INSERT INTO point_activities (shop_id, customer_id, type, action, points, balance_after, "
-            "uncollected_points, actor, occurred_at) "
-            "VALUES ('s1', 'c1', 'earned', 'Placed order #1', 120, 120, 0, 'system', :t)"), {"t": T0})
-        conn.execute(text(
-            "INSERT INTO program_settings (shop_id, points_per_currency_unit, signup_points, review_points, "
-            "google_review_points, referrer_reward_points, referee_coupon_type, referee_coupon_value, "
-            "updated_at) VALUES ('s1', 2, 10, 50, 100, 500, 'fixed', 5, :t)"), {"t": T0})
+            conn.execute(
+                text(
+                    "INSERT INTO members (shop_id, customer_id, first_name, last_name, status, balance, "
+                    "lifetime_earned, lifetime_redeemed, created_at) "
+                    "VALUES ('s1', :c, :f, :l, 'active', :b, :b, 0, :t)"
+                ),
+                {"c": customer_id, "f": first, "l": last, "b": balance, "t": T0},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO point_activities (shop_id, customer_id, type, action, points, balance_after, "
+                "uncollected_points, actor, occurred_at) "
+                "VALUES ('s1', 'c1', 'earned', 'Placed order #1', 120, 120, 0, 'system', :t)"
+            ),
+            {"t": T0},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO program_settings (shop_id, points_per_currency_unit, signup_points, "
+                "review_points, google_review_points, referrer_reward_points, referee_coupon_type, "
+                "referee_coupon_value, "
+                "updated_at) VALUES ('s1', 2, 10, 50, 100, 500, 'fixed', 5, :t)"
+            ),
+            {"t": T0},
+        )
 
     migrate(url, "head")
 
@@ -57,17 +70,27 @@ def test_existing_balances_become_lots_and_names_become_searchable(database_url_
     assert (rules.rounding, rules.pending_days, rules.expiry_days, rules.vip_tiers) == ("floor", 0, None, [])
 
 
-RULE_COLUMNS = {   # the rules as 0002 left them, with a shop's own values
-    "points_per_currency_unit": (Numeric(12, 4), Decimal("1.5")), "rounding": (String(), "ceil"),
-    "pending_days": (Integer(), 14), "expiry_days": (Integer(), 365),
-    "signup_points": (Integer(), 10), "birthday_points": (Integer(), 20),
-    "review_points": (Integer(), 60), "photo_review_bonus_points": (Integer(), 5),
-    "google_review_points": (Integer(), 0), "referrer_reward_points": (Integer(), 250),
-    "referee_coupon_type": (String(), "percentage"), "referee_coupon_value": (Numeric(12, 2), Decimal("12.5")),
+RULE_COLUMNS = {  # the rules as 0002 left them, with a shop's own values
+    "points_per_currency_unit": (Numeric(12, 4), Decimal("1.5")),
+    "rounding": (String(), "ceil"),
+    "pending_days": (Integer(), 14),
+    "expiry_days": (Integer(), 365),
+    "signup_points": (Integer(), 10),
+    "birthday_points": (Integer(), 20),
+    "review_points": (Integer(), 60),
+    "photo_review_bonus_points": (Integer(), 5),
+    "google_review_points": (Integer(), 0),
+    "referrer_reward_points": (Integer(), 250),
+    "referee_coupon_type": (String(), "percentage"),
+    "referee_coupon_value": (Numeric(12, 2), Decimal("12.5")),
     "vip_tiers": (JSON(), [{"name": "Silver", "threshold": 100}, {"name": "Gold", "threshold": 1000}]),
 }
-rules_0002 = table("program_settings", column("shop_id", String()), column("updated_at"),
-                   *(column(name, type_) for name, (type_, _) in RULE_COLUMNS.items()))
+rules_0002 = table(
+    "program_settings",
+    column("shop_id", String()),
+    column("updated_at"),
+    *(column(name, type_) for name, (type_, _) in RULE_COLUMNS.items()),
+)
 
 
 def test_the_program_rules_become_one_document_and_back(database_url_factory):
@@ -75,19 +98,30 @@ def test_the_program_rules_become_one_document_and_back(database_url_factory):
     migrate(url, "0002")
     engine = make_engine(url)
     with engine.begin() as conn:
-        conn.execute(insert(rules_0002).values(
-            shop_id="s1", updated_at=T0, **{name: value for name, (_, value) in RULE_COLUMNS.items()}))
+        conn.execute(
+            insert(rules_0002).values(
+                shop_id="s1", updated_at=T0, **{name: value for name, (_, value) in RULE_COLUMNS.items()}
+            )
+        )
 
     migrate(url, "head")
     with engine.connect() as conn:
         document = program_settings_of(Session(conn), "s1").model_dump(mode="json")
         columns = {c["name"] for c in inspect(conn).get_columns("program_settings")}
     assert document == {
-        "points_per_currency_unit": "1.5", "rounding": "ceil", "pending_days": 14, "expiry_days": 365,
-        "signup_points": 10, "birthday_points": 20, "review_points": 60, "photo_review_bonus_points": 5,
-        "google_review_points": 0, "referrer_reward_points": 250,
+        "points_per_currency_unit": "1.5",
+        "rounding": "ceil",
+        "pending_days": 14,
+        "expiry_days": 365,
+        "signup_points": 10,
+        "birthday_points": 20,
+        "review_points": 60,
+        "photo_review_bonus_points": 5,
+        "google_review_points": 0,
+        "referrer_reward_points": 250,
         "referee_coupon": {"type": "percentage", "value": "12.5"},
-        "vip_tiers": [{"name": "Silver", "threshold": 100}, {"name": "Gold", "threshold": 1000}]}
+        "vip_tiers": [{"name": "Silver", "threshold": 100}, {"name": "Gold", "threshold": 1000}],
+    }
     assert columns == {"shop_id", "rules", "updated_at"}
 
     migrate(url, "0002", command.downgrade)
@@ -95,4 +129,5 @@ def test_the_program_rules_become_one_document_and_back(database_url_factory):
         row = conn.execute(select(rules_0002)).mappings().one()
     engine.dispose()
     assert {name: row[name] for name in RULE_COLUMNS} == {
-        name: value for name, (_, value) in RULE_COLUMNS.items()}
+        name: value for name, (_, value) in RULE_COLUMNS.items()
+    }

@@ -2,6 +2,7 @@
 real database (SQLite, or PostgreSQL with LOYALTY_TEST_DB=postgresql). Only
 the points service is stood in for: its RPC dependency is replaced with
 canned answers that follow docs/architecture.md."""
+
 import json
 import uuid
 from datetime import datetime, timedelta
@@ -36,10 +37,20 @@ class FakePoints:
 
     def add_member(self, shop_id, customer_id, email, status="active"):
         self.members[(shop_id, customer_id)] = {
-            "customer_id": customer_id, "email": email, "first_name": None, "last_name": None,
-            "name": None, "birthday": None, "vip_tier": None, "status": status, "balance": 0,
-            "pending_points": 0, "lifetime_earned": 0, "lifetime_redeemed": 0,
-            "member_since": "2026-01-01T00:00:00Z"}
+            "customer_id": customer_id,
+            "email": email,
+            "first_name": None,
+            "last_name": None,
+            "name": None,
+            "birthday": None,
+            "vip_tier": None,
+            "status": status,
+            "balance": 0,
+            "pending_points": 0,
+            "lifetime_earned": 0,
+            "lifetime_redeemed": 0,
+            "member_since": "2026-01-01T00:00:00Z",
+        }
 
     def get_customer(self, shop_id, customer_id):
         member = self.members.get((shop_id, customer_id))
@@ -48,17 +59,31 @@ class FakePoints:
         return dict(member, recent_activities=[])
 
     def find_member_by_email(self, shop_id, email):
-        return next((m for (shop, _), m in self.members.items()
-                     if shop == shop_id and (m["email"] or "").lower() == email.lower()), None)
+        return next(
+            (
+                m
+                for (shop, _), m in self.members.items()
+                if shop == shop_id and (m["email"] or "").lower() == email.lower()
+            ),
+            None,
+        )
 
     def issue_referral_welcome_code(self, shop_id, referral_id, referee_email):
         key = (shop_id, referral_id)
         if key not in self.codes:
             self.codes[key] = {
-                "code": f"WELCOME-{uuid.uuid4().hex[:8].upper()}", "kind": "referral_welcome",
-                "customer_id": None, "customer_email": referee_email, "referral_id": referral_id,
-                "status": "active", "value_type": "fixed", "value": "5", "created_at": "2026-01-01T00:00:00Z",
-                "used_at": None, "voided_at": None}
+                "code": f"WELCOME-{uuid.uuid4().hex[:8].upper()}",
+                "kind": "referral_welcome",
+                "customer_id": None,
+                "customer_email": referee_email,
+                "referral_id": referral_id,
+                "status": "active",
+                "value_type": "fixed",
+                "value": "5",
+                "created_at": "2026-01-01T00:00:00Z",
+                "used_at": None,
+                "voided_at": None,
+            }
         return self.codes[key]
 
     def void_unclaimed_welcome_code(self, shop_id, referral_id):
@@ -98,11 +123,13 @@ def max_workers():
 @pytest.fixture
 def points_rpc(amqp_uri, database_url, container_factory, clock, points, max_workers):
     """Start the service with the points RPC answered by `points`; returns the mock."""
+
     class ReferralsAtTestTime(ReferralsService):
         db = Database(metadata, MIGRATIONS, clock=clock)
 
-    container = container_factory(ReferralsAtTestTime, {
-        "AMQP_URI": amqp_uri, "DATABASE_URL": database_url, "max_workers": max_workers})
+    container = container_factory(
+        ReferralsAtTestTime, {"AMQP_URI": amqp_uri, "DATABASE_URL": database_url, "max_workers": max_workers}
+    )
     rpc = replace_dependencies(container, "points")
     rpc.get_customer.side_effect = points.get_customer
     rpc.find_member_by_email.side_effect = points.find_member_by_email
@@ -142,16 +169,26 @@ def outbox_count(db, event_type, referral_id):
 def handled(db, event_id, handler="complete_referral_for_order"):
     processed = metadata.tables["processed_events"]
     with db.connect() as conn:
-        return conn.execute(select(processed.c.event_id).where(
-            processed.c.event_id == event_id,
-            processed.c.handler == f"referrals.{handler}")).first() is not None
+        return (
+            conn.execute(
+                select(processed.c.event_id).where(
+                    processed.c.event_id == event_id, processed.c.handler == f"referrals.{handler}"
+                )
+            ).first()
+            is not None
+        )
 
 
 def signals(db, shop_id):
     with db.connect() as conn:
-        return [row._asdict() for row in conn.execute(
-            select(fraud_signals.c.kind, fraud_signals.c.email, fraud_signals.c.client_ip)
-            .where(fraud_signals.c.shop_id == shop_id).order_by(fraud_signals.c.id))]
+        return [
+            row._asdict()
+            for row in conn.execute(
+                select(fraud_signals.c.kind, fraud_signals.c.email, fraud_signals.c.client_ip)
+                .where(fraud_signals.c.shop_id == shop_id)
+                .order_by(fraud_signals.c.id)
+            )
+        ]
 
 
 @pytest.fixture
@@ -163,10 +200,16 @@ def publish(amqp_uri):
 
     def send(source, shop_id=None, payload=None, body=None):
         body = body or make_event(source, shop_id, payload).model_dump(mode="json")
-        publisher.publish(body, exchange=events_exchange(source), routing_key=body["type"],
-                          message_id=body["event_id"], type=body["type"],
-                          declare=[events_exchange(source)])
+        publisher.publish(
+            body,
+            exchange=events_exchange(source),
+            routing_key=body["type"],
+            message_id=body["event_id"],
+            type=body["type"],
+            declare=[events_exchange(source)],
+        )
         return body
+
     return send
 
 
@@ -175,8 +218,14 @@ def at(iso: str) -> datetime:
 
 
 def paid_order(order_id, customer_id="50", email="bob@example.com", codes=(), financial_status="paid"):
-    return OrderPlaced(order_id=order_id, customer_id=customer_id, email=email, subtotal="40.00",
-                       financial_status=financial_status, discount_codes=list(codes))
+    return OrderPlaced(
+        order_id=order_id,
+        customer_id=customer_id,
+        email=email,
+        subtotal="40.00",
+        financial_status=financial_status,
+        discount_codes=list(codes),
+    )
 
 
 def claim(referrals, email="bob@example.com", customer_id="1", shop_id=SHOP, client_ip=None):
@@ -185,6 +234,7 @@ def claim(referrals, email="bob@example.com", customer_id="1", shop_id=SHOP, cli
 
 
 # --- links and clicks ----------------------------------------------------------------------
+
 
 def test_health_answers_after_querying_the_database(referrals):
     assert referrals.health() == {"service": "referrals", "database": "ok"}
@@ -218,6 +268,7 @@ def test_clicks_are_counted_per_link(referrals):
 
 # --- claims ------------------------------------------------------------------------------
 
+
 def test_a_claim_issues_the_welcome_code_and_records_every_step(referrals, points_rpc, clock, tap):
     code = referrals.create_referral_link(SHOP, "1")["code"]
     clicked_at = clock.now()
@@ -228,8 +279,9 @@ def test_a_claim_issues_the_welcome_code_and_records_every_step(referrals, point
 
     assert claimed["status"] == "pending"
     assert claimed["discount_code"].startswith("WELCOME-")
-    points_rpc.issue_referral_welcome_code.assert_called_once_with(SHOP, claimed["referral_id"],
-                                                                   "Bob@example.com")
+    points_rpc.issue_referral_welcome_code.assert_called_once_with(
+        SHOP, claimed["referral_id"], "Bob@example.com"
+    )
     referral = referrals.get_referral(SHOP, claimed["referral_id"])
     assert referral["referrer_customer_id"] == "1"
     assert referral["referrer_email"] == "Kate.Smith@example.com"
@@ -242,7 +294,9 @@ def test_a_claim_issues_the_welcome_code_and_records_every_step(referrals, point
     assert steps["order_placed_at"] is None
     assert referral["referrer_reward_points"] is None
 
-    published = [e["body"] for e in tap.wait_for_event("referral_claimed", referral_id=claimed["referral_id"])]
+    published = [
+        e["body"] for e in tap.wait_for_event("referral_claimed", referral_id=claimed["referral_id"])
+    ]
     assert len(published) == 1
     assert published[0]["payload"]["discount_code"] == claimed["discount_code"]
 
@@ -255,20 +309,25 @@ def test_an_invalid_email_is_a_422_naming_the_field(referrals, points_rpc, db):
     points_rpc.issue_referral_welcome_code.assert_not_called()
 
 
-@pytest.mark.parametrize("email, kind, reason", [
-    ("kate.smith@example.com", "self_referral", "own referral"),
-    ("katesmith+friend@EXAMPLE.com", "self_referral", "own referral"),
-    ("existing@example.com", "existing_customer", "already belongs to a customer"),
-])
+@pytest.mark.parametrize(
+    ("email", "kind", "reason"),
+    [
+        ("kate.smith@example.com", "self_referral", "own referral"),
+        ("katesmith+friend@EXAMPLE.com", "self_referral", "own referral"),
+        ("existing@example.com", "existing_customer", "already belongs to a customer"),
+    ],
+)
 def test_a_refused_claim_is_a_409_that_says_why_and_leaves_a_fraud_signal(
-        referrals, points_rpc, db, email, kind, reason):
+    referrals, points_rpc, db, email, kind, reason
+):
     code = referrals.create_referral_link(SHOP, "1")["code"]
     with pytest.raises(Conflict) as refused:
         referrals.claim_referral(SHOP, code, email, client_ip="10.0.0.7")
     assert reason in refused.value.message
     assert refused.value.details == {"reason": kind}
-    assert signals(db, SHOP) == [{"kind": kind, "email": email.strip().split("@")[0] + "@example.com",
-                                  "client_ip": "10.0.0.7"}]
+    assert signals(db, SHOP) == [
+        {"kind": kind, "email": email.strip().split("@")[0] + "@example.com", "client_ip": "10.0.0.7"}
+    ]
     points_rpc.issue_referral_welcome_code.assert_not_called()
 
 
@@ -294,8 +353,11 @@ def test_concurrent_claims_of_one_mailbox_make_one_referral(referrals, amqp_uri,
             except Conflict as refused:
                 return refused
 
-    results = list(eventlet.GreenPool().imap(
-        attempt, ["zoe@example.com", "Zoe@example.com", "z.o.e@example.com", "zoe+1@example.com"]))
+    results = list(
+        eventlet.GreenPool().imap(
+            attempt, ["zoe@example.com", "Zoe@example.com", "z.o.e@example.com", "zoe+1@example.com"]
+        )
+    )
 
     assert len([r for r in results if isinstance(r, dict)]) == 1
     assert [r.details for r in results if isinstance(r, Conflict)] == [{"reason": "already_referred"}] * 3
@@ -325,8 +387,9 @@ def test_claims_from_one_address_are_limited_per_week(referrals, db, clock, monk
     with pytest.raises(Conflict) as limited:
         referrals.claim_referral(SHOP, code, "three@example.com", client_ip="10.0.0.9")
     assert "too many referral claims" in limited.value.message
-    assert signals(db, SHOP) == [{"kind": "too_many_claims", "email": "three@example.com",
-                                  "client_ip": "10.0.0.9"}]
+    assert signals(db, SHOP) == [
+        {"kind": "too_many_claims", "email": "three@example.com", "client_ip": "10.0.0.9"}
+    ]
     # Another address is not limited, nor is this one a week later.
     assert referrals.claim_referral(SHOP, code, "three@example.com", client_ip="10.0.0.10")
     clock.advance(days=7, seconds=1)
@@ -334,6 +397,7 @@ def test_claims_from_one_address_are_limited_per_week(referrals, db, clock, monk
 
 
 # --- completion by the referee's order --------------------------------------------------------
+
 
 def test_a_paid_order_with_the_code_completes_the_referral_exactly_once(referrals, publish, db, tap, clock):
     claimed = claim(referrals, "bob@example.com")
@@ -343,8 +407,11 @@ def test_a_paid_order_with_the_code_completes_the_referral_exactly_once(referral
     publish("gateway", body=first)  # the same event, redelivered
     second = publish("gateway", SHOP, paid_order("5002", codes=[welcome]))  # a later order, same code
     assert wait_for(lambda: handled(db, second["event_id"]))
-    used = publish("points", SHOP, DiscountCodeUsed(code=welcome, order_id="5001", customer_id="50",
-                                                    referral_id=claimed["referral_id"]))
+    used = publish(
+        "points",
+        SHOP,
+        DiscountCodeUsed(code=welcome, order_id="5001", customer_id="50", referral_id=claimed["referral_id"]),
+    )
     assert wait_for(lambda: handled(db, used["event_id"], "record_used_code"))
 
     referral = referrals.get_referral(SHOP, claimed["referral_id"])
@@ -355,14 +422,18 @@ def test_a_paid_order_with_the_code_completes_the_referral_exactly_once(referral
     assert at(referral["completed_at"]) == clock.now()
     assert at(referral["steps"]["order_placed_at"]) == at(first["occurred_at"])
     assert outbox_count(db, "referral_completed", claimed["referral_id"]) == 1
-    published = [e["body"] for e in tap.wait_for_event("referral_completed", referral_id=claimed["referral_id"])]
+    published = [
+        e["body"] for e in tap.wait_for_event("referral_completed", referral_id=claimed["referral_id"])
+    ]
     assert [e["payload"]["order_id"] for e in published] == ["5001"]
 
 
 def test_only_a_paid_order_from_the_claimed_email_completes_without_the_code(referrals, publish, db):
     claimed = claim(referrals, "dave@example.com")
 
-    unpaid = publish("gateway", SHOP, paid_order("6001", email="Dave@Example.com", financial_status="pending"))
+    unpaid = publish(
+        "gateway", SHOP, paid_order("6001", email="Dave@Example.com", financial_status="pending")
+    )
     paid = publish("gateway", SHOP, paid_order("6002", email="Dave@Example.com"))
     assert wait_for(lambda: handled(db, paid["event_id"]))
 
@@ -375,10 +446,14 @@ def test_the_referrers_own_order_never_completes_their_referral(referrals, publi
     claimed = claim(referrals, "frank@example.com")
     welcome = claimed["discount_code"]
 
-    own = publish("gateway", SHOP, paid_order("7001", customer_id="1", email="kate@work.example",
-                                              codes=[welcome]))
-    disguised = publish("gateway", SHOP, paid_order("7002", customer_id=None, email="KateSmith+x@example.com",
-                                                    codes=[welcome]))
+    own = publish(
+        "gateway", SHOP, paid_order("7001", customer_id="1", email="kate@work.example", codes=[welcome])
+    )
+    disguised = publish(
+        "gateway",
+        SHOP,
+        paid_order("7002", customer_id=None, email="KateSmith+x@example.com", codes=[welcome]),
+    )
     assert wait_for(lambda: handled(db, own["event_id"]) and handled(db, disguised["event_id"]))
 
     assert referrals.get_referral(SHOP, claimed["referral_id"])["status"] == "pending"
@@ -387,8 +462,9 @@ def test_the_referrers_own_order_never_completes_their_referral(referrals, publi
 
 def test_an_order_in_another_shop_does_not_complete_the_referral(referrals, publish, db):
     claimed = claim(referrals, "gail@example.com")
-    theirs = publish("gateway", OTHER_SHOP, paid_order("8001", email="gail@example.com",
-                                                       codes=[claimed["discount_code"]]))
+    theirs = publish(
+        "gateway", OTHER_SHOP, paid_order("8001", email="gail@example.com", codes=[claimed["discount_code"]])
+    )
     assert wait_for(lambda: handled(db, theirs["event_id"]))
     assert referrals.get_referral(SHOP, claimed["referral_id"])["status"] == "pending"
 
@@ -397,9 +473,18 @@ def test_the_referrers_reward_is_recorded_from_points(referrals, publish, db):
     claimed = claim(referrals, "hank@example.com")
 
     def award(reason, points):
-        return publish("points", SHOP, PointsAwarded(
-            customer_id="1", activity_id=3, points=points, reason=reason,
-            reference=claimed["referral_id"], balance_after=points))
+        return publish(
+            "points",
+            SHOP,
+            PointsAwarded(
+                customer_id="1",
+                activity_id=3,
+                points=points,
+                reason=reason,
+                reference=claimed["referral_id"],
+                balance_after=points,
+            ),
+        )
 
     other = award("order", 40)
     reward = award("referral", 500)
@@ -413,9 +498,16 @@ def test_the_referees_code_shows_voided_when_points_voids_it(referrals, publish,
     untouched = claim(referrals, "walt@example.com")
     assert voided["discount_code"] != untouched["discount_code"]
 
-    event = publish("points", SHOP, DiscountCodeVoided(
-        code=voided["discount_code"], customer_email="vera@example.com",
-        referral_id=voided["referral_id"], reason="referral_cancelled"))
+    event = publish(
+        "points",
+        SHOP,
+        DiscountCodeVoided(
+            code=voided["discount_code"],
+            customer_email="vera@example.com",
+            referral_id=voided["referral_id"],
+            reason="referral_cancelled",
+        ),
+    )
     assert wait_for(lambda: handled(db, event["event_id"], "record_voided_code"))
 
     assert referrals.get_referral(SHOP, voided["referral_id"])["discount_code_status"] == "voided"
@@ -426,14 +518,23 @@ def test_the_referees_code_shows_used_when_points_says_so_not_when_the_order_doe
     used = claim(referrals, "uma@example.com")
     untouched = claim(referrals, "umar@example.com")
 
-    order = publish("gateway", SHOP, paid_order("9301", email="uma@example.com", codes=[used["discount_code"]]))
+    order = publish(
+        "gateway", SHOP, paid_order("9301", email="uma@example.com", codes=[used["discount_code"]])
+    )
     assert wait_for(lambda: handled(db, order["event_id"]))
     completed = referrals.get_referral(SHOP, used["referral_id"])
     assert (completed["status"], completed["discount_code_status"]) == ("completed", "active")
 
-    not_welcome = publish("points", SHOP, DiscountCodeUsed(code="REWARD-AAAA", order_id="9302", customer_id="50"))
-    event = publish("points", SHOP, DiscountCodeUsed(
-        code=used["discount_code"], order_id="9301", customer_id="50", referral_id=used["referral_id"]))
+    not_welcome = publish(
+        "points", SHOP, DiscountCodeUsed(code="REWARD-AAAA", order_id="9302", customer_id="50")
+    )
+    event = publish(
+        "points",
+        SHOP,
+        DiscountCodeUsed(
+            code=used["discount_code"], order_id="9301", customer_id="50", referral_id=used["referral_id"]
+        ),
+    )
     assert wait_for(lambda: handled(db, event["event_id"], "record_used_code"))
     assert not handled(db, not_welcome["event_id"], "record_used_code")
 
@@ -442,6 +543,7 @@ def test_the_referees_code_shows_used_when_points_says_so_not_when_the_order_doe
 
 
 # --- cancellation -------------------------------------------------------------------------
+
 
 def test_cancelling_a_pending_referral_publishes_it_and_is_final(referrals, publish, db, tap, clock):
     claimed = claim(referrals, "ivan@example.com")
@@ -452,7 +554,9 @@ def test_cancelling_a_pending_referral_publishes_it_and_is_final(referrals, publ
     assert cancelled["cancelled_by"] == "admin@shop"
     assert at(cancelled["cancelled_at"]) == clock.now()
     assert referrals.get_referral(SHOP, claimed["referral_id"])["status"] == "cancelled"
-    published = [e["body"] for e in tap.wait_for_event("referral_cancelled", referral_id=claimed["referral_id"])]
+    published = [
+        e["body"] for e in tap.wait_for_event("referral_cancelled", referral_id=claimed["referral_id"])
+    ]
     assert len(published) == 1
     assert published[0]["payload"]["previous_status"] == "pending"
     assert published[0]["payload"]["referee_email"] == "ivan@example.com"
@@ -462,8 +566,9 @@ def test_cancelling_a_pending_referral_publishes_it_and_is_final(referrals, publ
     assert outbox_count(db, "referral_cancelled", claimed["referral_id"]) == 1
 
     # The referee orders with the voided code anyway: the referral stays cancelled.
-    order = publish("gateway", SHOP, paid_order("9001", email="ivan@example.com",
-                                                codes=[claimed["discount_code"]]))
+    order = publish(
+        "gateway", SHOP, paid_order("9001", email="ivan@example.com", codes=[claimed["discount_code"]])
+    )
     assert wait_for(lambda: handled(db, order["event_id"]))
     assert referrals.get_referral(SHOP, claimed["referral_id"])["status"] == "cancelled"
 
@@ -474,11 +579,14 @@ def test_cancelling_a_completed_referral_says_it_was_completed(referrals, publis
     assert wait_for(lambda: handled(db, order["event_id"]))
 
     assert referrals.cancel_referral(SHOP, claimed["referral_id"], "admin")["status"] == "cancelled"
-    published = [e["body"] for e in tap.wait_for_event("referral_cancelled", referral_id=claimed["referral_id"])]
+    published = [
+        e["body"] for e in tap.wait_for_event("referral_cancelled", referral_id=claimed["referral_id"])
+    ]
     assert published[0]["payload"]["previous_status"] == "completed"
 
 
 # --- shops are apart -------------------------------------------------------------------------
+
 
 def test_another_shop_can_neither_see_nor_touch_a_referral(referrals):
     claimed = claim(referrals, "kim@example.com")
@@ -497,6 +605,7 @@ def test_another_shop_can_neither_see_nor_touch_a_referral(referrals):
 
 
 # --- the activity feed ---------------------------------------------------------------------
+
 
 def test_keyset_pages_return_every_referral_once_newest_first(referrals, clock):
     code = referrals.create_referral_link(SHOP, "1")["code"]
@@ -519,9 +628,19 @@ def test_keyset_pages_return_every_referral_once_newest_first(referrals, clock):
     assert sorted(item["id"] for item in seen) == sorted(made)
     keys = [(item["occurred_at"], item["id"]) for item in seen]
     assert keys == sorted(keys, reverse=True)
-    assert set(seen[0]) >= {"id", "referrer_customer_id", "referrer_email", "referee_email", "status",
-                            "steps", "discount_code", "referrer_reward_points", "occurred_at",
-                            "completed_at", "cancelled_at"}
+    assert set(seen[0]) >= {
+        "id",
+        "referrer_customer_id",
+        "referrer_email",
+        "referee_email",
+        "status",
+        "steps",
+        "discount_code",
+        "referrer_reward_points",
+        "occurred_at",
+        "completed_at",
+        "cancelled_at",
+    }
     cancelled = referrals.list_activities(SHOP, status="cancelled")["items"]
     assert [item["id"] for item in cancelled] == [made[0]]
     oldest = referrals.list_activities(SHOP, to=seen[-1]["occurred_at"])["items"]
@@ -536,16 +655,33 @@ def test_a_bad_feed_query_is_a_422(referrals):
 
 # --- one customer's referrals ------------------------------------------------------------------
 
+
 def test_a_customers_referrals_list_both_roles_newest_first(referrals, publish, db, clock):
     referred_bob = claim(referrals, "bob@example.com", customer_id="1")
     clock.advance(minutes=1)
     # Kate is referred in turn by member 2, and her order completes it.
     referred_kate = claim(referrals, "kate.new@elsewhere.example", customer_id="2")
-    order = publish("gateway", SHOP, paid_order("9201", customer_id="1", email="kate.new@elsewhere.example",
-                                                codes=[referred_kate["discount_code"]]))
+    order = publish(
+        "gateway",
+        SHOP,
+        paid_order(
+            "9201",
+            customer_id="1",
+            email="kate.new@elsewhere.example",
+            codes=[referred_kate["discount_code"]],
+        ),
+    )
     assert wait_for(lambda: handled(db, order["event_id"]))
-    used = publish("points", SHOP, DiscountCodeUsed(code=referred_kate["discount_code"], order_id="9201",
-                                                    customer_id="1", referral_id=referred_kate["referral_id"]))
+    used = publish(
+        "points",
+        SHOP,
+        DiscountCodeUsed(
+            code=referred_kate["discount_code"],
+            order_id="9201",
+            customer_id="1",
+            referral_id=referred_kate["referral_id"],
+        ),
+    )
     assert wait_for(lambda: handled(db, used["event_id"], "record_used_code"))
     clock.advance(minutes=1)
     referred_carol = claim(referrals, "carol@example.com", customer_id="1")
@@ -553,17 +689,27 @@ def test_a_customers_referrals_list_both_roles_newest_first(referrals, publish, 
     kates = referrals.list_customer_referrals(SHOP, "1")["items"]
 
     assert [(item["id"], item["role"]) for item in kates] == [
-        (referred_carol["referral_id"], "referrer"), (referred_kate["referral_id"], "referee"),
-        (referred_bob["referral_id"], "referrer")]
+        (referred_carol["referral_id"], "referrer"),
+        (referred_kate["referral_id"], "referee"),
+        (referred_bob["referral_id"], "referrer"),
+    ]
     as_referee = kates[1]
     assert (as_referee["referrer_customer_id"], as_referee["referrer_email"]) == ("2", "existing@example.com")
     assert (as_referee["status"], as_referee["discount_code_status"], as_referee["order_id"]) == (
-        "completed", "used", "9201")
-    assert kates[0]["referee_email"] == "carol@example.com" and kates[0]["steps"]["order_placed_at"] is None
+        "completed",
+        "used",
+        "9201",
+    )
+    assert kates[0]["referee_email"] == "carol@example.com"
+    assert kates[0]["steps"]["order_placed_at"] is None
     assert [(item["id"], item["role"]) for item in referrals.list_customer_referrals(SHOP, "2")["items"]] == [
-        (referred_kate["referral_id"], "referrer")]
+        (referred_kate["referral_id"], "referrer")
+    ]
     newest_two = referrals.list_customer_referrals(SHOP, "1", limit=2)["items"]
-    assert [item["id"] for item in newest_two] == [referred_carol["referral_id"], referred_kate["referral_id"]]
+    assert [item["id"] for item in newest_two] == [
+        referred_carol["referral_id"],
+        referred_kate["referral_id"],
+    ]
     # A referee who has not ordered yet is no member of the referral.
     assert referrals.list_customer_referrals(SHOP, "50")["items"] == []
 
@@ -572,9 +718,12 @@ def test_a_customers_referrals_stay_in_their_shop(referrals):
     ours = claim(referrals, "bob@example.com", customer_id="1")
     theirs = claim(referrals, "dora@example.com", customer_id="1", shop_id=OTHER_SHOP)
 
-    assert [item["id"] for item in referrals.list_customer_referrals(SHOP, "1")["items"]] == [ours["referral_id"]]
+    assert [item["id"] for item in referrals.list_customer_referrals(SHOP, "1")["items"]] == [
+        ours["referral_id"]
+    ]
     assert [item["id"] for item in referrals.list_customer_referrals(OTHER_SHOP, "1")["items"]] == [
-        theirs["referral_id"]]
+        theirs["referral_id"]
+    ]
     assert referrals.list_customer_referrals("shp_gamma", "1")["items"] == []
 
 

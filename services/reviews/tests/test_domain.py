@@ -1,6 +1,7 @@
 """The review rules, without nameko or a database."""
+
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -11,23 +12,25 @@ from shared.events import GoogleReviewApproved, PointsAwarded, ReviewApproved
 
 pytestmark = pytest.mark.unit  # pure: no broker, no database (make test-unit)
 
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def review_row(**overrides):
-    fields = dict(id=str(uuid.uuid4()), customer_id="c1", product_id="p1", rating=5, media_urls=[])
+    fields = {"id": str(uuid.uuid4()), "customer_id": "c1", "product_id": "p1", "rating": 5, "media_urls": []}
     fields.update(overrides)
     return SimpleNamespace(**fields)
 
 
 def award(reason, reference="r1"):
-    return PointsAwarded(customer_id="c1", activity_id=7, points=50, reason=reason,
-                         reference=reference, balance_after=50)
+    return PointsAwarded(
+        customer_id="c1", activity_id=7, points=50, reason=reason, reference=reference, balance_after=50
+    )
 
 
 def test_a_new_review_is_pending_unrewarded_and_dated_now():
-    review = domain.new_review("shop", "c1", "p1", 4, "Nice", "Fits well",
-                               ["https://img.example/1.jpg"], now=NOW)
+    review = domain.new_review(
+        "shop", "c1", "p1", 4, "Nice", "Fits well", ["https://img.example/1.jpg"], now=NOW
+    )
 
     assert review["status"] == domain.PENDING
     assert review["reward_points"] is None
@@ -56,8 +59,9 @@ def test_repeating_a_decision_changes_nothing(decision):
     assert domain.moderate(domain.REVIEW, decision, decision, "admin", NOW) is None
 
 
-@pytest.mark.parametrize("current, decision", [(domain.APPROVED, domain.REJECTED),
-                                               (domain.REJECTED, domain.APPROVED)])
+@pytest.mark.parametrize(
+    ("current", "decision"), [(domain.APPROVED, domain.REJECTED), (domain.REJECTED, domain.APPROVED)]
+)
 def test_the_opposite_decision_is_a_conflict(current, decision):
     with pytest.raises(Conflict) as raised:
         domain.moderate(domain.GOOGLE_REVIEW, current, decision, "admin", NOW)
@@ -83,11 +87,16 @@ def test_google_review_approved_names_the_submission_and_customer():
     assert event == GoogleReviewApproved(submission_id="sub-1", customer_id="c9")
 
 
-@pytest.mark.parametrize("reason, expected", [
-    ("review", (domain.REVIEW, "reward_points")),
-    ("photo_review", (domain.REVIEW, "photo_bonus_points")),
-    ("google_review", (domain.GOOGLE_REVIEW, "reward_points")),
-    ("order", None), ("referral", None)])
+@pytest.mark.parametrize(
+    ("reason", "expected"),
+    [
+        ("review", (domain.REVIEW, "reward_points")),
+        ("photo_review", (domain.REVIEW, "photo_bonus_points")),
+        ("google_review", (domain.GOOGLE_REVIEW, "reward_points")),
+        ("order", None),
+        ("referral", None),
+    ],
+)
 def test_only_review_awards_are_a_reviews_reward(reason, expected):
     assert domain.rewarded_item(award(reason)) == expected
 

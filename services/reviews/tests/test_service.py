@@ -1,5 +1,6 @@
 """The reviews service in a real nameko container, on real RabbitMQ and a
 real database (SQLite, or PostgreSQL with LOYALTY_TEST_DB=postgresql)."""
+
 import uuid
 from datetime import timedelta
 
@@ -38,10 +39,12 @@ def start_service(amqp_uri, database_url, container_factory, clock):
         class ReviewsAtTestTime(ReviewsService):
             db = Database(metadata, MIGRATIONS, clock=clock)
 
-        container = container_factory(ReviewsAtTestTime, {"AMQP_URI": amqp_uri, "DATABASE_URL": database_url,
-                                                          **config})
+        container = container_factory(
+            ReviewsAtTestTime, {"AMQP_URI": amqp_uri, "DATABASE_URL": database_url, **config}
+        )
         container.start()
         return container
+
     return start
 
 
@@ -66,8 +69,12 @@ def outbox_count(database_url):
 
     def count(event_type, item_id):
         with engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(outbox).where(
-                outbox.c.event_type == event_type, outbox.c.body.contains(item_id))).scalar()
+            return conn.execute(
+                select(func.count())
+                .select_from(outbox)
+                .where(outbox.c.event_type == event_type, outbox.c.body.contains(item_id))
+            ).scalar()
+
     yield count
     engine.dispose()
 
@@ -79,22 +86,43 @@ def award_points(amqp_uri):
     publisher = make_event_publisher(amqp_uri)
 
     def publish(shop_id, reason, reference, points, event_id=None):
-        event = make_event("points", shop_id, PointsAwarded(
-            customer_id="c1", activity_id=1, points=points, reason=reason,
-            reference=reference, balance_after=points))
+        event = make_event(
+            "points",
+            shop_id,
+            PointsAwarded(
+                customer_id="c1",
+                activity_id=1,
+                points=points,
+                reason=reason,
+                reference=reference,
+                balance_after=points,
+            ),
+        )
         body = event.model_dump(mode="json")
         if event_id is not None:
             body["event_id"] = event_id
-        publisher.publish(body, exchange=events_exchange("points"), routing_key="points_awarded",
-                          message_id=body["event_id"], type="points_awarded",
-                          declare=[events_exchange("points")])
+        publisher.publish(
+            body,
+            exchange=events_exchange("points"),
+            routing_key="points_awarded",
+            message_id=body["event_id"],
+            type="points_awarded",
+            declare=[events_exchange("points")],
+        )
         return body["event_id"]
+
     return publish
 
 
 def submit(reviews, shop_id=SHOP, **fields):
-    params = dict(customer_id="c1", product_id="p1", rating=5, title="Great", body="Fits well",
-                  media_urls=[])
+    params = {
+        "customer_id": "c1",
+        "product_id": "p1",
+        "rating": 5,
+        "title": "Great",
+        "body": "Fits well",
+        "media_urls": [],
+    }
     params.update(fields)
     return reviews.submit_review(shop_id, **params)
 
@@ -133,8 +161,13 @@ def test_approval_publishes_review_approved_to_rabbitmq(reviews, tap, clock):
     [event] = tap.wait_for_event("review_approved", review_id=review["id"])
     assert event["body"]["shop_id"] == SHOP
     assert event["body"]["source"] == "reviews"
-    assert event["body"]["payload"] == {"review_id": review["id"], "customer_id": "c1",
-                                        "product_id": "p1", "rating": 5, "has_media": True}
+    assert event["body"]["payload"] == {
+        "review_id": review["id"],
+        "customer_id": "c1",
+        "product_id": "p1",
+        "rating": 5,
+        "has_media": True,
+    }
     assert event["message_id"] == event["body"]["event_id"]
 
 
@@ -175,9 +208,11 @@ def test_a_decision_is_final(reviews, tap, outbox_count):
 def test_another_shop_cannot_see_or_moderate_a_review(reviews, outbox_count):
     review = submit(reviews)
 
-    for call in (lambda: reviews.get_review(OTHER_SHOP, review["id"]),
-                 lambda: reviews.approve_review(OTHER_SHOP, review["id"], "admin"),
-                 lambda: reviews.reject_review(OTHER_SHOP, review["id"], "admin")):
+    for call in (
+        lambda: reviews.get_review(OTHER_SHOP, review["id"]),
+        lambda: reviews.approve_review(OTHER_SHOP, review["id"], "admin"),
+        lambda: reviews.reject_review(OTHER_SHOP, review["id"], "admin"),
+    ):
         with pytest.raises(NotFound):
             call()
 
@@ -192,7 +227,8 @@ def test_unknown_review_is_not_found(reviews):
 
 
 def test_the_review_reward_is_recorded_once_however_often_it_is_delivered(
-        start_service, amqp_uri, award_points):
+    start_service, amqp_uri, award_points
+):
     # One worker: messages are handled strictly in queue order.
     start_service(max_workers=1)
     with ServiceRpcProxy("reviews", {"AMQP_URI": amqp_uri}, timeout=15) as reviews:
@@ -213,13 +249,14 @@ def test_the_review_reward_is_recorded_once_however_often_it_is_delivered(
 
 
 def test_a_photo_reviews_bonus_is_recorded_beside_its_reward_in_either_order(
-        start_service, amqp_uri, award_points):
+    start_service, amqp_uri, award_points
+):
     start_service(max_workers=1)
     with ServiceRpcProxy("reviews", {"AMQP_URI": amqp_uri}, timeout=15) as reviews:
         review = submit(reviews, media_urls=["https://cdn.example.com/photo.jpg"])
         reviews.approve_review(SHOP, review["id"], "admin")
 
-        award_points(SHOP, "photo_review", review["id"], 20)      # the bonus may come first
+        award_points(SHOP, "photo_review", review["id"], 20)  # the bonus may come first
         award_points(SHOP, "review", review["id"], 50)
         assert wait_for(lambda: reviews.get_review(SHOP, review["id"])["reward_points"]) == 50
 
@@ -248,7 +285,7 @@ def test_the_feed_pages_newest_first_by_keyset(reviews, clock):
     same_instant = [submit(reviews, product_id=f"p{n}") for n in range(1, 5)]
     clock.advance(minutes=1)
     newest = submit(reviews, product_id="p5")
-    expected = [newest["id"]] + sorted((r["id"] for r in same_instant), reverse=True) + [oldest["id"]]
+    expected = [newest["id"], *sorted((r["id"] for r in same_instant), reverse=True), oldest["id"]]
 
     seen, cursor, pages = [], None, 0
     while True:
@@ -274,8 +311,11 @@ def test_the_feed_filters_by_status_and_date_window(reviews, clock):
 
     default_window = reviews.list_activities(SHOP)["items"]
     only_approved = reviews.list_activities(SHOP, status="approved")["items"]
-    old_window = reviews.list_activities(SHOP, from_=(month_ago - timedelta(days=1)).isoformat(),
-                                         to=(month_ago + timedelta(days=1)).isoformat())["items"]
+    old_window = reviews.list_activities(
+        SHOP,
+        from_=(month_ago - timedelta(days=1)).isoformat(),
+        to=(month_ago + timedelta(days=1)).isoformat(),
+    )["items"]
 
     assert {item["id"] for item in default_window} == {pending["id"], approved["id"]}
     assert [item["id"] for item in only_approved] == [approved["id"]]
@@ -319,10 +359,13 @@ def test_google_reviews_are_validated_and_kept_per_shop(reviews):
 
 
 def test_a_customers_reviews_and_google_reviews_newest_first_with_their_rewards(
-        start_service, amqp_uri, award_points, clock):
+    start_service, amqp_uri, award_points, clock
+):
     start_service(max_workers=1)
     with ServiceRpcProxy("reviews", {"AMQP_URI": amqp_uri}, timeout=15) as reviews:
-        first = submit(reviews, customer_id="c1", product_id="p1", media_urls=["https://cdn.example.com/1.jpg"])
+        first = submit(
+            reviews, customer_id="c1", product_id="p1", media_urls=["https://cdn.example.com/1.jpg"]
+        )
         clock.advance(minutes=1)
         second = submit(reviews, customer_id="c1", product_id="p2", rating=3)
         someone_elses = submit(reviews, customer_id="c2", product_id="p1")
@@ -336,12 +379,19 @@ def test_a_customers_reviews_and_google_reviews_newest_first_with_their_rewards(
         found = reviews.list_customer_reviews(SHOP, "c1")
 
         assert [(r["id"], r["status"]) for r in found["reviews"]] == [
-            (second["id"], "rejected"), (first["id"], "approved")]
+            (second["id"], "rejected"),
+            (first["id"], "approved"),
+        ]
         assert (found["reviews"][1]["reward_points"], found["reviews"][1]["photo_bonus_points"]) == (50, 20)
         assert [(g["id"], g["status"], g["review_url"]) for g in found["google_reviews"]] == [
-            (google["id"], "pending", "https://g.page/r/shop/review")]
-        assert [r["id"] for r in reviews.list_customer_reviews(SHOP, "c2")["reviews"]] == [someone_elses["id"]]
-        assert [r["id"] for r in reviews.list_customer_reviews(SHOP, "c1", limit=1)["reviews"]] == [second["id"]]
+            (google["id"], "pending", "https://g.page/r/shop/review")
+        ]
+        assert [r["id"] for r in reviews.list_customer_reviews(SHOP, "c2")["reviews"]] == [
+            someone_elses["id"]
+        ]
+        assert [r["id"] for r in reviews.list_customer_reviews(SHOP, "c1", limit=1)["reviews"]] == [
+            second["id"]
+        ]
 
 
 def test_a_customers_reviews_stay_in_their_shop(reviews):
@@ -351,7 +401,9 @@ def test_a_customers_reviews_stay_in_their_shop(reviews):
 
     assert [r["id"] for r in reviews.list_customer_reviews(SHOP, "c1")["reviews"]] == [ours["id"]]
     assert reviews.list_customer_reviews(OTHER_SHOP, "c1") == {
-        "reviews": [reviews.get_review(OTHER_SHOP, theirs["id"])], "google_reviews": []}
+        "reviews": [reviews.get_review(OTHER_SHOP, theirs["id"])],
+        "google_reviews": [],
+    }
     assert reviews.list_customer_reviews("shp_gamma", "c1") == {"reviews": [], "google_reviews": []}
     with pytest.raises(Unprocessable) as bad:
         reviews.list_customer_reviews(SHOP, "c1", limit=500)

@@ -5,7 +5,8 @@ from shared.db import BigId, service_metadata
 metadata = service_metadata()
 
 things = Table(
-    "things", metadata,
+    "things",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("shop_id", String(64), nullable=False),
     Column("name", String(100), nullable=False),

@@ -43,20 +43,24 @@ class Consumer:
         if FAULTS["remaining"] > 0:
             FAULTS["remaining"] -= 1
             raise RuntimeError("injected fault")
-        row = uow.session.execute(select(things.c.id).where(
-            things.c.shop_id == event.shop_id, things.c.name == event.payload.order_id)).first()
+        row = uow.session.execute(
+            select(things.c.id).where(
+                things.c.shop_id == event.shop_id, things.c.name == event.payload.order_id
+            )
+        ).first()
         if row is None:
-            uow.session.execute(insert(things).values(
-                shop_id=event.shop_id, name=event.payload.order_id, seen=1))
+            uow.session.execute(
+                insert(things).values(shop_id=event.shop_id, name=event.payload.order_id, seen=1)
+            )
         else:
-            uow.session.execute(update(things).where(things.c.id == row.id)
-                                .values(seen=things.c.seen + 1))
+            uow.session.execute(update(things).where(things.c.id == row.id).values(seen=things.c.seen + 1))
 
     @rpc
     def seen(self, shop_id, order_id):
         with self.db.unit_of_work() as uow:
-            return uow.session.execute(select(things.c.seen).where(
-                things.c.shop_id == shop_id, things.c.name == order_id)).scalar()
+            return uow.session.execute(
+                select(things.c.seen).where(things.c.shop_id == shop_id, things.c.name == order_id)
+            ).scalar()
 
     @rpc
     def add_to_both(self, shop_id, first, second):
@@ -65,10 +69,15 @@ class Consumer:
         PostgreSQL, and `Database.transaction` runs the loser again. (Only
         a test yields inside a transaction: on SQLite that would stall the
         process behind the write lock.)"""
+
         def work(uow):
             ATTEMPTS.append((first, second))
             for name in (first, second):
-                uow.session.execute(update(things).where(
-                    things.c.shop_id == shop_id, things.c.name == name).values(seen=things.c.seen + 1))
+                uow.session.execute(
+                    update(things)
+                    .where(things.c.shop_id == shop_id, things.c.name == name)
+                    .values(seen=things.c.seen + 1)
+                )
                 eventlet.sleep(0.3)
+
         self.db.transaction(work)

@@ -4,6 +4,7 @@ codes; the shared outbox and inbox
 Revision ID: 0001
 Revises:
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -37,8 +38,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_members")),
         sa.UniqueConstraint("shop_id", "customer_id", name=op.f("uq_members_shop_id_customer_id")),
     )
-    op.create_index("ix_members_shop_id_email_lower", "members", ["shop_id", "email_lower"],
-                    postgresql_ops={"email_lower": "varchar_pattern_ops"})
+    op.create_index(
+        "ix_members_shop_id_email_lower",
+        "members",
+        ["shop_id", "email_lower"],
+        postgresql_ops={"email_lower": "varchar_pattern_ops"},
+    )
 
     op.create_table(
         "point_activities",
@@ -53,21 +58,34 @@ def upgrade() -> None:
         sa.Column("reference", sa.String(200), nullable=True),
         sa.Column("actor", sa.String(200), nullable=False),
         sa.Column("occurred_at", UTCDateTime(), nullable=False),
-        sa.CheckConstraint("type IN ('earned', 'redeemed', 'refunded', 'expired', 'adjusted')",
-                           name=op.f("ck_point_activities_type")),
+        sa.CheckConstraint(
+            "type IN ('earned', 'redeemed', 'refunded', 'expired', 'adjusted')",
+            name=op.f("ck_point_activities_type"),
+        ),
         sa.CheckConstraint("balance_after >= 0", name=op.f("ck_point_activities_balance_after_not_negative")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_point_activities")),
     )
-    op.create_index("ix_point_activities_shop_id_occurred_at_id", "point_activities",
-                    ["shop_id", "occurred_at", "id"])
-    op.create_index("ix_point_activities_shop_id_type_occurred_at_id", "point_activities",
-                    ["shop_id", "type", "occurred_at", "id"])
-    op.create_index("ix_point_activities_shop_id_customer_id_occurred_at_id", "point_activities",
-                    ["shop_id", "customer_id", "occurred_at", "id"])
-    op.create_index("uq_point_activities_shop_id_type_reference", "point_activities",
-                    ["shop_id", "type", "reference"], unique=True,
-                    postgresql_where=sa.text("reference IS NOT NULL"),
-                    sqlite_where=sa.text("reference IS NOT NULL"))
+    op.create_index(
+        "ix_point_activities_shop_id_occurred_at_id", "point_activities", ["shop_id", "occurred_at", "id"]
+    )
+    op.create_index(
+        "ix_point_activities_shop_id_type_occurred_at_id",
+        "point_activities",
+        ["shop_id", "type", "occurred_at", "id"],
+    )
+    op.create_index(
+        "ix_point_activities_shop_id_customer_id_occurred_at_id",
+        "point_activities",
+        ["shop_id", "customer_id", "occurred_at", "id"],
+    )
+    op.create_index(
+        "uq_point_activities_shop_id_type_reference",
+        "point_activities",
+        ["shop_id", "type", "reference"],
+        unique=True,
+        postgresql_where=sa.text("reference IS NOT NULL"),
+        sqlite_where=sa.text("reference IS NOT NULL"),
+    )
 
     op.create_table(
         "order_awards",
@@ -136,10 +154,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_discount_codes")),
         sa.UniqueConstraint("shop_id", "code", name=op.f("uq_discount_codes_shop_id_code")),
     )
-    op.create_index("uq_discount_codes_shop_id_referral_id_welcome", "discount_codes",
-                    ["shop_id", "referral_id"], unique=True,
-                    postgresql_where=sa.text("kind = 'referral_welcome'"),
-                    sqlite_where=sa.text("kind = 'referral_welcome'"))
+    op.create_index(
+        "uq_discount_codes_shop_id_referral_id_welcome",
+        "discount_codes",
+        ["shop_id", "referral_id"],
+        unique=True,
+        postgresql_where=sa.text("kind = 'referral_welcome'"),
+        sqlite_where=sa.text("kind = 'referral_welcome'"),
+    )
 
     op.create_table(
         "outbox",
@@ -156,9 +178,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
         sa.UniqueConstraint("event_id", name=op.f("uq_outbox_event_id")),
     )
-    op.create_index("ix_outbox_unpublished", "outbox", ["id"],
-                    postgresql_where=sa.text("published_at IS NULL"),
-                    sqlite_where=sa.text("published_at IS NULL"))
+    op.create_index(
+        "ix_outbox_unpublished",
+        "outbox",
+        ["id"],
+        postgresql_where=sa.text("published_at IS NULL"),
+        sqlite_where=sa.text("published_at IS NULL"),
+    )
 
     op.create_table(
         "processed_events",
@@ -170,6 +196,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("processed_events", "outbox", "discount_codes", "program_settings",
-                  "order_refunds", "order_awards", "point_activities", "members"):
+    for table in (
+        "processed_events",
+        "outbox",
+        "discount_codes",
+        "program_settings",
+        "order_refunds",
+        "order_awards",
+        "point_activities",
+        "members",
+    ):
         op.drop_table(table)

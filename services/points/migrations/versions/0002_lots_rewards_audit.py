@@ -4,6 +4,7 @@ idempotency keys and the audit trail
 Revision ID: 0002
 Revises: 0001
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -27,15 +28,24 @@ def upgrade() -> None:
         sa.Column("earned_at", UTCDateTime(), nullable=False),
         sa.Column("available_at", UTCDateTime(), nullable=False),
         sa.Column("expires_at", UTCDateTime(), nullable=True),
-        sa.CheckConstraint("remaining >= 0 AND remaining <= points",
-                           name=op.f("ck_point_lots_remaining_within_points")),
+        sa.CheckConstraint(
+            "remaining >= 0 AND remaining <= points", name=op.f("ck_point_lots_remaining_within_points")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_point_lots")),
         sa.UniqueConstraint("activity_id", name=op.f("uq_point_lots_activity_id")),
     )
-    op.create_index("ix_point_lots_shop_id_customer_id_earned_at_id", "point_lots",
-                    ["shop_id", "customer_id", "earned_at", "id"])
-    op.create_index("ix_point_lots_expires_at_unspent", "point_lots", ["expires_at"],
-                    postgresql_where=sa.text("remaining > 0"), sqlite_where=sa.text("remaining > 0"))
+    op.create_index(
+        "ix_point_lots_shop_id_customer_id_earned_at_id",
+        "point_lots",
+        ["shop_id", "customer_id", "earned_at", "id"],
+    )
+    op.create_index(
+        "ix_point_lots_expires_at_unspent",
+        "point_lots",
+        ["expires_at"],
+        postgresql_where=sa.text("remaining > 0"),
+        sqlite_where=sa.text("remaining > 0"),
+    )
     # Balances earned before lots existed become one lot per member, so that
     # the lots' remainders add up to every balance from the start.
     op.execute("""
@@ -57,8 +67,9 @@ def upgrade() -> None:
         sa.Column("points_cost", sa.Integer(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.CheckConstraint("kind IN ('fixed_amount', 'percentage', 'free_shipping')",
-                           name=op.f("ck_rewards_kind")),
+        sa.CheckConstraint(
+            "kind IN ('fixed_amount', 'percentage', 'free_shipping')", name=op.f("ck_rewards_kind")
+        ),
         sa.CheckConstraint("points_cost > 0", name=op.f("ck_rewards_points_cost_positive")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rewards")),
     )
@@ -87,23 +98,34 @@ def upgrade() -> None:
         sa.Column("occurred_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
     )
-    op.create_index("ix_audit_log_shop_id_occurred_at_id", "audit_log",
-                    ["shop_id", "occurred_at", "id"])
-    op.create_index("ix_audit_log_shop_id_customer_id_occurred_at_id", "audit_log",
-                    ["shop_id", "customer_id", "occurred_at", "id"])
+    op.create_index("ix_audit_log_shop_id_occurred_at_id", "audit_log", ["shop_id", "occurred_at", "id"])
+    op.create_index(
+        "ix_audit_log_shop_id_customer_id_occurred_at_id",
+        "audit_log",
+        ["shop_id", "customer_id", "occurred_at", "id"],
+    )
 
     with op.batch_alter_table("members") as batch:
         batch.add_column(sa.Column("name_lower", sa.String(401), nullable=True))
         batch.add_column(sa.Column("birthday_key", sa.String(5), nullable=True))
     op.execute("""
-        UPDATE members SET name_lower = lower(trim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')))
+        UPDATE members
+           SET name_lower = lower(trim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')))
          WHERE first_name IS NOT NULL OR last_name IS NOT NULL""")
-    op.create_index("ix_members_shop_id_name_lower", "members", ["shop_id", "name_lower"],
-                    postgresql_ops={"name_lower": "varchar_pattern_ops"})
+    op.create_index(
+        "ix_members_shop_id_name_lower",
+        "members",
+        ["shop_id", "name_lower"],
+        postgresql_ops={"name_lower": "varchar_pattern_ops"},
+    )
     op.create_index("ix_members_shop_id_created_at_id", "members", ["shop_id", "created_at", "id"])
-    op.create_index("ix_members_birthday_key", "members", ["birthday_key"],
-                    postgresql_where=sa.text("birthday_key IS NOT NULL"),
-                    sqlite_where=sa.text("birthday_key IS NOT NULL"))
+    op.create_index(
+        "ix_members_birthday_key",
+        "members",
+        ["birthday_key"],
+        postgresql_where=sa.text("birthday_key IS NOT NULL"),
+        sqlite_where=sa.text("birthday_key IS NOT NULL"),
+    )
 
     with op.batch_alter_table("point_activities") as batch:
         batch.add_column(sa.Column("pending_until", UTCDateTime(), nullable=True))
@@ -125,15 +147,22 @@ def upgrade() -> None:
         batch.add_column(sa.Column("pending_days", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("expiry_days", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("birthday_points", sa.Integer(), nullable=False, server_default="0"))
-        batch.add_column(sa.Column("photo_review_bonus_points", sa.Integer(), nullable=False,
-                                   server_default="0"))
+        batch.add_column(
+            sa.Column("photo_review_bonus_points", sa.Integer(), nullable=False, server_default="0")
+        )
         batch.add_column(sa.Column("vip_tiers", sa.JSON(), nullable=False, server_default="[]"))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("program_settings") as batch:
-        for column in ("vip_tiers", "photo_review_bonus_points", "birthday_points", "expiry_days",
-                       "pending_days", "rounding"):
+        for column in (
+            "vip_tiers",
+            "photo_review_bonus_points",
+            "birthday_points",
+            "expiry_days",
+            "pending_days",
+            "rounding",
+        ):
             batch.drop_column(column)
     with op.batch_alter_table("discount_codes") as batch:
         batch.drop_column("activity_id")

@@ -5,6 +5,7 @@ per rule
 Revision ID: 0003
 Revises: 0002
 """
+
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -32,13 +33,25 @@ RULE_COLUMNS = [
     ("vip_tiers", sa.JSON(), "[]"),
 ]
 # Copied as they are between a column and the document's key of that name.
-PLAIN_RULES = ("rounding", "pending_days", "expiry_days", "signup_points", "birthday_points",
-               "review_points", "photo_review_bonus_points", "google_review_points",
-               "referrer_reward_points", "vip_tiers")
+PLAIN_RULES = (
+    "rounding",
+    "pending_days",
+    "expiry_days",
+    "signup_points",
+    "birthday_points",
+    "review_points",
+    "photo_review_bonus_points",
+    "google_review_points",
+    "referrer_reward_points",
+    "vip_tiers",
+)
 
 program_settings = sa.table(
-    "program_settings", sa.column("shop_id", sa.String()), sa.column("rules", sa.JSON()),
-    *(sa.column(name, type_) for name, type_, _ in RULE_COLUMNS))
+    "program_settings",
+    sa.column("shop_id", sa.String()),
+    sa.column("rules", sa.JSON()),
+    *(sa.column(name, type_) for name, type_, _ in RULE_COLUMNS),
+)
 
 
 def _decimal_text(value) -> str:
@@ -50,8 +63,10 @@ def _document(row) -> dict:
     return {
         "points_per_currency_unit": _decimal_text(row["points_per_currency_unit"]),
         **{name: row[name] for name in PLAIN_RULES},
-        "referee_coupon": {"type": row["referee_coupon_type"],
-                           "value": _decimal_text(row["referee_coupon_value"])},
+        "referee_coupon": {
+            "type": row["referee_coupon_type"],
+            "value": _decimal_text(row["referee_coupon_value"]),
+        },
     }
 
 
@@ -67,9 +82,11 @@ def _columns_of(document: dict) -> dict:
 def _rewrite_rows(values_of) -> None:
     connection = op.get_bind()
     for row in connection.execute(sa.select(program_settings)).mappings().all():
-        connection.execute(program_settings.update()
-                           .where(program_settings.c.shop_id == row["shop_id"])
-                           .values(**values_of(row)))
+        connection.execute(
+            program_settings.update()
+            .where(program_settings.c.shop_id == row["shop_id"])
+            .values(**values_of(row))
+        )
 
 
 def upgrade() -> None:

@@ -3,6 +3,7 @@
 Revision ID: 0001
 Revises:
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -41,8 +42,9 @@ def upgrade() -> None:
         sa.Column("occurred_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_link_clicks")),
     )
-    op.create_index(op.f("ix_link_clicks_shop_id_code_occurred_at"), "link_clicks",
-                    ["shop_id", "code", "occurred_at"])
+    op.create_index(
+        op.f("ix_link_clicks_shop_id_code_occurred_at"), "link_clicks", ["shop_id", "code", "occurred_at"]
+    )
 
     op.create_table(
         "referrals",
@@ -70,17 +72,28 @@ def upgrade() -> None:
         sa.CheckConstraint(STATUS_KNOWN, name=op.f("ck_referrals_status_known")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_referrals")),
     )
-    op.create_index(op.f("ix_referrals_shop_id_occurred_at_id"), "referrals",
-                    ["shop_id", "occurred_at", "id"])
-    op.create_index(op.f("ix_referrals_shop_id_status_occurred_at_id"), "referrals",
-                    ["shop_id", "status", "occurred_at", "id"])
-    op.create_index(op.f("ix_referrals_shop_id_discount_code"), "referrals",
-                    ["shop_id", "discount_code"])
-    op.create_index(op.f("ix_referrals_shop_id_client_ip_occurred_at"), "referrals",
-                    ["shop_id", "client_ip", "occurred_at"])
-    op.create_index("ix_referrals_open_referee_email_key", "referrals",
-                    ["shop_id", "referee_email_key"], unique=True,
-                    postgresql_where=OPEN_REFERRAL, sqlite_where=OPEN_REFERRAL)
+    op.create_index(
+        op.f("ix_referrals_shop_id_occurred_at_id"), "referrals", ["shop_id", "occurred_at", "id"]
+    )
+    op.create_index(
+        op.f("ix_referrals_shop_id_status_occurred_at_id"),
+        "referrals",
+        ["shop_id", "status", "occurred_at", "id"],
+    )
+    op.create_index(op.f("ix_referrals_shop_id_discount_code"), "referrals", ["shop_id", "discount_code"])
+    op.create_index(
+        op.f("ix_referrals_shop_id_client_ip_occurred_at"),
+        "referrals",
+        ["shop_id", "client_ip", "occurred_at"],
+    )
+    op.create_index(
+        "ix_referrals_open_referee_email_key",
+        "referrals",
+        ["shop_id", "referee_email_key"],
+        unique=True,
+        postgresql_where=OPEN_REFERRAL,
+        sqlite_where=OPEN_REFERRAL,
+    )
 
     op.create_table(
         "fraud_signals",
@@ -93,8 +106,9 @@ def upgrade() -> None:
         sa.Column("occurred_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_fraud_signals")),
     )
-    op.create_index(op.f("ix_fraud_signals_shop_id_occurred_at_id"), "fraud_signals",
-                    ["shop_id", "occurred_at", "id"])
+    op.create_index(
+        op.f("ix_fraud_signals_shop_id_occurred_at_id"), "fraud_signals", ["shop_id", "occurred_at", "id"]
+    )
 
     op.create_table(
         "outbox",
@@ -111,9 +125,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
         sa.UniqueConstraint("event_id", name=op.f("uq_outbox_event_id")),
     )
-    op.create_index("ix_outbox_unpublished", "outbox", ["id"],
-                    postgresql_where=sa.text("published_at IS NULL"),
-                    sqlite_where=sa.text("published_at IS NULL"))
+    op.create_index(
+        "ix_outbox_unpublished",
+        "outbox",
+        ["id"],
+        postgresql_where=sa.text("published_at IS NULL"),
+        sqlite_where=sa.text("published_at IS NULL"),
+    )
 
     op.create_table(
         "processed_events",

@@ -3,6 +3,7 @@
 Revision ID: 0002
 Revises: 0001
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -14,8 +15,9 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("referrals") as batch:
-        batch.add_column(sa.Column("discount_code_status", sa.String(16), nullable=False,
-                                   server_default="active"))
+        batch.add_column(
+            sa.Column("discount_code_status", sa.String(16), nullable=False, server_default="active")
+        )
 
 
 def downgrade() -> None:

@@ -3,6 +3,7 @@
 Revision ID: 0003
 Revises: 0002
 """
+
 from alembic import op
 
 revision = "0003"
@@ -12,10 +13,16 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index(op.f("ix_referrals_shop_id_referrer_customer_id_occurred_at_id"), "referrals",
-                    ["shop_id", "referrer_customer_id", "occurred_at", "id"])
-    op.create_index(op.f("ix_referrals_shop_id_referee_customer_id_occurred_at_id"), "referrals",
-                    ["shop_id", "referee_customer_id", "occurred_at", "id"])
+    op.create_index(
+        op.f("ix_referrals_shop_id_referrer_customer_id_occurred_at_id"),
+        "referrals",
+        ["shop_id", "referrer_customer_id", "occurred_at", "id"],
+    )
+    op.create_index(
+        op.f("ix_referrals_shop_id_referee_customer_id_occurred_at_id"),
+        "referrals",
+        ["shop_id", "referee_customer_id", "occurred_at", "id"],
+    )
 
 
 def downgrade() -> None:

@@ -3,6 +3,7 @@
 Revision ID: 0001
 Revises:
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -36,10 +37,12 @@ def upgrade() -> None:
         sa.CheckConstraint(STATUS_KNOWN, name=op.f("ck_reviews_status_known")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reviews")),
     )
-    op.create_index(op.f("ix_reviews_shop_id_occurred_at_id"), "reviews",
-                    ["shop_id", "occurred_at", "id"])
-    op.create_index(op.f("ix_reviews_shop_id_status_occurred_at_id"), "reviews",
-                    ["shop_id", "status", "occurred_at", "id"])
+    op.create_index(op.f("ix_reviews_shop_id_occurred_at_id"), "reviews", ["shop_id", "occurred_at", "id"])
+    op.create_index(
+        op.f("ix_reviews_shop_id_status_occurred_at_id"),
+        "reviews",
+        ["shop_id", "status", "occurred_at", "id"],
+    )
 
     op.create_table(
         "google_review_submissions",
@@ -55,10 +58,16 @@ def upgrade() -> None:
         sa.CheckConstraint(STATUS_KNOWN, name=op.f("ck_google_review_submissions_status_known")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_google_review_submissions")),
     )
-    op.create_index(op.f("ix_google_review_submissions_shop_id_occurred_at_id"),
-                    "google_review_submissions", ["shop_id", "occurred_at", "id"])
-    op.create_index(op.f("ix_google_review_submissions_shop_id_status_occurred_at_id"),
-                    "google_review_submissions", ["shop_id", "status", "occurred_at", "id"])
+    op.create_index(
+        op.f("ix_google_review_submissions_shop_id_occurred_at_id"),
+        "google_review_submissions",
+        ["shop_id", "occurred_at", "id"],
+    )
+    op.create_index(
+        op.f("ix_google_review_submissions_shop_id_status_occurred_at_id"),
+        "google_review_submissions",
+        ["shop_id", "status", "occurred_at", "id"],
+    )
 
     op.create_table(
         "outbox",
@@ -75,9 +84,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
         sa.UniqueConstraint("event_id", name=op.f("uq_outbox_event_id")),
     )
-    op.create_index("ix_outbox_unpublished", "outbox", ["id"],
-                    postgresql_where=sa.text("published_at IS NULL"),
-                    sqlite_where=sa.text("published_at IS NULL"))
+    op.create_index(
+        "ix_outbox_unpublished",
+        "outbox",
+        ["id"],
+        postgresql_where=sa.text("published_at IS NULL"),
+        sqlite_where=sa.text("published_at IS NULL"),
+    )
 
     op.create_table(
         "processed_events",
