@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit install setup-broker clean
+.PHONY: run test test-unit lint format install setup-broker clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required (Python 3.11)"; exit 1; }
@@ -37,6 +37,17 @@ test-broker-outage:
 	$(PYTEST) tests/resilience/test_broker_outage.py $(PYTEST_ARGS)
 test-launcher:
 	$(PYTEST) tests/resilience/test_launcher.py $(PYTEST_ARGS)
+
+# The quality gates CI runs: lint, format, types (docs/quality.md).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# Apply ruff's formatting and safe fixes.
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 # The pure tests alone (domain rules, contracts, code shape): ~2 s.
 test-unit: install
