@@ -1,7 +1,10 @@
 # One image for every part of the system; the command picks the part:
 #   loyalty serve points|referrals|reviews|gateway   (applies that service's migrations on start)
 #   loyalty setup-broker                             (declares every queue, then exits)
-FROM python:3.11-slim
+# The official image by default; deploy/local-images.sh makes a stand-in
+# under the same name where it cannot be pulled.
+ARG PYTHON_IMAGE=python:3.11-slim
+FROM ${PYTHON_IMAGE}
 
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \

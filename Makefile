@@ -31,12 +31,19 @@ test: install
 
 .PHONY: test-suite test-broker-outage test-launcher
 test-suite:
-	$(PYTEST) -m "not browser" --ignore=tests/resilience/test_broker_outage.py \
+	$(PYTEST) -m "not browser and not compose" --ignore=tests/resilience/test_broker_outage.py \
 	    --ignore=tests/resilience/test_launcher.py $(PYTEST_ARGS)
 test-broker-outage:
 	$(PYTEST) tests/resilience/test_broker_outage.py $(PYTEST_ARGS)
 test-launcher:
 	$(PYTEST) tests/resilience/test_launcher.py $(PYTEST_ARGS)
+
+# The docker-compose fleet for real: images (local stand-ins where the
+# official ones cannot be pulled), up, healthy, a shop, points, a referral,
+# three points replicas, one killed under load; then down (docs/deploy.md).
+.PHONY: compose-smoke
+compose-smoke: install
+	$(PYTEST) -m compose tests/deployment -s $(PYTEST_ARGS)
 
 # The quality gates CI runs: lint, format, types (docs/quality.md).
 lint: install

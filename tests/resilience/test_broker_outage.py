@@ -10,8 +10,8 @@ import requests
 from sqlalchemy import create_engine, text
 
 from loyalty.services import SERVICES
-from tests.clients import Shop, System
-from tests.resilience.conftest import OrderStream, unpublished_outbox_rows
+from tests.clients import OrderStream, Shop, System
+from tests.resilience.conftest import unpublished_outbox_rows
 from tests.support import ServiceProcesses, wait_for
 
 OUTAGES = 3

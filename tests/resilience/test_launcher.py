@@ -15,8 +15,7 @@ import requests
 
 from conftest import private_vhost
 from loyalty.launcher import Child, RestartPolicy, Supervisor
-from tests.clients import System
-from tests.resilience.conftest import OrderStream
+from tests.clients import OrderStream, System
 from tests.support import wait_for
 
 STOP_BOUND_SECONDS = 15
