@@ -150,7 +150,10 @@ class Repository:
         try:
             cursor = raw.cursor()
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement, parameters)
-            plan = cursor.fetchone()[0][0]
+            explained = cursor.fetchone()
+            if explained is None:
+                raise RuntimeError("EXPLAIN returned no plan")
+            plan = explained[0][0]
         finally:
             raw.rollback()
             raw.close()
@@ -451,6 +454,8 @@ def report(
             f"{'RSS, MiB':10} {'before':>8} {'peak':>8} {'after':>8}",
         ]
         memory = export.memory
+        if memory is None:
+            raise ValueError("a completed export comes with the memory watched while it ran")
         for name in memory.pids:
             lines.append(
                 f"{name:10} {memory.before[name] / 1024:8.1f} {memory.peak[name] / 1024:8.1f} "

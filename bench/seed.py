@@ -108,7 +108,7 @@ class Seeded:
     members: int
     activities: int
     now: datetime
-    type_counts: dict
+    type_counts: dict[str, int]
     plan_seconds: float  # drawing the data in memory
     copy_seconds: float  # writing it with COPY (formatting included)
     analyze_seconds: float
@@ -146,12 +146,14 @@ def seed(
             conn.execute(text("VACUUM (ANALYZE) members"))
             conn.execute(text("VACUUM (ANALYZE) point_activities"))
             analyzed = time.perf_counter()
-            type_counts = dict(
+            type_counts: dict[str, int] = dict(
                 conn.execute(
                     text("SELECT type, count(*) FROM point_activities GROUP BY type ORDER BY count(*) DESC")
-                ).all()
+                )
+                .tuples()
+                .all()
             )
-            table_bytes = conn.execute(text("SELECT pg_total_relation_size('point_activities')")).scalar()
+            table_bytes = conn.execute(text("SELECT pg_total_relation_size('point_activities')")).scalar_one()
     finally:
         engine.dispose()
     return Seeded(

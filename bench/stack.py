@@ -112,11 +112,11 @@ class PeakMemory:
 
     def __init__(self, pids: dict[str, int]):
         self.pids = pids
-        self.before = {}
-        self.sampled_peak = {}
-        self.peak = {}
-        self.after = {}
-        self._hwm_reset = {}
+        self.before: dict[str, int] = {}
+        self.sampled_peak: dict[str, int] = {}
+        self.peak: dict[str, int] = {}
+        self.after: dict[str, int] = {}
+        self._hwm_reset: dict[str, bool] = {}
         self._done = threading.Event()
 
     def __enter__(self):

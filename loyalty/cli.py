@@ -144,7 +144,10 @@ def cmd_makemigration(args):
 
     from shared.migrations import alembic_config
 
-    migrations = Path(importlib.import_module(f"services.{args.service}").__file__).parent / "migrations"
+    package_file = importlib.import_module(f"services.{args.service}").__file__
+    if package_file is None:
+        sys.exit(f"loyalty: services.{args.service} is not a package on disk")
+    migrations = Path(package_file).parent / "migrations"
     cfg = alembic_config(migrations, config.database_url(args.service))
     command.upgrade(cfg, "head")
     command.revision(cfg, message=args.message, autogenerate=True)

@@ -155,6 +155,8 @@ class Supervisor:
                 child.start()
 
     def _schedule_restart(self, child: Child, now: float) -> None:
+        if child.process is None:
+            raise RuntimeError(f"{child.name} has exited without having been started")
         code = child.process.returncode
         ran_for = now - child.started_at
         child.quick_crashes = 1 if ran_for >= self.policy.healthy_after else child.quick_crashes + 1
@@ -173,7 +175,7 @@ class Supervisor:
     def stop_all(self) -> None:
         """SIGTERM to every child still running, SIGKILL to those still
         running after the grace period."""
-        live = [child.process for child in self.children if child.running]
+        live = [child.process for child in self.children if child.process is not None and child.running]
         for process in live:
             process.terminate()
         deadline = time.monotonic() + STOP_GRACE_SECONDS

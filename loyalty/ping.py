@@ -16,6 +16,11 @@ def ping(amqp_uri: str, service: str, timeout: float = 5.0) -> dict:
     """The service's `health()` answer; raises if none comes in `timeout`."""
     correlation_id = str(uuid.uuid4())
     replies: list = []
+
+    def on_reply(body, message) -> None:
+        replies.append(body)
+        message.ack()
+
     with Connection(amqp_uri, connect_timeout=timeout) as conn:
         channel = conn.channel()
         reply_queue = Queue(
@@ -29,7 +34,7 @@ def ping(amqp_uri: str, service: str, timeout: float = 5.0) -> dict:
             channel,
             queues=[reply_queue],
             accept=["json"],
-            callbacks=[lambda body, message: (replies.append(body), message.ack())],
+            callbacks=[on_reply],
         ):
             Producer(channel).publish(
                 {"args": [], "kwargs": {}},

@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from typing import Any
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
 
@@ -41,8 +42,9 @@ def gateway_port() -> int:
     return int(os.environ.get("GATEWAY_PORT", "8000"))
 
 
-def nameko_config(**extra) -> dict:
-    config = {
+def nameko_config(**extra: Any) -> dict[str, Any]:
+    """nameko's config dict (free-form: each extension reads its own keys)."""
+    config: dict[str, Any] = {
         "AMQP_URI": amqp_uri(),
         "max_workers": int(os.environ.get("LOYALTY_MAX_WORKERS", "10")),
         "WEB_SERVER_ADDRESS": f"{os.environ.get('GATEWAY_HOST', '0.0.0.0')}:{gateway_port()}",

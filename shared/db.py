@@ -4,9 +4,10 @@ cause (outbox) and, for an event handler, the record that it ran (inbox)."""
 
 import json
 import logging
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -22,15 +23,18 @@ from sqlalchemy import (
     event,
     insert,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine, Result
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
 from shared.clock import Clock, SystemClock
-from shared.events import Envelope, Payload, make_event
+from shared.events import Envelope, PayloadT, make_event
 
 log = logging.getLogger(__name__)
+
+RowT = TypeVar("RowT")
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -44,13 +48,13 @@ NAMING_CONVENTION = {
 }
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in and out, whatever the database keeps."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -58,7 +62,7 @@ class UTCDateTime(TypeDecorator):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -105,7 +109,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):
+        def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
             # Let SQLAlchemy, not pysqlite, open transactions, and make them
             # take the write lock up front: concurrent writers queue instead of
             # failing on lock upgrade; WAL lets readers carry on meanwhile.
@@ -118,11 +122,38 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):
+        def _sqlite_begin(conn: Connection) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def cursor_result(result: Result[Any]) -> CursorResult[Any]:
+    """The result of a Core INSERT/UPDATE as a session returns it: a
+    CursorResult (rowcount, inserted_primary_key), which Session.execute is
+    typed not to promise."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"expected a Core statement's CursorResult, got {type(result).__name__}")
+    return result
+
+
+def inserted_id(result: Result[Any]) -> int:
+    """The id a one-row Core INSERT gave its row."""
+    key = cursor_result(result).inserted_primary_key
+    if key is None:
+        raise TypeError("the statement inserted no row with a primary key")
+    row_id: int = key[0]
+    return row_id
+
+
+def must_exist(row: RowT | None, what: str) -> RowT:
+    """`row`, which this transaction has already written, locked or found:
+    were it missing, the database broke a promise and nothing after could
+    be right."""
+    if row is None:
+        raise LookupError(f"{what} is missing in a transaction that has already seen it")
+    return row
 
 
 # PostgreSQL's deadlock_detected and serialization_failure; SQLite's busy
@@ -200,7 +231,9 @@ class UnitOfWork:
     def _table(self, name: str) -> Table:
         return self._metadata.tables[name]
 
-    def publish(self, shop_id: str, payload: Payload, occurred_at: datetime | None = None) -> Envelope[Any]:
+    def publish(
+        self, shop_id: str, payload: PayloadT, occurred_at: datetime | None = None
+    ) -> Envelope[PayloadT]:
         envelope = make_event(self.source, shop_id, payload, occurred_at or self.clock.now())
         self.session.execute(
             insert(self._table("outbox")).values(

@@ -3,15 +3,28 @@
 
 import json
 import logging
+from collections.abc import Iterator
+from typing import Any, TypedDict
 
+from amqp import Message
 from kombu import Connection
+from kombu.transport.pyamqp import Channel
 
 from shared.topology import ATTEMPTS_HEADER, ERROR_HEADER, HandlerQueue, dead_queue_name
 
 log = logging.getLogger(__name__)
 
 
-def _drain(channel, queue_name: str):
+class DeadLetter(TypedDict):
+    id: str | None
+    queue: str
+    event_type: str | None
+    attempts: int | None
+    error: str | None
+    body: Any  # the event as published: JSON, possibly not a valid envelope
+
+
+def _drain(channel: Channel, queue_name: str) -> Iterator[Message]:
     """Fetch every message of a queue, unacked; closing the channel returns
     the ones not acked to the queue."""
     while True:
@@ -21,8 +34,8 @@ def _drain(channel, queue_name: str):
         yield message
 
 
-def list_dead_letters(amqp_uri: str, queues: list[HandlerQueue]) -> list[dict]:
-    found = []
+def list_dead_letters(amqp_uri: str, queues: list[HandlerQueue]) -> list[DeadLetter]:
+    found: list[DeadLetter] = []
     with Connection(amqp_uri) as conn:
         for queue in queues:
             channel = conn.channel()

@@ -10,24 +10,31 @@ import inspect
 import logging
 import random
 import traceback
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import TracebackType
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 import eventlet
 from amqp import Connection as AmqpConnection
+from eventlet.greenthread import GreenThread
 from eventlet.queue import Empty, LightQueue
 from kombu import Connection
+from kombu.message import Message
 from nameko.amqp.publish import get_producer
+from nameko.containers import WorkerContext
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.exceptions import ContainerBeingKilled, deserialize_to_instance
 from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer
+from sqlalchemy import MetaData
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 
 from shared import config, errors
-from shared.clock import SystemClock
+from shared.clock import Clock, SystemClock
 from shared.db import DuplicateEvent, UnitOfWork, is_transient_conflict, make_engine
-from shared.events import parse_event
+from shared.events import Envelope, PayloadT, parse_event
 from shared.migrations import upgrade_to_head
 from shared.outbox import make_event_publisher, relay_pending_events
 from shared.topology import (
@@ -42,6 +49,11 @@ from shared.topology import (
 )
 
 log = logging.getLogger(__name__)
+
+ResultT = TypeVar("ResultT")
+
+# What nameko hands a result handler when the worker raised.
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType]
 
 TRANSACTION_ATTEMPTS = 5
 
@@ -62,7 +74,7 @@ RECONNECT_INTERVALS = {"interval_start": 1, "interval_step": 1, "interval_max": 
 
 
 @contextlib.contextmanager
-def _establish_connection(self):
+def _establish_connection(self: QueueConsumer) -> Iterator[Connection]:
     with self.create_connection() as conn:
         conn.ensure_connection(self.on_connection_error, self.connect_max_retries, **RECONNECT_INTERVALS)
         yield conn
@@ -82,39 +94,39 @@ class Database(DependencyProvider):
     relay (woken right after a commit that published, and every
     LOYALTY_RELAY_INTERVAL seconds as the backstop for crashes)."""
 
-    def __init__(self, metadata, migrations_dir: Path, clock=None):
+    def __init__(self, metadata: MetaData, migrations_dir: Path, clock: Clock | None = None) -> None:
         self.metadata = metadata
         self.migrations_dir = Path(migrations_dir)
-        self.clock = clock or SystemClock()
+        self.clock: Clock = clock or SystemClock()
 
-    def setup(self):
+    def setup(self) -> None:
         service = self.container.service_name
         self.url = self.container.config.get("DATABASE_URL") or config.database_url(service)
         upgrade_to_head(self.migrations_dir, self.url)
         self.engine = make_engine(self.url)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
         self.publisher = make_event_publisher(self.container.config["AMQP_URI"])
-        self._wakeups = LightQueue()
-        self._relay_thread = None
+        self._wakeups: LightQueue = LightQueue()
+        self._relay_thread: GreenThread | None = None
 
-    def start(self):
+    def start(self) -> None:
         self._relay_thread = self.container.spawn_managed_thread(self._relay_forever)
 
-    def stop(self):
+    def stop(self) -> None:
         if self._relay_thread is not None:
             self._relay_thread.kill()
         self.engine.dispose()
 
-    def kill(self):
+    def kill(self) -> None:
         self.stop()
 
-    def wake_relay(self):
+    def wake_relay(self) -> None:
         self._wakeups.put(None)
 
     def relay_once(self) -> int:
         return relay_pending_events(self.engine, self.metadata, self.publisher, now=self.clock.now)
 
-    def _relay_forever(self):
+    def _relay_forever(self) -> None:
         interval = config.relay_interval_seconds()
         while True:
             with contextlib.suppress(Empty):
@@ -138,14 +150,14 @@ class Database(DependencyProvider):
             on_events_committed=self.wake_relay,
         )
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: WorkerContext) -> "WorkerDatabase":
         return WorkerDatabase(self)
 
 
 class WorkerDatabase:
     """What a service method sees as `self.db`."""
 
-    def __init__(self, provider: Database):
+    def __init__(self, provider: Database) -> None:
         self._provider = provider
         self.clock = provider.clock
 
@@ -157,13 +169,14 @@ class WorkerDatabase:
         `event_id`; opening it raises DuplicateEvent if it already did."""
         return self._provider.unit_of_work(inbox_key=(event_id, handler))
 
-    def transaction(self, work):
+    def transaction(self, work: Callable[[UnitOfWork], ResultT]) -> ResultT:
         """`work(uow)` committed, for an RPC command: run again in a fresh
         transaction (a few times, after a short random pause) when the
         database says it lost a race (deadlock, serialization failure,
         SQLite busy), so the caller never sees one. Event handlers have
         their own retries (the retry queues) and do not use this."""
-        for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
+        attempt = 1
+        while True:
             try:
                 with self.unit_of_work() as uow:
                     result = work(uow)
@@ -174,6 +187,7 @@ class WorkerDatabase:
                     raise
                 log.warning("transaction lost a race (%s); running it again", exc.orig)
                 eventlet.sleep(random.uniform(0.01, 0.05) * attempt)
+                attempt += 1
 
 
 class ReliableEventHandler(EventHandler):
@@ -190,7 +204,7 @@ class ReliableEventHandler(EventHandler):
     inbox makes the second delivery harmless). Nothing here ever raises
     into the container, which would stop the whole service."""
 
-    def __init__(self, source_service: str, event_type: str, **kwargs):
+    def __init__(self, source_service: str, event_type: str, **kwargs: Any) -> None:
         kwargs.setdefault("expected_exceptions", (DuplicateEvent,))
         super().__init__(
             source_service,
@@ -201,7 +215,7 @@ class ReliableEventHandler(EventHandler):
             **kwargs,
         )
 
-    def setup(self):
+    def setup(self) -> None:
         super().setup()
         self.delays_ms = config.retry_delays_ms()
         self.amqp_uri = self.container.config["AMQP_URI"]
@@ -212,7 +226,7 @@ class ReliableEventHandler(EventHandler):
     def handler_queue(self) -> HandlerQueue:
         return HandlerQueue(self.queue.name, self.source_service, self.event_type)
 
-    def handle_message(self, body, message):
+    def handle_message(self, body: object, message: Message) -> None:
         try:
             event = parse_event(body)
         except Exception as exc:
@@ -229,7 +243,13 @@ class ReliableEventHandler(EventHandler):
         except ContainerBeingKilled:
             self._settle(message, "requeue")
 
-    def handle_result(self, message, worker_ctx, result=None, exc_info=None):
+    def handle_result(
+        self,
+        message: Message,
+        worker_ctx: WorkerContext,
+        result: object = None,
+        exc_info: ExcInfo | None = None,
+    ) -> tuple[object, ExcInfo | None]:
         if exc_info is None or isinstance(exc_info[1], DuplicateEvent):
             self._settle(message, "ack")
             return result, exc_info
@@ -250,7 +270,7 @@ class ReliableEventHandler(EventHandler):
             self._park(message, error, attempts, exc_info)
         return result, exc_info
 
-    def _settle(self, message, action: str) -> None:
+    def _settle(self, message: Message, action: str) -> None:
         """Ack or requeue `message` on the channel it came on; if that channel
         died with its connection, the broker has already taken the message
         back and will deliver it again."""
@@ -266,7 +286,7 @@ class ReliableEventHandler(EventHandler):
                 exc,
             )
 
-    def _park(self, message, error, attempts, exc_info=None):
+    def _park(self, message: Message, error: str, attempts: int, exc_info: ExcInfo | None = None) -> None:
         log.error(
             "dead-lettering %s from %s after %s attempts: %s",
             message.properties.get("message_id"),
@@ -278,7 +298,7 @@ class ReliableEventHandler(EventHandler):
             error = error + "\n" + "".join(traceback.format_tb(exc_info[2]))[-4000:]
         self._forward(message, dead_queue_name(self.queue.name), attempts, error)
 
-    def _forward(self, message, queue_name, attempts, error):
+    def _forward(self, message: Message, queue_name: str, attempts: int, error: str) -> None:
         """Publish a copy (confirmed) to `queue_name`, then ack the original;
         if the broker won't take the copy, requeue the original instead."""
         headers = dict(message.headers or {})
@@ -312,7 +332,17 @@ class ReliableEventHandler(EventHandler):
         self._settle(message, "ack")
 
 
-def reliable_event_handler(source_service: str, event_type: str, when=None):
+# A reliable handler as written, `method(self, uow, event)`, and as nameko
+# calls it, `handle(self, event)`; `self` is the service instance. Strings,
+# because at runtime pydantic's Envelope[PayloadT] is plain Envelope, which
+# leaves Callable no type variable to fill.
+EventMethod: TypeAlias = "Callable[[Any, UnitOfWork, Envelope[PayloadT]], ResultT]"
+EventHandlerMethod: TypeAlias = "Callable[[Any, Envelope[PayloadT]], ResultT | None]"
+
+
+def reliable_event_handler(
+    source_service: str, event_type: str, when: Callable[[PayloadT], object] | None = None
+) -> "Callable[[EventMethod[PayloadT, ResultT]], EventHandlerMethod[PayloadT, ResultT]]":
     """Decorates `method(self, uow, event)` as the service's handler of
     `event_type` events from `source_service`.
 
@@ -323,11 +353,11 @@ def reliable_event_handler(source_service: str, event_type: str, when=None):
     `when(payload)`: events it says no to are acked untouched (no inbox
     row), for a handler that cares about a few events of a busy type."""
 
-    def decorate(method):
+    def decorate(method: "EventMethod[PayloadT, ResultT]") -> "EventHandlerMethod[PayloadT, ResultT]":
         handler = method.__name__
 
         @functools.wraps(method)
-        def handle(self, event):
+        def handle(self: Any, event: Envelope[PayloadT]) -> ResultT | None:
             if when is not None and not when(event.payload):
                 return None
             with self.db.inbox_unit_of_work(str(event.event_id), f"{self.name}.{handler}") as uow:
@@ -335,12 +365,18 @@ def reliable_event_handler(source_service: str, event_type: str, when=None):
                 uow.commit()
             return result
 
-        return ReliableEventHandler.decorator(source_service, event_type)(handle)
+        # nameko's decorator registers the entrypoint on `handle` and returns it.
+        ReliableEventHandler.decorator(source_service, event_type)(handle)
+        return handle
 
     return decorate
 
 
-def handler_queues(service_cls) -> list[HandlerQueue]:
+class NamedService(Protocol):
+    name: str  # nameko's service name
+
+
+def handler_queues(service_cls: type[NamedService]) -> list[HandlerQueue]:
     """Every reliable event handler queue a service class consumes from."""
     queues = []
     for method_name, method in inspect.getmembers(service_cls, callable):

@@ -4,20 +4,46 @@
 Plain exceptions (no nameko here) so domain code can raise them; the nameko
 glue registers them so they cross RPC as themselves, not as RemoteError."""
 
+from typing import Any, TypedDict
+
+from pydantic import ValidationError
+
+
+class FieldError(TypedDict):
+    """One invalid field of a request: `{"field": "a.b", "message": "..."}`."""
+
+    field: str | None
+    message: str
+
+
+# What an error says beyond its message: the invalid fields, or a few
+# named facts (e.g. `{"reason": "already_referred"}`).
+ErrorDetails = list[FieldError] | dict[str, Any] | None
+
+
+class ErrorInfo(TypedDict):
+    code: str
+    message: str
+    details: ErrorDetails
+
+
+class ErrorBody(TypedDict):
+    error: ErrorInfo
+
 
 class LoyaltyError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, details=None):
+    def __init__(self, message: str, details: ErrorDetails = None):
         super().__init__(message, details)
         self.message = message
         self.details = details
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.message
 
-    def to_body(self) -> dict:
+    def to_body(self) -> ErrorBody:
         return error_body(self.code, self.message, self.details)
 
 
@@ -70,11 +96,11 @@ ALL_ERRORS = (
 )
 
 
-def error_body(code: str, message: str, details=None) -> dict:
+def error_body(code: str, message: str, details: ErrorDetails = None) -> ErrorBody:
     return {"error": {"code": code, "message": message, "details": details}}
 
 
-def validation_details(exc) -> list[dict]:
+def validation_details(exc: ValidationError) -> list[FieldError]:
     """pydantic ValidationError -> [{"field": "a.b", "message": "..."}]. Our
     own validators' messages are shown as written, without pydantic's
     "Value error, " in front."""

@@ -6,13 +6,13 @@ consumer in any language can read it; every consumer validates it on receipt."""
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.clock import utcnow
 
-PayloadT = TypeVar("PayloadT", bound=BaseModel)
+PayloadT = TypeVar("PayloadT", bound="Payload")
 
 
 class Payload(BaseModel):
@@ -69,14 +69,16 @@ class CustomerCreated(Payload):
 
 # --- published by points ----------------------------------------------------
 
+AwardReason = Literal[
+    "order", "signup", "birthday", "review", "photo_review", "google_review", "referral", "adjustment"
+]
+
 
 class PointsAwarded(Payload):
     customer_id: str
     activity_id: int
     points: int
-    reason: Literal[
-        "order", "signup", "birthday", "review", "photo_review", "google_review", "referral", "adjustment"
-    ]
+    reason: AwardReason
     reference: str | None = None  # order id, review id, referral id...
     balance_after: int
 
@@ -160,16 +162,32 @@ def event_type_of(payload: Payload) -> str:
     raise LookupError(f"{type(payload).__name__} is not a registered event payload")
 
 
-def make_event(source: str, shop_id: str, payload: Payload, occurred_at: datetime | None = None) -> Envelope:
-    fields = {"type": event_type_of(payload), "shop_id": shop_id, "source": source, "payload": payload}
+def envelope_class(payload_cls: type[PayloadT]) -> type[Envelope[PayloadT]]:
+    """`Envelope[payload_cls]`: the envelope model of one event type."""
+    # pydantic builds (and caches) the parametrized model at runtime, but mypy
+    # cannot subscript a class with a variable: ask the class for it directly
+    # (what `Envelope[...]` does) and state the type pydantic cannot.
+    return cast("type[Envelope[PayloadT]]", Envelope.__class_getitem__(payload_cls))
+
+
+def make_event(
+    source: str, shop_id: str, payload: PayloadT, occurred_at: datetime | None = None
+) -> Envelope[PayloadT]:
+    fields: dict[str, Any] = {
+        "type": event_type_of(payload),
+        "shop_id": shop_id,
+        "source": source,
+        "payload": payload,
+    }
     if occurred_at is not None:
         fields["occurred_at"] = occurred_at
-    return Envelope[type(payload)](**fields)
+    return envelope_class(type(payload))(**fields)
 
 
-def parse_event(body: dict) -> Envelope:
+def parse_event(body: object) -> Envelope[Payload]:
     """Validate a wire body into its typed envelope; raises on anything off."""
-    payload_cls = EVENT_PAYLOADS.get(body.get("type") if isinstance(body, dict) else None)
+    event_type = body.get("type") if isinstance(body, dict) else None
+    payload_cls = EVENT_PAYLOADS.get(event_type) if isinstance(event_type, str) else None
     if payload_cls is None:
-        raise ValueError(f"unknown event type {body.get('type') if isinstance(body, dict) else body!r}")
-    return Envelope[payload_cls].model_validate(body)
+        raise ValueError(f"unknown event type {event_type if isinstance(body, dict) else body!r}")
+    return envelope_class(payload_cls).model_validate(body)

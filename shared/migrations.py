@@ -6,7 +6,7 @@ from pathlib import Path
 from alembic import command, context
 from alembic.config import Config
 from eventlet.semaphore import Semaphore
-from sqlalchemy import create_engine, pool, text
+from sqlalchemy import MetaData, create_engine, pool, text
 
 from shared.db import make_engine
 
@@ -29,9 +29,11 @@ def upgrade_to_head(migrations_dir: Path, url: str) -> None:
         command.upgrade(alembic_config(migrations_dir, url), "head")
 
 
-def run_migrations(target_metadata) -> None:
+def run_migrations(target_metadata: MetaData) -> None:
     """Body of every service's migrations/env.py (online mode only)."""
     url = context.config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic was run without sqlalchemy.url; migrate through upgrade_to_head()")
     engine = make_engine(url) if url.startswith("sqlite") else create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
         if connection.dialect.name == "postgresql":

@@ -9,7 +9,8 @@ row is published again later: consumers are idempotent, so that is harmless."""
 
 import json
 import logging
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from kombu import Exchange
 from nameko.amqp.publish import Publisher, UndeliverableMessage
@@ -36,7 +37,11 @@ def make_event_publisher(amqp_uri: str) -> Publisher:
 
 
 def relay_pending_events(
-    engine: Engine, metadata: MetaData, publisher: Publisher, batch_size: int = 200, now=utcnow
+    engine: Engine,
+    metadata: MetaData,
+    publisher: Publisher,
+    batch_size: int = 200,
+    now: Callable[[], datetime] = utcnow,
 ) -> int:
     """Publish one batch of unpublished events in commit order; returns how
     many were published. Stops at the first broker failure (order kept; the

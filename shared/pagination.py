@@ -6,10 +6,13 @@ ordered newest first, so page 1,000 costs what page 1 costs."""
 
 import base64
 import json
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Any, Generic, Self, TypedDict, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
-from sqlalchemy import tuple_
+from sqlalchemy import Column, Row, Select, literal, tuple_
+from sqlalchemy.orm import Session
 
 from shared.clock import utcnow
 from shared.errors import BadRequest, Unprocessable, validation_details
@@ -18,13 +21,25 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 DEFAULT_WINDOW = timedelta(days=30)
 
+ItemT = TypeVar("ItemT")
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
-def encode_cursor(occurred_at: datetime, row_id) -> str:
+# A row's sort key as a cursor holds it: (occurred_at, id). The id is
+# whatever the client sent back, checked only by the query it ends up in.
+CursorKey = tuple[datetime, object]
+
+
+class Page(TypedDict, Generic[ItemT]):
+    items: list[ItemT]
+    next_cursor: str | None
+
+
+def encode_cursor(occurred_at: datetime, row_id: object) -> str:
     raw = json.dumps([occurred_at.isoformat(), row_id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, object]:
+def decode_cursor(cursor: str) -> CursorKey:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         occurred_at, row_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -43,7 +58,7 @@ class CursorQuery(BaseModel):
 
     model_config = {"populate_by_name": True, "extra": "ignore"}
 
-    def after(self):
+    def after(self) -> CursorKey | None:
         """(sort time, id) of the cursor, or None on the first page."""
         return decode_cursor(self.cursor) if self.cursor else None
 
@@ -56,13 +71,13 @@ class PageQuery(CursorQuery):
 
     @field_validator("from_", "to")
     @classmethod
-    def _aware(cls, value):
+    def _aware(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("must include a timezone, e.g. 2026-01-31T00:00:00Z")
         return value
 
     @model_validator(mode="after")
-    def _window(self):
+    def _window(self) -> Self:
         if self.to is None:
             self.to = utcnow()
         if self.from_ is None:
@@ -71,33 +86,49 @@ class PageQuery(CursorQuery):
             raise ValueError("'from' must not be after 'to'")
         return self
 
+    def window(self) -> tuple[datetime, datetime]:
+        """(from, to): both set by validation (the default window fills in
+        what was not given)."""
+        if self.from_ is None or self.to is None:
+            raise ValueError("a feed query's window is filled in when it is validated; this one was not")
+        return self.from_, self.to
 
-def parse_query(model: type[BaseModel], params: dict):
-    """Validate query/body params into `model` or raise a 422 naming the fields."""
+
+def parse_query(model: type[ModelT], params: object) -> ModelT:
+    """Validate query/body params (or any JSON document) into `model` or
+    raise a 422 naming the fields."""
     try:
         return model.model_validate(params)
     except ValidationError as exc:
         raise Unprocessable("request is not valid", validation_details(exc)) from None
 
 
-def page(items: list, limit: int, key) -> dict:
+def page(items: Sequence[ItemT], limit: int, key: Callable[[ItemT], CursorKey]) -> Page[ItemT]:
     """Given up to limit+1 rows, the page and the cursor of the next one.
     `key(row)` -> (occurred_at, id)."""
     has_more = len(items) > limit
-    items = items[:limit]
-    next_cursor = encode_cursor(*key(items[-1])) if has_more and items else None
-    return {"items": items, "next_cursor": next_cursor}
+    shown = list(items[:limit])
+    next_cursor = encode_cursor(*key(shown[-1])) if has_more and shown else None
+    return {"items": shown, "next_cursor": next_cursor}
 
 
-def keyset_page(session, statement, occurred_at, row_id, query: CursorQuery) -> dict:
+def keyset_page(
+    session: Session,
+    statement: Select[Any],
+    occurred_at: Column[datetime],
+    row_id: Column[Any],
+    query: CursorQuery,
+) -> Page[Row[Any]]:
     """One page of `statement` (already filtered by shop and any other
     filter), newest first, within the query's window if it has one, after
     its cursor. `occurred_at`/`row_id` are the sort columns; an index on
     (shop_id, [filter,] occurred_at, id) serves it."""
     if isinstance(query, PageQuery):
-        statement = statement.where(occurred_at >= query.from_, occurred_at <= query.to)
+        from_, to = query.window()
+        statement = statement.where(occurred_at >= from_, occurred_at <= to)
     after = query.after()
     if after is not None:
-        statement = statement.where(tuple_(occurred_at, row_id) < tuple_(*after))
+        after_key = tuple_(*(literal(value) for value in after))
+        statement = statement.where(tuple_(occurred_at, row_id) < after_key)
     rows = session.execute(statement.order_by(occurred_at.desc(), row_id.desc()).limit(query.limit + 1)).all()
     return page(rows, query.limit, key=lambda row: (getattr(row, occurred_at.key), getattr(row, row_id.key)))

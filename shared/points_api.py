@@ -9,7 +9,7 @@ strings or numbers, and dates are "YYYY-MM-DD" strings."""
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -35,11 +35,11 @@ MAX_PROGRAM_POINTS = 1_000_000
 MAX_POINTS_COST = 10_000_000
 
 
-def _blank_as_none(value):
+def _blank_as_none(value: object) -> object:
     return None if isinstance(value, str) and not value.strip() else value
 
 
-def _iso_date(value):
+def _iso_date(value: object) -> date | None:
     # Lax pydantic would also take a unix timestamp or a datetime; a
     # birthday is a calendar day, written YYYY-MM-DD.
     if isinstance(value, date) and not isinstance(value, datetime):
@@ -54,7 +54,7 @@ def _iso_date(value):
     raise ValueError("must be a date written YYYY-MM-DD")
 
 
-def _decimal_from_json(value):
+def _decimal_from_json(value: object) -> str | int | float | Decimal:
     # JSON numbers and decimal strings ("5", "12.50") are both amounts; a
     # boolean or anything else is a mistake.
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
@@ -83,7 +83,7 @@ class PointsAdjustment(_Body):
 
     @field_validator("points")
     @classmethod
-    def _moves_points(cls, value):
+    def _moves_points(cls, value: int) -> int:
         if value == 0:
             raise ValueError("must not be 0: a positive number adds points, a negative one takes them away")
         return value
@@ -113,18 +113,18 @@ class ProfileChanges(_Body):
 
     @field_validator("birthday")
     @classmethod
-    def _plausible_birthday(cls, value):
+    def _plausible_birthday(cls, value: date | None) -> date | None:
         if value is not None and not date(1900, 1, 1) <= value <= utcnow().date():
             raise ValueError("must be a past date from 1900 on")
         return value
 
     @model_validator(mode="after")
-    def _changes_something(self):
+    def _changes_something(self) -> Self:
         if not self.model_fields_set:
             raise ValueError("send at least one of name, birthday, vip_tier")
         return self
 
-    def changes(self) -> dict:
+    def changes(self) -> dict[str, Any]:
         """The fields sent, as JSON."""
         return self.model_dump(mode="json", include=self.model_fields_set)
 
@@ -138,13 +138,13 @@ class NewReward(_Body):
 
     @field_validator("value")
     @classmethod
-    def _value_fits_kind(cls, value, info: ValidationInfo):
+    def _value_fits_kind(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
         kind = info.data.get("kind")
         if kind == "free_shipping" and value is not None:
             raise ValueError("must be left out (or null) for a free_shipping reward")
         if kind in ("fixed_amount", "percentage") and value is None:
             raise ValueError(f"is required for a {kind} reward")
-        if kind == "percentage" and value > 100:
+        if kind == "percentage" and value is not None and value > 100:
             raise ValueError("a percentage must be at most 100")
         return value
 
@@ -155,7 +155,7 @@ class RefereeCoupon(_Body):
 
     @field_validator("value")
     @classmethod
-    def _percentage_at_most_100(cls, value, info: ValidationInfo):
+    def _percentage_at_most_100(cls, value: Decimal, info: ValidationInfo) -> Decimal:
         if info.data.get("type") == "percentage" and value > 100:
             raise ValueError("a percentage must be at most 100")
         return value
@@ -188,7 +188,7 @@ class ProgramRules(_Body):
 
     @field_validator("expiry_days")
     @classmethod
-    def _after_the_return_window(cls, value, info: ValidationInfo):
+    def _after_the_return_window(cls, value: int | None, info: ValidationInfo) -> int | None:
         pending_days = info.data.get("pending_days")
         if value is not None and pending_days is not None and value <= pending_days:
             raise ValueError(
@@ -199,7 +199,7 @@ class ProgramRules(_Body):
 
     @field_validator("vip_tiers")
     @classmethod
-    def _distinct_tiers(cls, tiers):
+    def _distinct_tiers(cls, tiers: list[VipTier]) -> list[VipTier]:
         names = [tier.name.casefold() for tier in tiers]
         thresholds = [tier.threshold for tier in tiers]
         if len(set(names)) < len(names):

@@ -14,10 +14,12 @@ import contextlib
 import shutil
 import subprocess
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from kombu import Connection, Queue
+from kombu.transport.pyamqp import Channel
 
 from shared import config
 from shared.outbox import events_exchange
@@ -47,7 +49,7 @@ def dead_queue_name(queue: str) -> str:
     return f"{queue}.dead"
 
 
-def declare_handler_queue(channel, queue: HandlerQueue, delays_ms: list[int]) -> None:
+def declare_handler_queue(channel: Channel, queue: HandlerQueue, delays_ms: list[int]) -> None:
     exchange = events_exchange(queue.source_service)
     exchange(channel).declare()
     Queue(queue.name, exchange=exchange, routing_key=queue.event_type, durable=True, auto_delete=False)(
@@ -78,7 +80,7 @@ def declare_all(amqp_uri: str, queues: list[HandlerQueue]) -> list[HandlerQueue]
 
 
 @contextlib.contextmanager
-def private_vhost(amqp_uri: str, prefix: str):
+def private_vhost(amqp_uri: str, prefix: str) -> Iterator[str]:
     """A fresh vhost on the local broker (when rabbitmqctl can make one),
     deleted after, so a test run or a benchmark never meets another's queues
     or a running `make run`; on a remote broker, `amqp_uri` itself."""
@@ -95,5 +97,5 @@ def private_vhost(amqp_uri: str, prefix: str):
         _rabbitmqctl("delete_vhost", vhost)
 
 
-def _rabbitmqctl(*args):
+def _rabbitmqctl(*args: str) -> None:
     subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)

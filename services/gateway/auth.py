@@ -4,6 +4,7 @@ never the rest of the request, decides which shop's data a route touches."""
 
 import functools
 import hmac
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -12,6 +13,8 @@ from services.gateway.credentials import hash_api_key, secret_box
 from services.gateway.domain import AdminCaller, Shop, bearer_api_key, customer_token_matches
 from services.gateway.schemas import SignedCustomer
 from shared.errors import NotFound, Unauthorized
+
+SignedT = TypeVar("SignedT", bound=SignedCustomer)
 
 
 def authenticate_admin(session: Session, authorization: str | None) -> AdminCaller:
@@ -60,7 +63,7 @@ def storefront_route(route):
     return with_shop
 
 
-def require_signed_customer(shop: Shop, signed: SignedCustomer) -> SignedCustomer:
+def require_signed_customer(shop: Shop, signed: SignedT) -> SignedT:
     """`signed`, once its customer_token proves it comes from the shop's
     pages for that customer; 401 otherwise."""
     if not customer_token_matches(

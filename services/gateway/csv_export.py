@@ -40,6 +40,7 @@ def point_activities_csv(export_activities, shop_id: str, query: PointActivityQu
     worker, so a refused query is still a JSON error; later pages are asked
     for while the body streams (through the container's RPC reply listener,
     which outlives the worker), each bounded by the RPC timeout."""
+    from_, to = query.window()
 
     def page(cursor):
         return ask(
@@ -47,13 +48,13 @@ def point_activities_csv(export_activities, shop_id: str, query: PointActivityQu
             shop_id=shop_id,
             type=query.type,
             q=query.q,
-            from_=query.from_.isoformat(),
-            to=query.to.isoformat(),
+            from_=from_.isoformat(),
+            to=to.isoformat(),
             cursor=cursor,
             limit=EXPORT_PAGE_SIZE,
         )
 
-    filename = f"point-activities-{query.from_:%Y-%m-%d}-to-{query.to:%Y-%m-%d}.csv"
+    filename = f"point-activities-{from_:%Y-%m-%d}-to-{to:%Y-%m-%d}.csv"
     return Response(
         csv_chunks(page(None), page, shop_id),
         mimetype="text/csv",

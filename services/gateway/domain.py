@@ -8,8 +8,12 @@ import base64
 import hashlib
 import hmac
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeGuard, TypeVar
+
+from pydantic import BaseModel
 
 from services.gateway.credentials import API_KEY_PREFIX
 from services.gateway.schemas import ShopifyCustomer, ShopifyOrder, ShopifyRefund
@@ -175,22 +179,35 @@ def customer_created(customer: ShopifyCustomer) -> CustomerCreated:
     )
 
 
+WebhookT = TypeVar("WebhookT", bound=BaseModel)
+
+
+def _webhook_topic(
+    model: type[WebhookT], to_event: Callable[[WebhookT], Payload]
+) -> Callable[[object], Payload]:
+    """A topic's body validated as `model`, then made into its event."""
+
+    def event_for(body: object) -> Payload:
+        return to_event(parse_query(model, body))
+
+    return event_for
+
+
 TOPICS = {
     # Both order topics become order_placed: points awards once per order,
     # when the order says it is paid.
-    "orders/create": (ShopifyOrder, order_placed),
-    "orders/paid": (ShopifyOrder, order_placed),
-    "refunds/create": (ShopifyRefund, order_refunded),
-    "customers/create": (ShopifyCustomer, customer_created),
+    "orders/create": _webhook_topic(ShopifyOrder, order_placed),
+    "orders/paid": _webhook_topic(ShopifyOrder, order_placed),
+    "refunds/create": _webhook_topic(ShopifyRefund, order_refunded),
+    "customers/create": _webhook_topic(ShopifyCustomer, customer_created),
 }
 
 
-def is_supported(topic: str | None) -> bool:
+def is_supported(topic: str | None) -> TypeGuard[str]:
     return topic in TOPICS
 
 
-def event_for_webhook(topic: str, body) -> Payload:
+def event_for_webhook(topic: str, body: object) -> Payload:
     """The event a webhook of a supported topic stands for; a body that does
     not validate raises Unprocessable naming the fields."""
-    model, to_event = TOPICS[topic]
-    return to_event(parse_query(model, body))
+    return TOPICS[topic](body)

@@ -7,23 +7,20 @@ import eventlet
 from kombu import Connection
 from sqlalchemy import text
 
-from shared.errors import error_body
+from shared.errors import ErrorBody, error_body
 
 READY_TIMEOUT_SECONDS = 2.0
 
 
-def readiness(amqp_uri: str, db, **backends) -> dict | tuple[int, dict]:
+def readiness(amqp_uri: str, db, **backends) -> dict[str, object] | tuple[int, ErrorBody]:
     """The report (200), or 503 naming what failed. `backends`: each
     service's RPC proxy by name."""
-    report = {
-        "broker": "ok" if broker_reachable(amqp_uri) else "unreachable",
-        "database": database_status(db),
-        "services": {},
-    }
-    if report["broker"] == "ok":
-        report["services"] = backend_health(backends)
-    failed = [name for name in ("broker", "database") if report[name] != "ok"]
-    failed += [name for name in backends if report["services"].get(name) != "ok"]
+    broker = "ok" if broker_reachable(amqp_uri) else "unreachable"
+    database = database_status(db)
+    services = backend_health(backends) if broker == "ok" else {}
+    report = {"broker": broker, "database": database, "services": services}
+    failed = [name for name, status in (("broker", broker), ("database", database)) if status != "ok"]
+    failed += [name for name in backends if services.get(name) != "ok"]
     if failed:
         return 503, error_body("service_unavailable", "not ready: " + ", ".join(failed), report)
     return {"status": "ready", **report}
@@ -47,9 +44,10 @@ def database_status(db) -> str:
         return "unavailable"
 
 
-def backend_health(backends: dict) -> dict:
+def backend_health(backends: dict) -> dict[str, str]:
     """Each service's health, asked of all at once and awaited together."""
-    statuses, replies = {}, {}
+    statuses: dict[str, str] = {}
+    replies = {}
     for name, proxy in backends.items():
         try:
             replies[name] = proxy.health.call_async()

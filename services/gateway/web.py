@@ -8,6 +8,7 @@ import json
 import logging
 import socket
 from functools import partial
+from typing import Any
 
 from eventlet.event import Event
 from kombu.exceptions import OperationalError as BrokerUnavailable
@@ -166,13 +167,20 @@ def webhook_delivery(request: Request) -> WebhookDelivery:
     )
 
 
+class RoutedRequest(Request):
+    """A request with the values its route matched in its path, where
+    nameko's HTTP entrypoints read them."""
+
+    path_values: dict[str, Any]
+
+
 class JsonWsgiApp(WsgiApp):
     def __call__(self, environ, start_response):
         # eventlet's input stream ends where the body ends, chunked or not:
         # saying so lets Werkzeug read chunked bodies too (up to the limit)
         # instead of treating them as empty.
         environ.setdefault("wsgi.input_terminated", True)
-        request = Request(environ, shallow=True)
+        request = RoutedRequest(environ, shallow=True)
         # Werkzeug stops reading a body without Content-Length at this limit
         # (silently); one byte over ours lets raw_body see it was too long.
         request.max_content_length = MAX_BODY_BYTES + 1

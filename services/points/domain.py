@@ -11,10 +11,11 @@ import base64
 import calendar
 import math
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import Final, Literal
 
 from shared.errors import Unprocessable
 from shared.points_api import ProgramRules, VipTier
@@ -25,9 +26,11 @@ SYSTEM_ACTOR = "system"
 MEMBER_ACTIVE = "active"
 MEMBER_EXCLUDED = "excluded"
 
-CODE_ACTIVE = "active"
-CODE_USED = "used"
-CODE_VOIDED = "voided"
+CODE_ACTIVE: Final = "active"
+CODE_USED: Final = "used"
+CODE_VOIDED: Final = "voided"
+# Why a code is not valid at checkout.
+CodeRefusal = Literal["unknown", "used", "voided"]
 REFERRAL_WELCOME = "referral_welcome"
 REDEMPTION = "redemption"
 WELCOME_CODE_PREFIX = "WELCOME"
@@ -124,11 +127,15 @@ def expired_points(lots: Iterable[Lot], now: datetime) -> list[Lot]:
 def next_expiry(lots: Iterable[Lot], now: datetime) -> tuple[int, date] | None:
     """(points, day) of the next points to expire: every unexpired lot
     expiring on that same day counts."""
-    upcoming = [lot for lot in lots if lot.remaining > 0 and lot.expires_at and lot.expires_at > now]
+    upcoming = [
+        (lot.remaining, lot.expires_at)
+        for lot in lots
+        if lot.remaining > 0 and lot.expires_at is not None and lot.expires_at > now
+    ]
     if not upcoming:
         return None
-    day = min(lot.expires_at for lot in upcoming).date()
-    return sum(lot.remaining for lot in upcoming if lot.expires_at.date() == day), day
+    day = min(expires_at for _, expires_at in upcoming).date()
+    return sum(points for points, expires_at in upcoming if expires_at.date() == day), day
 
 
 def plan_spending(
@@ -234,7 +241,7 @@ def post(
 
 
 def reversal_refusal(
-    activity_type: str, points: int, reverses_activity_id, already_reversed: bool
+    activity_type: str, points: int, reverses_activity_id: int | None, already_reversed: bool
 ) -> str | None:
     """Why this ledger entry cannot be reversed (409), or None."""
     if reverses_activity_id is not None:
@@ -246,7 +253,7 @@ def reversal_refusal(
     return None
 
 
-def reference(kind: str, ident) -> str:
+def reference(kind: str, ident: str | int) -> str:
     """The ledger reference of a business fact, e.g. "order:123"."""
     return f"{kind}:{ident}"
 
@@ -340,7 +347,7 @@ def name_key(first_name: str | None, last_name: str | None) -> str | None:
     return name.lower() if name else None
 
 
-def missing_profile_fields(current: dict, given: dict) -> dict:
+def missing_profile_fields(current: Mapping[str, object], given: Mapping[str, object]) -> dict[str, object]:
     """The profile fields the platform told us that we did not know yet.
     Known values are kept: later edits (by an admin) win over a late event."""
     return {
@@ -356,15 +363,19 @@ def normalize_code(code: str) -> str:
     return code.strip().upper()
 
 
-def new_discount_code(prefix: str, random_bytes=secrets.token_bytes) -> str:
+def new_discount_code(prefix: str, random_bytes: Callable[[int], bytes] = secrets.token_bytes) -> str:
     """prefix + 8 base32 characters (40 random bits): unguessable in practice."""
     return f"{prefix}-{base64.b32encode(random_bytes(5)).decode()}"
 
 
-def code_validity(status: str | None) -> tuple[bool, str | None]:
+def code_validity(status: str | None) -> tuple[bool, CodeRefusal | None]:
     """(valid, reason) at checkout for a code of this status (None: no such code)."""
     if status is None:
         return False, "unknown"
     if status == CODE_ACTIVE:
         return True, None
-    return False, status
+    if status == CODE_USED:
+        return False, CODE_USED
+    if status == CODE_VOIDED:
+        return False, CODE_VOIDED
+    raise ValueError(f"a discount code cannot be {status!r}")

@@ -3,6 +3,7 @@ change a member's balance run under that member's row lock (FOR UPDATE on
 PostgreSQL; SQLite's BEGIN IMMEDIATE already serializes writers)."""
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import insert, or_, select, update
@@ -23,7 +24,8 @@ from services.points.models import (
     program_settings,
     rewards,
 )
-from shared.pagination import keyset_page
+from shared.db import cursor_result, inserted_id, must_exist
+from shared.pagination import Page, keyset_page
 from shared.points_api import ProgramRules
 
 
@@ -31,7 +33,7 @@ def insert_unless_exists(session: Session, table, **values) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING; True if the row was inserted. Lets
     concurrent first-timers (two events creating one member) both succeed."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    result = session.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
+    result = cursor_result(session.execute(dialect.insert(table).values(**values).on_conflict_do_nothing()))
     return result.rowcount == 1
 
 
@@ -104,7 +106,7 @@ def ensure_member(
         created_at=now,
         **profile,
     )
-    row = member(session, shop_id, customer_id, lock=True)
+    row = known_member(session, shop_id, customer_id, lock=True)
     updates = {} if created else domain.missing_profile_fields(row._asdict(), profile)
     if not updates:
         return row
@@ -121,10 +123,16 @@ def update_member(session: Session, member_row: Row, **values) -> Row:
     if "birthday" in values:
         values["birthday_key"] = domain.birthday_key(values["birthday"])
     session.execute(update(members).where(members.c.id == member_row.id).values(**values))
-    return member(session, member_row.shop_id, member_row.customer_id)
+    return known_member(session, member_row.shop_id, member_row.customer_id)
 
 
-def members_page(session: Session, shop_id: str, q: str | None, query) -> dict:
+def known_member(session: Session, shop_id: str, customer_id: str, lock: bool = False) -> Row:
+    """A member this transaction has already found or written, read again
+    (e.g. after its totals moved)."""
+    return must_exist(member(session, shop_id, customer_id, lock=lock), f"member {customer_id}")
+
+
+def members_page(session: Session, shop_id: str, q: str | None, query) -> Page[Row]:
     """Newest members first. `q` is a prefix of the email, of the full name
     or of the last name; the first two use the (shop_id, email_lower /
     name_lower) indexes, the last scans the shop's members."""
@@ -225,7 +233,7 @@ def take_from_lots(session: Session, plan: list[tuple[domain.Lot, int]]) -> None
         )
 
 
-def members_with_expired_lots(session: Session, now: datetime, limit: int) -> list[Row]:
+def members_with_expired_lots(session: Session, now: datetime, limit: int) -> Sequence[Row]:
     """(shop_id, customer_id) of members with points due to expire; served by
     the partial index on unspent lots' expires_at."""
     return session.execute(
@@ -236,7 +244,7 @@ def members_with_expired_lots(session: Session, now: datetime, limit: int) -> li
     ).all()
 
 
-def members_with_birthday(session: Session, keys: list[str], after_id: int, limit: int) -> list[Row]:
+def members_with_birthday(session: Session, keys: list[str], after_id: int, limit: int) -> Sequence[Row]:
     """Active members whose birthday is one of `keys` ("MM-DD"), by id."""
     return session.execute(
         select(members.c.id, members.c.shop_id, members.c.customer_id)
@@ -268,22 +276,24 @@ def append_activity(
     """Write one ledger entry and the member's new totals (the member must be
     locked and `posting` computed from its current totals); the activity id.
     The caller opens or draws down the lots to match."""
-    activity_id = session.execute(
-        insert(point_activities).values(
-            shop_id=member_row.shop_id,
-            customer_id=member_row.customer_id,
-            type=activity_type,
-            action=action,
-            points=posting.points,
-            balance_after=posting.balance_after,
-            uncollected_points=posting.uncollected_points,
-            reference=reference,
-            actor=actor,
-            occurred_at=now,
-            pending_until=pending_until,
-            reverses_activity_id=reverses_activity_id,
+    activity_id = inserted_id(
+        session.execute(
+            insert(point_activities).values(
+                shop_id=member_row.shop_id,
+                customer_id=member_row.customer_id,
+                type=activity_type,
+                action=action,
+                points=posting.points,
+                balance_after=posting.balance_after,
+                uncollected_points=posting.uncollected_points,
+                reference=reference,
+                actor=actor,
+                occurred_at=now,
+                pending_until=pending_until,
+                reverses_activity_id=reverses_activity_id,
+            )
         )
-    ).inserted_primary_key[0]
+    )
     session.execute(
         update(members)
         .where(members.c.id == member_row.id)
@@ -325,7 +335,7 @@ def _activity_feed():
     )
 
 
-def activities_page(session: Session, query) -> dict:
+def activities_page(session: Session, query) -> Page[Row]:
     """Served by the (shop_id, [type,] occurred_at, id) indexes; the email
     prefix by (shop_id, email_lower)."""
     statement = _activity_feed().where(point_activities.c.shop_id == query.shop_id)
@@ -336,7 +346,7 @@ def activities_page(session: Session, query) -> dict:
     return keyset_page(session, statement, point_activities.c.occurred_at, point_activities.c.id, query)
 
 
-def customer_activities_page(session: Session, shop_id: str, customer_id: str, query) -> dict:
+def customer_activities_page(session: Session, shop_id: str, customer_id: str, query) -> Page[Row]:
     """One member's history, all time, newest first."""
     statement = _activity_feed().where(
         point_activities.c.shop_id == shop_id, point_activities.c.customer_id == customer_id
@@ -392,7 +402,7 @@ def record_waiting_refund(
     )
 
 
-def waiting_refunds(session: Session, shop_id: str, order_id: str) -> list[Row]:
+def waiting_refunds(session: Session, shop_id: str, order_id: str) -> Sequence[Row]:
     return session.execute(
         select(order_refunds)
         .where(
@@ -499,7 +509,7 @@ def welcome_code_of_referral(session: Session, shop_id: str, referral_id: str) -
     ).first()
 
 
-def active_welcome_codes_of_referral(session: Session, shop_id: str, referral_id: str) -> list[Row]:
+def active_welcome_codes_of_referral(session: Session, shop_id: str, referral_id: str) -> Sequence[Row]:
     return session.execute(
         select(discount_codes)
         .where(
@@ -533,7 +543,7 @@ def mark_code_voided(session: Session, code_row: Row, now: datetime) -> None:
 # --- rewards -----------------------------------------------------------------------------
 
 
-def rewards_of(session: Session, shop_id: str) -> list[Row]:
+def rewards_of(session: Session, shop_id: str) -> Sequence[Row]:
     return session.execute(select(rewards).where(rewards.c.shop_id == shop_id).order_by(rewards.c.id)).all()
 
 
@@ -544,8 +554,8 @@ def reward(session: Session, shop_id: str, reward_id: int) -> Row | None:
 
 
 def insert_reward(session: Session, **values) -> Row:
-    reward_id = session.execute(insert(rewards).values(**values)).inserted_primary_key[0]
-    return reward(session, values["shop_id"], reward_id)
+    reward_id = inserted_id(session.execute(insert(rewards).values(**values)))
+    return must_exist(reward(session, values["shop_id"], reward_id), f"reward {reward_id}")
 
 
 # --- idempotency keys -----------------------------------------------------------------------
@@ -580,7 +590,7 @@ def record_audit(session: Session, **values) -> None:
     session.execute(insert(audit_log).values(**values))
 
 
-def audit_page(session: Session, shop_id: str, customer_id: str | None, query) -> dict:
+def audit_page(session: Session, shop_id: str, customer_id: str | None, query) -> Page[Row]:
     statement = select(audit_log).where(audit_log.c.shop_id == shop_id)
     if customer_id:
         statement = statement.where(audit_log.c.customer_id == customer_id)

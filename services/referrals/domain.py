@@ -5,8 +5,10 @@ database here; time and randomness come in as arguments."""
 
 import base64
 import secrets
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Final, Literal, Protocol, TypedDict, TypeVar
 
 from shared.errors import Conflict, NotFound
 from shared.events import (
@@ -19,10 +21,13 @@ from shared.events import (
     ReferralCompleted,
 )
 
-PENDING = "pending"
-COMPLETED = "completed"
-CANCELLED = "cancelled"
+PENDING: Final = "pending"
+COMPLETED: Final = "completed"
+CANCELLED: Final = "cancelled"
 STATUSES = (PENDING, COMPLETED, CANCELLED)
+Status = Literal["pending", "completed", "cancelled"]
+# What a referral can be cancelled from.
+OpenStatus = Literal["pending", "completed"]
 
 MEMBER_ACTIVE = "active"
 
@@ -42,11 +47,32 @@ DEFAULT_MAX_CLAIMS_PER_IP_PER_WEEK = 10
 # The points service's reason for a referrer's reward; its reference is our referral id.
 REFERRAL_REWARD_REASON = "referral"
 
+# A member's profile as the points service sends it (its `get_customer` JSON).
+MemberProfile = dict[str, Any]
+
+
+class StoredReferral(Protocol):
+    """What these rules read of a referral as stored."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def referrer_customer_id(self) -> str: ...
+    @property
+    def referrer_email(self) -> str | None: ...
+    @property
+    def referee_email(self) -> str: ...
+
+
+ReferralT = TypeVar("ReferralT", bound=StoredReferral)
+
 
 # --- codes and emails ------------------------------------------------------------
 
 
-def new_link_code(random_bytes=secrets.token_bytes) -> str:
+def new_link_code(random_bytes: Callable[[int], bytes] = secrets.token_bytes) -> str:
     """8 base32 characters (40 random bits): short enough to share, too many to guess."""
     return base64.b32encode(random_bytes(5)).decode()
 
@@ -71,7 +97,7 @@ def email_key(email: str | None) -> str | None:
 # --- referrers and claims ------------------------------------------------------------
 
 
-def ensure_active_referrer(member: dict | None, customer_id: str) -> dict:
+def ensure_active_referrer(member: MemberProfile | None, customer_id: str) -> MemberProfile:
     """The referrer's profile, or NotFound: an unknown member has no link and
     an excluded member's link stops working."""
     if member is None:
@@ -131,18 +157,44 @@ def claim_window_start(now: datetime) -> datetime:
     return now - CLAIM_RATE_WINDOW
 
 
+class NewReferral(TypedDict):
+    """A referral's row as first stored."""
+
+    id: str
+    shop_id: str
+    code: str
+    referrer_customer_id: str
+    referrer_email: str | None
+    referee_email: str
+    referee_email_key: str | None
+    status: Status
+    discount_code: str
+    link_clicked_at: datetime | None
+    email_entered_at: datetime
+    coupon_issued_at: datetime
+    order_placed_at: datetime | None
+    order_id: str | None
+    referee_customer_id: str | None
+    completed_at: datetime | None
+    cancelled_at: datetime | None
+    cancelled_by: str | None
+    referrer_reward_points: int | None
+    client_ip: str | None
+    occurred_at: datetime
+
+
 def new_referral(
     *,
     referral_id: str,
     shop_id: str,
     code: str,
-    referrer: dict,
+    referrer: MemberProfile,
     referee_email: str,
     discount_code: str,
     link_clicked_at: datetime | None,
     client_ip: str | None,
     now: datetime,
-) -> dict:
+) -> NewReferral:
     """A claimed referral: the email was entered and the welcome coupon issued now."""
     return {
         "id": referral_id,
@@ -169,7 +221,7 @@ def new_referral(
     }
 
 
-def referral_claimed(referral: dict) -> ReferralClaimed:
+def referral_claimed(referral: NewReferral) -> ReferralClaimed:
     return ReferralClaimed(
         referral_id=referral["id"],
         referrer_customer_id=referral["referrer_customer_id"],
@@ -185,7 +237,7 @@ def order_code_keys(order: OrderPlaced) -> list[str]:
     return sorted({normalize_code(code) for code in order.discount_codes if code and code.strip()})
 
 
-def is_referrers_own_order(referral, order: OrderPlaced) -> bool:
+def is_referrers_own_order(referral: StoredReferral, order: OrderPlaced) -> bool:
     if order.customer_id is not None and order.customer_id == referral.referrer_customer_id:
         return True
     order_key = email_key(order.email)
@@ -197,7 +249,7 @@ def may_complete_referrals(order: OrderPlaced) -> bool:
     return order.is_paid and bool(order_code_keys(order) or email_key(order.email))
 
 
-def referral_completed_by(order: OrderPlaced, candidates):
+def referral_completed_by(order: OrderPlaced, candidates: Iterable[ReferralT]) -> ReferralT | None:
     """Of the referrals the order might complete (those whose coupon it used
     first, then the one claimed with its email), the one it does complete:
     still pending, and never by the referrer's own order. None if none."""
@@ -224,7 +276,7 @@ def completion(order: OrderPlaced, order_event_at: datetime, now: datetime) -> C
     )
 
 
-def referral_completed(referral, done: Completion) -> ReferralCompleted:
+def referral_completed(referral: StoredReferral, done: Completion) -> ReferralCompleted:
     return ReferralCompleted(
         referral_id=referral.id,
         referrer_customer_id=referral.referrer_customer_id,
@@ -248,7 +300,7 @@ def is_welcome_code(change: DiscountCodeUsed | DiscountCodeVoided) -> bool:
 
 @dataclass(frozen=True)
 class Cancellation:
-    previous_status: str
+    previous_status: OpenStatus
     cancelled_at: datetime
     cancelled_by: str | None
 
@@ -256,12 +308,19 @@ class Cancellation:
 def cancel(current_status: str, actor: str | None, now: datetime) -> Cancellation:
     """Pending or completed → cancelled. Cancelling is final, so a second
     cancel is a Conflict rather than a silent success."""
-    if current_status == CANCELLED:
+    previous_status: OpenStatus
+    if current_status == PENDING:
+        previous_status = PENDING
+    elif current_status == COMPLETED:
+        previous_status = COMPLETED
+    elif current_status == CANCELLED:
         raise Conflict("this referral is already cancelled", {"status": current_status})
-    return Cancellation(previous_status=current_status, cancelled_at=now, cancelled_by=actor)
+    else:
+        raise ValueError(f"a referral cannot be {current_status!r}")
+    return Cancellation(previous_status=previous_status, cancelled_at=now, cancelled_by=actor)
 
 
-def referral_cancelled(referral, previous_status: str) -> ReferralCancelled:
+def referral_cancelled(referral: StoredReferral, previous_status: OpenStatus) -> ReferralCancelled:
     return ReferralCancelled(
         referral_id=referral.id,
         referrer_customer_id=referral.referrer_customer_id,

@@ -32,6 +32,7 @@ from services.referrals.schemas import (
 from shared.db import UnitOfWork
 from shared.errors import Conflict, NotFound, ServiceUnavailable
 from shared.events import DiscountCodeUsed, DiscountCodeVoided, OrderPlaced, PointsAwarded
+from shared.pagination import Page
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +146,7 @@ def claim_referral(db, points, claim: ClaimRequest) -> Claim:
     _refuse(db, claim, refusal)
 
 
-def _member(points, shop_id: str, customer_id: str) -> dict | None:
+def _member(points, shop_id: str, customer_id: str) -> domain.MemberProfile | None:
     try:
         return points.get_customer(shop_id, customer_id)
     except NotFound:
@@ -153,9 +154,12 @@ def _member(points, shop_id: str, customer_id: str) -> dict | None:
 
 
 def _claim_refusal(
-    uow: UnitOfWork, claim: ClaimRequest, referrer: dict, is_existing_customer: bool
+    uow: UnitOfWork, claim: ClaimRequest, referrer: domain.MemberProfile, is_existing_customer: bool
 ) -> domain.Refusal | None:
     referee_key = domain.email_key(claim.email)
+    if referee_key is None:
+        # ClaimRequest let only a valid address through, and each has a key.
+        raise ValueError(f"the claimed email {claim.email!r} has no mailbox key")
     facts = domain.ClaimFacts(
         referee_email_key=referee_key,
         referrer_email_key=domain.email_key(referrer.get("email")),
@@ -205,7 +209,7 @@ def cancel_referral(uow: UnitOfWork, request: CancelRequest) -> Referral:
     return Referral.of(referral)
 
 
-def list_activities(uow: UnitOfWork, query: ActivityQuery) -> dict:
+def list_activities(uow: UnitOfWork, query: ActivityQuery) -> Page[Referral]:
     found = repository.referrals_page(uow.session, query)
     return {"items": [Referral.of(row) for row in found["items"]], "next_cursor": found["next_cursor"]}
 
@@ -248,15 +252,29 @@ def complete_referral_for_order(uow: UnitOfWork, shop_id: str, order: OrderPlace
 
 
 def record_used_code(uow: UnitOfWork, shop_id: str, used: DiscountCodeUsed) -> None:
-    repository.set_code_status(uow.session, shop_id, used.referral_id, used.code, domain.CODE_USED)
+    repository.set_code_status(
+        uow.session, shop_id, _welcome_code_referral(used), used.code, domain.CODE_USED
+    )
 
 
 def record_voided_code(uow: UnitOfWork, shop_id: str, voided: DiscountCodeVoided) -> None:
-    repository.set_code_status(uow.session, shop_id, voided.referral_id, voided.code, domain.CODE_VOIDED)
+    repository.set_code_status(
+        uow.session, shop_id, _welcome_code_referral(voided), voided.code, domain.CODE_VOIDED
+    )
+
+
+def _welcome_code_referral(change: DiscountCodeUsed | DiscountCodeVoided) -> str:
+    # The handlers hear only of welcome codes (domain.is_welcome_code is their filter).
+    if change.referral_id is None:
+        raise ValueError(f"discount code {change.code} is no referee's welcome code")
+    return change.referral_id
 
 
 def record_referrer_reward(uow: UnitOfWork, shop_id: str, award: PointsAwarded) -> None:
     referral_id = domain.rewarded_referral(award)
+    if referral_id is None:
+        # The handler hears only of referral rewards (domain.rewarded_referral is its filter).
+        raise ValueError(f"points_awarded (activity {award.activity_id}) is no referrer's reward")
     if not repository.record_reward(uow.session, shop_id, referral_id, award.points):
         log.warning(
             "points_awarded (activity %s) names unknown referral %s of shop %s",

@@ -2,13 +2,14 @@
 
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from services.referrals.domain import CANCELLED, COMPLETED, PENDING, Cancellation, Completion
+from services.referrals.domain import CANCELLED, COMPLETED, PENDING, Cancellation, Completion, NewReferral
 from services.referrals.models import fraud_signals, link_clicks, referral_links, referrals
 from services.referrals.schemas import ActivityQuery, CustomerReferralsQuery
-from shared.pagination import keyset_page
+from shared.db import cursor_result
+from shared.pagination import Page, keyset_page
 
 # --- links and clicks ------------------------------------------------------------------
 
@@ -97,10 +98,10 @@ def claims_from_ip_since(session: Session, shop_id: str, client_ip: str | None, 
             referrals.c.client_ip == client_ip,
             referrals.c.occurred_at >= since,
         )
-    ).scalar()
+    ).scalar_one()
 
 
-def add_referral(session: Session, row: dict) -> None:
+def add_referral(session: Session, row: NewReferral) -> None:
     session.execute(insert(referrals).values(**row))
 
 
@@ -143,11 +144,11 @@ def set_code_status(session: Session, shop_id: str, referral_id: str, code: str,
 
 def completion_candidates(
     session: Session, shop_id: str, code_keys: list[str], referee_email_key: str | None
-) -> list:
+) -> list[Row]:
     """The referrals an order may complete, locked: those whose welcome code
     it used (oldest first), then the open one claimed with its email. The
     domain picks among them (only a pending one completes)."""
-    found = []
+    found: list[Row] = []
     if code_keys:
         found += session.execute(
             select(referrals)
@@ -204,15 +205,17 @@ def record_cancellation(session: Session, shop_id: str, referral_id: str, cancel
 
 def record_reward(session: Session, shop_id: str, referral_id: str, points: int) -> bool:
     """False when this shop has no such referral."""
-    result = session.execute(
-        update(referrals)
-        .where(referrals.c.shop_id == shop_id, referrals.c.id == referral_id)
-        .values(referrer_reward_points=points)
+    result = cursor_result(
+        session.execute(
+            update(referrals)
+            .where(referrals.c.shop_id == shop_id, referrals.c.id == referral_id)
+            .values(referrer_reward_points=points)
+        )
     )
     return result.rowcount == 1
 
 
-def referrals_page(session: Session, query: ActivityQuery) -> dict:
+def referrals_page(session: Session, query: ActivityQuery) -> Page[Row]:
     """Served by the (shop_id, occurred_at, id) and (shop_id, status,
     occurred_at, id) indexes."""
     statement = select(referrals).where(referrals.c.shop_id == query.shop_id)
@@ -221,12 +224,12 @@ def referrals_page(session: Session, query: ActivityQuery) -> dict:
     return keyset_page(session, statement, referrals.c.occurred_at, referrals.c.id, query)
 
 
-def referrals_of_customer(session: Session, query: CustomerReferralsQuery) -> list[tuple[str, object]]:
+def referrals_of_customer(session: Session, query: CustomerReferralsQuery) -> list[tuple[str, Row]]:
     """The customer's newest referrals as (role, row): those they referred
     and those their order completed. Each side is one scan of its (shop_id,
     ..._customer_id, occurred_at, id) index cut at the limit; the two are
     merged here."""
-    found = []
+    found: list[tuple[str, Row]] = []
     for role, column in (
         ("referrer", referrals.c.referrer_customer_id),
         ("referee", referrals.c.referee_customer_id),

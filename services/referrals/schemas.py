@@ -2,7 +2,7 @@
 outputs (dumped with `model_dump(mode="json")`)."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -128,7 +128,7 @@ class Referral(_Output):
     cancelled_by: str | None
 
     @classmethod
-    def of(cls, row) -> "Referral":
+    def of(cls, row) -> Self:
         fields = row._asdict() if hasattr(row, "_asdict") else dict(row)
         return cls.model_validate(dict(fields, steps=Steps.model_validate(fields)))
 

@@ -6,13 +6,15 @@ a review's reward."""
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final, Literal, Protocol, TypedDict, cast
 
 from shared.errors import Conflict
 from shared.events import GoogleReviewApproved, PointsAwarded, ReviewApproved
 
-PENDING = "pending"
-APPROVED = "approved"
-REJECTED = "rejected"
+PENDING: Final = "pending"
+APPROVED: Final = "approved"
+REJECTED: Final = "rejected"
+Status = Literal["pending", "approved", "rejected"]
 
 # The two kinds of moderated item; also the `reason` of their points award.
 REVIEW = "review"
@@ -20,6 +22,24 @@ GOOGLE_REVIEW = "google_review"
 LABELS = {REVIEW: "review", GOOGLE_REVIEW: "Google review"}
 # The extra award points gives a review with photos or video.
 PHOTO_REVIEW = "photo_review"
+
+
+class StoredItem(Protocol):
+    """What these rules read of a stored review or Google-review submission."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def customer_id(self) -> str: ...
+
+
+class StoredReview(StoredItem, Protocol):
+    @property
+    def product_id(self) -> str: ...
+    @property
+    def rating(self) -> int: ...
+    @property
+    def media_urls(self) -> list[str]: ...
 
 
 @dataclass(frozen=True)
@@ -42,6 +62,32 @@ def moderate(
     return Moderation(status=decision, moderated_at=now, moderated_by=actor)
 
 
+class NewItem(TypedDict):
+    """A review's or a submission's row as first stored."""
+
+    id: str
+    shop_id: str
+    customer_id: str
+    status: Status
+    reward_points: int | None
+    occurred_at: datetime
+    moderated_at: datetime | None
+    moderated_by: str | None
+
+
+class NewReview(NewItem):
+    product_id: str
+    rating: int
+    title: str
+    body: str
+    media_urls: list[str]
+    photo_bonus_points: int | None
+
+
+class NewGoogleReview(NewItem):
+    review_url: str
+
+
 def new_review(
     shop_id: str,
     customer_id: str,
@@ -51,7 +97,7 @@ def new_review(
     body: str,
     media_urls: list[str],
     now: datetime,
-) -> dict:
+) -> NewReview:
     return {
         "id": str(uuid.uuid4()),
         "shop_id": shop_id,
@@ -70,7 +116,7 @@ def new_review(
     }
 
 
-def new_google_review(shop_id: str, customer_id: str, review_url: str, now: datetime) -> dict:
+def new_google_review(shop_id: str, customer_id: str, review_url: str, now: datetime) -> NewGoogleReview:
     return {
         "id": str(uuid.uuid4()),
         "shop_id": shop_id,
@@ -84,7 +130,7 @@ def new_google_review(shop_id: str, customer_id: str, review_url: str, now: date
     }
 
 
-def review_approved(review) -> ReviewApproved:
+def review_approved(review: StoredReview) -> ReviewApproved:
     # Points may pay more for a review with photos or video.
     return ReviewApproved(
         review_id=review.id,
@@ -95,12 +141,13 @@ def review_approved(review) -> ReviewApproved:
     )
 
 
-def google_review_approved(submission) -> GoogleReviewApproved:
+def google_review_approved(submission: StoredItem) -> GoogleReviewApproved:
     return GoogleReviewApproved(submission_id=submission.id, customer_id=submission.customer_id)
 
 
-def approval_event(kind: str, item) -> ReviewApproved | GoogleReviewApproved:
-    return review_approved(item) if kind == REVIEW else google_review_approved(item)
+def approval_event(kind: str, item: StoredItem) -> ReviewApproved | GoogleReviewApproved:
+    # `kind` says which table the item came from: a review's has its fields.
+    return review_approved(cast(StoredReview, item)) if kind == REVIEW else google_review_approved(item)
 
 
 # Which award is which part of an item's reward: (kind of item, column).

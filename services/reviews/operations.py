@@ -18,11 +18,15 @@ from services.reviews.schemas import (
 from shared.db import UnitOfWork
 from shared.errors import NotFound
 from shared.events import PointsAwarded
+from shared.pagination import Page
 
 log = logging.getLogger(__name__)
 
 # What each kind of item looks like to a caller.
-OUTPUTS = {domain.REVIEW: Review, domain.GOOGLE_REVIEW: GoogleReview}
+OUTPUTS: dict[str, type[Review] | type[GoogleReview]] = {
+    domain.REVIEW: Review,
+    domain.GOOGLE_REVIEW: GoogleReview,
+}
 
 
 # --- submissions ------------------------------------------------------------------------
@@ -64,7 +68,7 @@ def get_item(uow: UnitOfWork, kind: str, shop_id: str, item_id: str) -> Review |
     return OUTPUTS[kind].model_validate(_existing(uow, kind, shop_id, item_id))
 
 
-def list_items(uow: UnitOfWork, kind: str, query: ActivityQuery) -> dict:
+def list_items(uow: UnitOfWork, kind: str, query: ActivityQuery) -> Page[Review | GoogleReview]:
     found = repository.items_page(uow.session, kind, query)
     return {
         "items": [OUTPUTS[kind].model_validate(row) for row in found["items"]],
@@ -73,9 +77,11 @@ def list_items(uow: UnitOfWork, kind: str, query: ActivityQuery) -> dict:
 
 
 def list_customer_reviews(uow: UnitOfWork, query: CustomerReviewsQuery) -> CustomerReviews:
-    return CustomerReviews(
-        reviews=repository.items_of_customer(uow.session, domain.REVIEW, query),
-        google_reviews=repository.items_of_customer(uow.session, domain.GOOGLE_REVIEW, query),
+    return CustomerReviews.model_validate(
+        {
+            "reviews": repository.items_of_customer(uow.session, domain.REVIEW, query),
+            "google_reviews": repository.items_of_customer(uow.session, domain.GOOGLE_REVIEW, query),
+        }
     )
 
 
@@ -90,7 +96,11 @@ def _existing(uow: UnitOfWork, kind: str, shop_id: str, item_id: str, for_update
 
 
 def record_review_reward(uow: UnitOfWork, shop_id: str, award: PointsAwarded) -> None:
-    kind, column = domain.rewarded_item(award)
+    rewarded = domain.rewarded_item(award)
+    if rewarded is None or award.reference is None:
+        # The handler hears only of rewards (domain.rewarded_item is its filter).
+        raise ValueError(f"points_awarded (activity {award.activity_id}) is not a review's reward")
+    kind, column = rewarded
     if not repository.record_reward(uow.session, kind, shop_id, award.reference, award.points, column):
         log.warning(
             "points_awarded (activity %s) names unknown %s %s of shop %s",

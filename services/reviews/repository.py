@@ -3,18 +3,21 @@ listed the same way, so each query takes the kind of item (domain.REVIEW or
 domain.GOOGLE_REVIEW) and works on that kind's table; every query is scoped
 to one shop."""
 
-from sqlalchemy import Table, insert, select, update
+from collections.abc import Sequence
+
+from sqlalchemy import Row, Table, insert, select, update
 from sqlalchemy.orm import Session
 
-from services.reviews.domain import GOOGLE_REVIEW, REVIEW, Moderation
+from services.reviews.domain import GOOGLE_REVIEW, REVIEW, Moderation, NewGoogleReview, NewReview
 from services.reviews.models import google_review_submissions, reviews
 from services.reviews.schemas import ActivityQuery, CustomerReviewsQuery
-from shared.pagination import keyset_page
+from shared.db import cursor_result
+from shared.pagination import Page, keyset_page
 
 TABLES: dict[str, Table] = {REVIEW: reviews, GOOGLE_REVIEW: google_review_submissions}
 
 
-def add_item(session: Session, kind: str, row: dict) -> None:
+def add_item(session: Session, kind: str, row: NewReview | NewGoogleReview) -> None:
     session.execute(insert(TABLES[kind]).values(**row))
 
 
@@ -46,13 +49,15 @@ def record_reward(
 ) -> bool:
     """False when this shop has no such item."""
     table = TABLES[kind]
-    result = session.execute(
-        update(table).where(table.c.shop_id == shop_id, table.c.id == item_id).values({column: points})
+    result = cursor_result(
+        session.execute(
+            update(table).where(table.c.shop_id == shop_id, table.c.id == item_id).values({column: points})
+        )
     )
     return result.rowcount == 1
 
 
-def items_page(session: Session, kind: str, query: ActivityQuery) -> dict:
+def items_page(session: Session, kind: str, query: ActivityQuery) -> Page[Row]:
     """Served by the (shop_id, occurred_at, id) and (shop_id, status,
     occurred_at, id) indexes."""
     table = TABLES[kind]
@@ -62,7 +67,7 @@ def items_page(session: Session, kind: str, query: ActivityQuery) -> dict:
     return keyset_page(session, statement, table.c.occurred_at, table.c.id, query)
 
 
-def items_of_customer(session: Session, kind: str, query: CustomerReviewsQuery) -> list:
+def items_of_customer(session: Session, kind: str, query: CustomerReviewsQuery) -> Sequence[Row]:
     """The customer's newest items, served by the (shop_id, customer_id,
     occurred_at, id) index."""
     table = TABLES[kind]

@@ -4,7 +4,7 @@ welcome codes) and their status: active, used by an order, or voided."""
 from services.points import domain, repository
 from services.points.models import discount_codes
 from services.points.schemas import DiscountCode, DiscountCodeCheck
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, must_exist
 from shared.errors import Conflict, NotFound
 from shared.events import DiscountCodeUsed, DiscountCodeVoided, OrderPlaced, ReferralCancelled
 
@@ -23,7 +23,8 @@ def issue_code(uow: UnitOfWork, shop_id: str, prefix: str, **values) -> Discount
             created_at=uow.clock.now(),
             **values,
         ):
-            return DiscountCode.model_validate(repository.discount_code(uow.session, shop_id, code)._asdict())
+            row = must_exist(repository.discount_code(uow.session, shop_id, code), f"discount code {code}")
+            return DiscountCode.model_validate(row._asdict())
 
 
 def mark_codes_used(uow: UnitOfWork, shop_id: str, order: OrderPlaced) -> None:

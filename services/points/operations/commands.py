@@ -18,7 +18,7 @@ from services.points.schemas import (
     Reward,
     StatusChange,
 )
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, must_exist
 from shared.errors import Conflict, NotFound, Unprocessable
 
 
@@ -32,7 +32,9 @@ def _idempotent(uow: UnitOfWork, command, method: str, result_model, run):
     asked = command.model_dump(mode="json", exclude={"idempotency_key", "actor"})
     fingerprint = hashlib.sha256(json.dumps([method, asked], sort_keys=True).encode()).hexdigest()
     if not repository.claim_idempotency_key(uow.session, command.shop_id, key, fingerprint, uow.clock.now()):
-        record = repository.idempotency_record(uow.session, command.shop_id, key)
+        record = must_exist(
+            repository.idempotency_record(uow.session, command.shop_id, key), f"Idempotency-Key {key}"
+        )
         if record.fingerprint != fingerprint:
             raise Conflict(
                 "this Idempotency-Key was already used for a different request", {"header": "Idempotency-Key"}
@@ -87,7 +89,7 @@ def adjust_points(uow: UnitOfWork, command: Adjustment) -> AdjustmentResult:
                 uow.clock.now(),
             )
             activity_id = ledger.debit(uow, member, "adjusted", plan, action, None, command.actor)
-        after = repository.member(uow.session, command.shop_id, command.customer_id)
+        after = repository.known_member(uow.session, command.shop_id, command.customer_id)
         audit(
             uow,
             command.shop_id,
@@ -144,7 +146,7 @@ def redeem_reward(uow: UnitOfWork, command: Redemption) -> RedemptionResult:
             value_type=reward.kind,
             value=reward.value or 0,
         )
-        after = repository.member(uow.session, command.shop_id, command.customer_id)
+        after = repository.known_member(uow.session, command.shop_id, command.customer_id)
         audit(
             uow,
             command.shop_id,
@@ -216,9 +218,8 @@ def reverse_activity(uow: UnitOfWork, command: Reversal) -> Activity:
             codes.void_redemption_code(uow, command.shop_id, original.id)
         if original.type == "refunded":
             # Later refunds of the order count from what stands refunded.
-            repository.uncount_refund(
-                uow.session, repository.refund_of_activity(uow.session, command.shop_id, original.id)
-            )
+            refund = repository.refund_of_activity(uow.session, command.shop_id, original.id)
+            repository.uncount_refund(uow.session, must_exist(refund, f"refund of activity {original.id}"))
         settings = repository.program_settings_of(uow.session, command.shop_id)
         activity_id = ledger.credit(
             uow,
@@ -231,7 +232,7 @@ def reverse_activity(uow: UnitOfWork, command: Reversal) -> Activity:
             settings,
             reverses=original,
         )
-    after = repository.member(uow.session, command.shop_id, original.customer_id)
+    after = repository.known_member(uow.session, command.shop_id, original.customer_id)
     audit(
         uow,
         command.shop_id,

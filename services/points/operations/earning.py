@@ -7,8 +7,9 @@ from sqlalchemy.engine import Row
 
 from services.points import domain, repository
 from services.points.operations import codes, ledger
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, must_exist
 from shared.events import (
+    AwardReason,
     CustomerCreated,
     GoogleReviewApproved,
     OrderPlaced,
@@ -26,7 +27,7 @@ def _award(
     settings: ProgramRules,
     points: int,
     action: str,
-    reason: str,
+    reason: AwardReason,
     ref_kind: str,
     ref_id: str,
     pending: bool = False,
@@ -156,12 +157,15 @@ def take_back_points_for_refund(uow: UnitOfWork, shop_id: str, refund: OrderRefu
 def _take_back(
     uow: UnitOfWork, shop_id: str, order_id: str, refund_id: str, amount, waiting: bool = False
 ) -> None:
-    award = repository.order_award(uow.session, shop_id, order_id)
+    # The caller has found the award (and so its member).
+    award = must_exist(repository.order_award(uow.session, shop_id, order_id), f"award of order {order_id}")
     # Member first, then the award: the same lock order as earning.
     member = ledger.expire_due_points(
-        uow, repository.member(uow.session, shop_id, award.customer_id, lock=True)
+        uow, repository.known_member(uow.session, shop_id, award.customer_id, lock=True)
     )
-    award = repository.order_award(uow.session, shop_id, order_id, lock=True)
+    award = must_exist(
+        repository.order_award(uow.session, shop_id, order_id, lock=True), f"award of order {order_id}"
+    )
     due = (
         0
         if award.reversed_at
@@ -207,7 +211,7 @@ def award_review_points(uow: UnitOfWork, shop_id: str, review: ReviewApproved) -
         review.review_id,
     )
     if review.has_media:
-        member = repository.member(uow.session, shop_id, review.customer_id)
+        member = repository.known_member(uow.session, shop_id, review.customer_id)
         _award(
             uow,
             member,

@@ -105,7 +105,7 @@ def expire_due_points(uow: UnitOfWork, member: Row) -> Row:
         None,
         domain.SYSTEM_ACTOR,
     )
-    return repository.member(uow.session, member.shop_id, member.customer_id)
+    return repository.known_member(uow.session, member.shop_id, member.customer_id)
 
 
 def locked_member(uow: UnitOfWork, shop_id: str, customer_id: str) -> Row:

@@ -14,29 +14,32 @@ from services.points.schemas import (
     CustomersQuery,
     MemberProfile,
 )
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, must_exist
 from shared.errors import NotFound
+from shared.pagination import Page
 from shared.points_api import ProgramRules
 
 RECENT_ACTIVITIES = 10
 
 
 def activity(uow: UnitOfWork, shop_id: str, activity_id: int) -> Activity:
-    return Activity.model_validate(repository.activity(uow.session, shop_id, activity_id)._asdict())
+    """An activity this unit of work has just written."""
+    row = must_exist(repository.activity(uow.session, shop_id, activity_id), f"activity {activity_id}")
+    return Activity.model_validate(row._asdict())
 
 
-def _activities(result: dict) -> dict:
+def _activities(result: Page[Row]) -> Page[Activity]:
     return {
         "items": [Activity.model_validate(row._asdict()) for row in result["items"]],
         "next_cursor": result["next_cursor"],
     }
 
 
-def list_activities(uow: UnitOfWork, query: ActivitiesQuery) -> dict:
+def list_activities(uow: UnitOfWork, query: ActivitiesQuery) -> Page[Activity]:
     return _activities(repository.activities_page(uow.session, query))
 
 
-def list_customer_activities(uow: UnitOfWork, query: CustomerActivitiesQuery) -> dict:
+def list_customer_activities(uow: UnitOfWork, query: CustomerActivitiesQuery) -> Page[Activity]:
     if repository.member(uow.session, query.shop_id, query.customer_id) is None:
         raise NotFound(
             f"customer {query.customer_id} is not a member of this shop", {"customer_id": query.customer_id}
@@ -68,7 +71,7 @@ def profile(
     )
 
 
-def list_customers(uow: UnitOfWork, query: CustomersQuery) -> dict:
+def list_customers(uow: UnitOfWork, query: CustomersQuery) -> Page[MemberProfile]:
     result = repository.members_page(uow.session, query.shop_id, query.q, query)
     lots = repository.lots_of_members(
         uow.session, query.shop_id, [row.customer_id for row in result["items"]]
@@ -100,7 +103,7 @@ def find_member_by_email(uow: UnitOfWork, shop_id: str, email: str) -> MemberPro
     return None if member is None else profile(uow, member)
 
 
-def list_audit_log(uow: UnitOfWork, query: AuditQuery) -> dict:
+def list_audit_log(uow: UnitOfWork, query: AuditQuery) -> Page[AuditEntry]:
     result = repository.audit_page(uow.session, query.shop_id, query.customer_id, query)
     return {
         "items": [AuditEntry.model_validate(row._asdict()) for row in result["items"]],
