@@ -5,7 +5,6 @@ healthy, torn down after. Only `make compose-smoke` runs these tests."""
 import json
 import os
 import subprocess
-import time
 import uuid
 from pathlib import Path
 
@@ -75,23 +74,22 @@ def docker_daemon():
     """A Docker daemon to talk to: DOCKER_HOST's or the default one, else
     one started here as deploy/docker-daemon.sh describes."""
     if subprocess.run(["docker", "info"], capture_output=True).returncode != 0:
-        started = subprocess.run([str(ROOT / "deploy/docker-daemon.sh"), "start"], capture_output=True, text=True)
+        started = subprocess.run(
+            [str(ROOT / "deploy/docker-daemon.sh"), "start"], capture_output=True, text=True
+        )
         if started.returncode != 0:
             pytest.skip(f"no Docker daemon here: {started.stderr.strip()}")
         os.environ["DOCKER_HOST"] = started.stdout.strip()
     subprocess.run([str(ROOT / "deploy/local-images.sh")], check=True, timeout=1200)
-    yield
 
 
 @pytest.fixture(scope="module")
 def fleet(docker_daemon):
     fleet = Fleet()
     fleet.compose("build", timeout=1200)
-    started = time.monotonic()
     fleet.compose("up", "-d")
     try:
         fleet.wait_healthy()
-        print(f"fleet healthy {time.monotonic() - started:.0f}s after `up`")
         yield fleet
     finally:
         fleet.compose("down", "-v", "--remove-orphans", timeout=300)
