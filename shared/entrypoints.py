@@ -9,6 +9,7 @@ import functools
 import inspect
 import logging
 import random
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -360,9 +361,21 @@ def reliable_event_handler(
         def handle(self: Any, event: Envelope[PayloadT]) -> ResultT | None:
             if when is not None and not when(event.payload):
                 return None
+            started = time.monotonic()
             with self.db.inbox_unit_of_work(str(event.event_id), f"{self.name}.{handler}") as uow:
                 result = method(self, uow, event)
                 uow.commit()
+            # One line per event a service applied: an operator can follow
+            # an event (and the order behind it) across the services' logs.
+            log.info(
+                "handled %s %s of shop %s in %s.%s (%.1f ms)",
+                event.type,
+                event.event_id,
+                event.shop_id,
+                self.name,
+                handler,
+                (time.monotonic() - started) * 1000,
+            )
             return result
 
         # nameko's decorator registers the entrypoint on `handle` and returns it.
