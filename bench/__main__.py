@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from bench import seed as bench_seed
 from bench.stack import PeakMemory, Services, create_shop, free_port
 from services.gateway.csv_export import EXPORT_PAGE_SIZE
-from services.points.repository import activities_page
+from services.points.repository.ledger import activities_page
 from services.points.schemas import ActivitiesQuery, ExportQuery
 from shared import config
 from shared.db import make_engine
