@@ -3,7 +3,9 @@ size the requirement names (1,000,000 activities of 100,000 members in one
 shop): `python -m bench --help`, or `make bench`.
 
 seed.py makes and fills the database, stack.py runs the services the way
-`make run` does, __main__.py measures and prints the figures."""
+`make run` does; scenarios.py says what is measured, clients.py asks for a
+page (repository or HTTP), measure.py times it, report.py prints the figures,
+and __main__.py reads the arguments and runs it all in order."""
 
 import warnings
 

@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from bench import seed
-from services.points.repository import activities_page
+from services.points.repository.ledger import activities_page
 from services.points.schemas import ActivitiesQuery
 from shared.db import make_engine
 

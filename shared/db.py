@@ -14,6 +14,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Index,
+    Insert,
     Integer,
     MetaData,
     String,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     event,
     insert,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine, Result
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -136,6 +138,17 @@ def cursor_result(result: Result[Any]) -> CursorResult[Any]:
     if not isinstance(result, CursorResult):
         raise TypeError(f"expected a Core statement's CursorResult, got {type(result).__name__}")
     return result
+
+
+def insert_unless_exists(session: Session, table: Table, **values: Any) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING; True if the row was inserted. Lets
+    concurrent first-timers (two events creating one member) both succeed."""
+    statement: Insert
+    if session.get_bind().dialect.name == "postgresql":
+        statement = postgresql.insert(table).values(**values).on_conflict_do_nothing()
+    else:
+        statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+    return cursor_result(session.execute(statement)).rowcount == 1
 
 
 def inserted_id(result: Result[Any]) -> int:

@@ -6,13 +6,10 @@ over RPC. It keeps no business data of its own.
 Each route reads its input, asks one thing (an RPC, or one of
 operations) and answers."""
 
-from pathlib import Path
-
 from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy
-from werkzeug.wrappers import Response
 
-from services.gateway import operations
+from services.gateway import dashboard_files, operations
 from services.gateway.auth import admin_route, require_signed_customer, storefront_route
 from services.gateway.csv_export import export_filters, point_activities_csv
 from services.gateway.models import metadata
@@ -39,7 +36,6 @@ from services.gateway.web import (
     webhook_delivery,
 )
 from shared.entrypoints import Database
-from shared.errors import NotFound
 from shared.pagination import CursorQuery, parse_query
 from shared.points_api import (
     NewReward,
@@ -50,15 +46,11 @@ from shared.points_api import (
     RewardRedemption,
 )
 
-MIGRATIONS = Path(__file__).parent / "migrations"
-DASHBOARD = Path(__file__).parent / "dashboard"
-DASHBOARD_ASSETS = {"app.css": "text/css", "app.js": "text/javascript"}
-
 
 class GatewayService:
     name = "gateway"
 
-    db = Database(metadata, MIGRATIONS)
+    db = Database(metadata, operations.MIGRATIONS)
     config = Config()
     points = RpcProxy("points")
     referrals = RpcProxy("referrals")
@@ -83,13 +75,11 @@ class GatewayService:
 
     @json_http("GET", "/")
     def dashboard(self, request):
-        return Response((DASHBOARD / "index.html").read_bytes(), mimetype="text/html")
+        return dashboard_files.page()
 
     @json_http("GET", "/dashboard/<asset>")
     def dashboard_asset(self, request, asset):
-        if asset not in DASHBOARD_ASSETS:
-            raise NotFound("no such file", {"file": asset})
-        return Response((DASHBOARD / asset).read_bytes(), mimetype=DASHBOARD_ASSETS[asset])
+        return dashboard_files.asset(asset)
 
     # --- shop webhooks -----------------------------------------------------------
 

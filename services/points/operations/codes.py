@@ -4,7 +4,7 @@ welcome codes) and their status: active, used by an order, or voided."""
 from services.points import domain, repository
 from services.points.models import discount_codes
 from services.points.schemas import DiscountCode, DiscountCodeCheck
-from shared.db import UnitOfWork, must_exist
+from shared.db import UnitOfWork, insert_unless_exists, must_exist
 from shared.errors import Conflict, NotFound
 from shared.events import DiscountCodeUsed, DiscountCodeVoided, OrderPlaced, ReferralCancelled
 
@@ -14,7 +14,7 @@ def issue_code(uow: UnitOfWork, shop_id: str, prefix: str, **values) -> Discount
     very rare) just draws again."""
     while True:
         code = domain.new_discount_code(prefix)
-        if repository.insert_unless_exists(
+        if insert_unless_exists(
             uow.session,
             discount_codes,
             shop_id=shop_id,
@@ -23,7 +23,9 @@ def issue_code(uow: UnitOfWork, shop_id: str, prefix: str, **values) -> Discount
             created_at=uow.clock.now(),
             **values,
         ):
-            row = must_exist(repository.discount_code(uow.session, shop_id, code), f"discount code {code}")
+            row = must_exist(
+                repository.codes.discount_code(uow.session, shop_id, code), f"discount code {code}"
+            )
             return DiscountCode.model_validate(row._asdict())
 
 
@@ -32,12 +34,12 @@ def mark_codes_used(uow: UnitOfWork, shop_id: str, order: OrderPlaced) -> None:
     announced once; a code already used or voided stays as it is."""
     # Sorted, so two orders naming the same codes lock them in the same order.
     for code in sorted({domain.normalize_code(c) for c in order.discount_codes if c.strip()}):
-        row = repository.discount_code(uow.session, shop_id, code, lock=True)
+        row = repository.codes.discount_code(uow.session, shop_id, code, lock=True)
         if row is not None and row.status == domain.CODE_ACTIVE:
             # A code issued to a customer stays theirs; a welcome code
             # becomes the customer's who used it.
             customer_id = row.customer_id or order.customer_id
-            repository.mark_code_used(uow.session, row, order.order_id, customer_id, uow.clock.now())
+            repository.codes.mark_code_used(uow.session, row, order.order_id, customer_id, uow.clock.now())
             uow.publish(
                 shop_id,
                 DiscountCodeUsed(
@@ -50,7 +52,7 @@ def mark_codes_used(uow: UnitOfWork, shop_id: str, order: OrderPlaced) -> None:
 
 
 def void_redemption_code(uow: UnitOfWork, shop_id: str, activity_id: int) -> None:
-    code = repository.code_of_redemption(uow.session, shop_id, activity_id)
+    code = repository.codes.code_of_redemption(uow.session, shop_id, activity_id)
     if code is None or code.status == domain.CODE_VOIDED:
         return
     if code.status == domain.CODE_USED:
@@ -59,7 +61,7 @@ def void_redemption_code(uow: UnitOfWork, shop_id: str, activity_id: int) -> Non
             "the redemption cannot be undone",
             {"activity_id": activity_id},
         )
-    repository.mark_code_voided(uow.session, code, uow.clock.now())
+    repository.codes.mark_code_voided(uow.session, code, uow.clock.now())
     uow.publish(
         shop_id,
         DiscountCodeVoided(
@@ -80,8 +82,8 @@ def void_unclaimed_welcome_code(uow: UnitOfWork, shop_id: str, referral_id: str)
 
 def _void_welcome_codes(uow: UnitOfWork, shop_id: str, referral_id: str, reason: str) -> None:
     now = uow.clock.now()
-    for row in repository.active_welcome_codes_of_referral(uow.session, shop_id, referral_id):
-        repository.mark_code_voided(uow.session, row, now)
+    for row in repository.codes.active_welcome_codes_of_referral(uow.session, shop_id, referral_id):
+        repository.codes.mark_code_voided(uow.session, row, now)
         uow.publish(
             shop_id,
             DiscountCodeVoided(
@@ -95,12 +97,12 @@ def issue_referral_welcome_code(
 ) -> DiscountCode:
     """The referral's welcome code, made on the first call with the program's
     current coupon value; every later call returns the same code."""
-    settings = repository.program_settings_of(uow.session, shop_id)
-    existing = repository.welcome_code_of_referral(uow.session, shop_id, referral_id)
+    settings = repository.program.program_settings_of(uow.session, shop_id)
+    existing = repository.codes.welcome_code_of_referral(uow.session, shop_id, referral_id)
     while existing is None:
         # A conflict is either a concurrent call for this referral (then its
         # code is returned) or, very rarely, a random code already taken.
-        repository.insert_unless_exists(
+        insert_unless_exists(
             uow.session,
             discount_codes,
             shop_id=shop_id,
@@ -113,19 +115,19 @@ def issue_referral_welcome_code(
             value=settings.referee_coupon.value,
             created_at=uow.clock.now(),
         )
-        existing = repository.welcome_code_of_referral(uow.session, shop_id, referral_id)
+        existing = repository.codes.welcome_code_of_referral(uow.session, shop_id, referral_id)
     return DiscountCode.model_validate(existing._asdict())
 
 
 def get_discount_code(uow: UnitOfWork, shop_id: str, code: str) -> DiscountCode:
-    row = repository.discount_code(uow.session, shop_id, code)
+    row = repository.codes.discount_code(uow.session, shop_id, code)
     if row is None:
         raise NotFound(f"discount code {code} does not exist")
     return DiscountCode.model_validate(row._asdict())
 
 
 def check_discount_code(uow: UnitOfWork, shop_id: str, code: str) -> DiscountCodeCheck:
-    row = repository.discount_code(uow.session, shop_id, code)
+    row = repository.codes.discount_code(uow.session, shop_id, code)
     valid, reason = domain.code_validity(None if row is None else row.status)
     return DiscountCodeCheck(
         code=domain.normalize_code(code),

@@ -31,9 +31,11 @@ def _idempotent(uow: UnitOfWork, command, method: str, result_model, run):
         return run()
     asked = command.model_dump(mode="json", exclude={"idempotency_key", "actor"})
     fingerprint = hashlib.sha256(json.dumps([method, asked], sort_keys=True).encode()).hexdigest()
-    if not repository.claim_idempotency_key(uow.session, command.shop_id, key, fingerprint, uow.clock.now()):
+    if not repository.audit.claim_idempotency_key(
+        uow.session, command.shop_id, key, fingerprint, uow.clock.now()
+    ):
         record = must_exist(
-            repository.idempotency_record(uow.session, command.shop_id, key), f"Idempotency-Key {key}"
+            repository.audit.idempotency_record(uow.session, command.shop_id, key), f"Idempotency-Key {key}"
         )
         if record.fingerprint != fingerprint:
             raise Conflict(
@@ -41,7 +43,9 @@ def _idempotent(uow: UnitOfWork, command, method: str, result_model, run):
             )
         return result_model.model_validate_json(record.result)
     result = run()
-    repository.store_idempotent_result(uow.session, command.shop_id, key, result.model_dump(mode="json"))
+    repository.audit.store_idempotent_result(
+        uow.session, command.shop_id, key, result.model_dump(mode="json")
+    )
     return result
 
 
@@ -55,7 +59,7 @@ def audit(
     before: dict | None,
     after: dict | None,
 ) -> None:
-    repository.record_audit(
+    repository.audit.record_audit(
         uow.session,
         shop_id=shop_id,
         customer_id=customer_id,
@@ -78,18 +82,18 @@ def adjust_points(uow: UnitOfWork, command: Adjustment) -> AdjustmentResult:
         )
         action = domain.adjustment_action(command.reason)
         if command.points > 0:
-            settings = repository.program_settings_of(uow.session, command.shop_id)
+            settings = repository.program.program_settings_of(uow.session, command.shop_id)
             activity_id = ledger.credit(
                 uow, member, "adjusted", command.points, action, None, command.actor, settings
             )
         else:
             plan = domain.plan_spending(
-                repository.lots_of(uow.session, command.shop_id, command.customer_id),
+                repository.lots.lots_of(uow.session, command.shop_id, command.customer_id),
                 -command.points,
                 uow.clock.now(),
             )
             activity_id = ledger.debit(uow, member, "adjusted", plan, action, None, command.actor)
-        after = repository.known_member(uow.session, command.shop_id, command.customer_id)
+        after = repository.members.known_member(uow.session, command.shop_id, command.customer_id)
         audit(
             uow,
             command.shop_id,
@@ -118,7 +122,7 @@ def redeem_reward(uow: UnitOfWork, command: Redemption) -> RedemptionResult:
                 "this customer is excluded from the program and cannot redeem",
                 {"customer_id": command.customer_id},
             )
-        reward = repository.reward(uow.session, command.shop_id, command.reward_id)
+        reward = repository.program.reward(uow.session, command.shop_id, command.reward_id)
         if reward is None or not reward.active:
             raise Unprocessable(
                 "no such active reward",
@@ -126,7 +130,7 @@ def redeem_reward(uow: UnitOfWork, command: Redemption) -> RedemptionResult:
             )
         member = ledger.expire_due_points(uow, member)
         plan = domain.plan_spending(
-            repository.lots_of(uow.session, command.shop_id, command.customer_id),
+            repository.lots.lots_of(uow.session, command.shop_id, command.customer_id),
             reward.points_cost,
             uow.clock.now(),
             field="reward_id",
@@ -146,7 +150,7 @@ def redeem_reward(uow: UnitOfWork, command: Redemption) -> RedemptionResult:
             value_type=reward.kind,
             value=reward.value or 0,
         )
-        after = repository.known_member(uow.session, command.shop_id, command.customer_id)
+        after = repository.members.known_member(uow.session, command.shop_id, command.customer_id)
         audit(
             uow,
             command.shop_id,
@@ -177,7 +181,7 @@ def redeem_reward(uow: UnitOfWork, command: Redemption) -> RedemptionResult:
 
 def reverse_activity(uow: UnitOfWork, command: Reversal) -> Activity:
     """Undo a ledger entry with an opposite one (never by changing it)."""
-    original = repository.activity(uow.session, command.shop_id, command.activity_id)
+    original = repository.ledger.activity(uow.session, command.shop_id, command.activity_id)
     if original is None:
         raise NotFound(
             f"point activity {command.activity_id} does not exist", {"activity_id": command.activity_id}
@@ -188,16 +192,16 @@ def reverse_activity(uow: UnitOfWork, command: Reversal) -> Activity:
         original.type,
         original.points,
         original.reverses_activity_id,
-        repository.activity_recorded(uow.session, command.shop_id, "adjusted", reference),
+        repository.ledger.activity_recorded(uow.session, command.shop_id, "adjusted", reference),
     )
     if refusal:
         raise Conflict(refusal, {"activity_id": original.id})
     member = ledger.expire_due_points(uow, member)
     action = domain.reversal_action(original.action)
     if original.points > 0:
-        own_lot = repository.lot_of_activity(uow.session, original.id)
+        own_lot = repository.lots.lot_of_activity(uow.session, original.id)
         plan, short = domain.plan_take_back(
-            repository.lots_of(uow.session, command.shop_id, original.customer_id),
+            repository.lots.lots_of(uow.session, command.shop_id, original.customer_id),
             original.points,
             uow.clock.now(),
             own_lot_id=own_lot.id if own_lot else None,
@@ -210,17 +214,19 @@ def reverse_activity(uow: UnitOfWork, command: Reversal) -> Activity:
         activity_id = ledger.debit(
             uow, member, "adjusted", plan, action, reference, command.actor, reverses=original
         )
-        award = repository.order_award_of_activity(uow.session, command.shop_id, original.id)
+        award = repository.orders.order_award_of_activity(uow.session, command.shop_id, original.id)
         if award is not None:
-            repository.mark_award_reversed(uow.session, award, uow.clock.now())
+            repository.orders.mark_award_reversed(uow.session, award, uow.clock.now())
     else:
         if original.type == "redeemed":
             codes.void_redemption_code(uow, command.shop_id, original.id)
         if original.type == "refunded":
             # Later refunds of the order count from what stands refunded.
-            refund = repository.refund_of_activity(uow.session, command.shop_id, original.id)
-            repository.uncount_refund(uow.session, must_exist(refund, f"refund of activity {original.id}"))
-        settings = repository.program_settings_of(uow.session, command.shop_id)
+            refund = repository.orders.refund_of_activity(uow.session, command.shop_id, original.id)
+            repository.orders.uncount_refund(
+                uow.session, must_exist(refund, f"refund of activity {original.id}")
+            )
+        settings = repository.program.program_settings_of(uow.session, command.shop_id)
         activity_id = ledger.credit(
             uow,
             member,
@@ -232,7 +238,7 @@ def reverse_activity(uow: UnitOfWork, command: Reversal) -> Activity:
             settings,
             reverses=original,
         )
-    after = repository.known_member(uow.session, command.shop_id, original.customer_id)
+    after = repository.members.known_member(uow.session, command.shop_id, original.customer_id)
     audit(
         uow,
         command.shop_id,
@@ -251,7 +257,7 @@ def set_exclusion(uow: UnitOfWork, command: StatusChange, excluded: bool) -> Mem
     member = ledger.locked_member(uow, command.shop_id, command.customer_id)
     status = domain.MEMBER_EXCLUDED if excluded else domain.MEMBER_ACTIVE
     if member.status != status:
-        after = repository.update_member(uow.session, member, status=status)
+        after = repository.members.update_member(uow.session, member, status=status)
         audit(
             uow,
             command.shop_id,
@@ -277,7 +283,7 @@ def update_customer(uow: UnitOfWork, command: ProfileUpdate) -> MemberProfile:
         values["birthday"] = changes["birthday"]
     if "vip_tier" in changes:
         tier = changes["vip_tier"]
-        tiers = repository.program_settings_of(uow.session, command.shop_id).vip_tiers
+        tiers = repository.program.program_settings_of(uow.session, command.shop_id).vip_tiers
         if tier is not None and tier not in {t.name for t in tiers}:
             known = ", ".join(t.name for t in tiers) or "none are configured"
             raise Unprocessable(
@@ -286,7 +292,7 @@ def update_customer(uow: UnitOfWork, command: ProfileUpdate) -> MemberProfile:
             )
         values["vip_tier"] = tier
     before = views.profile(uow, member)
-    after = views.profile(uow, repository.update_member(uow.session, member, **values))
+    after = views.profile(uow, repository.members.update_member(uow.session, member, **values))
     fields = [
         f
         for f in ("name", "birthday", "vip_tier", "vip_tier_manual")

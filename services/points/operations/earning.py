@@ -39,7 +39,7 @@ def _award(
     if (
         not domain.can_earn(member.status)
         or points <= 0
-        or repository.activity_recorded(uow.session, member.shop_id, "earned", ledger_reference)
+        or repository.ledger.activity_recorded(uow.session, member.shop_id, "earned", ledger_reference)
     ):
         return None
     activity_id = ledger.credit(
@@ -69,7 +69,7 @@ def _award(
 
 
 def register_customer(uow: UnitOfWork, shop_id: str, customer: CustomerCreated) -> None:
-    member = repository.ensure_member(
+    member = repository.members.ensure_member(
         uow.session,
         shop_id,
         customer.customer_id,
@@ -78,7 +78,7 @@ def register_customer(uow: UnitOfWork, shop_id: str, customer: CustomerCreated) 
         first_name=customer.first_name,
         last_name=customer.last_name,
     )
-    settings = repository.program_settings_of(uow.session, shop_id)
+    settings = repository.program.program_settings_of(uow.session, shop_id)
     _award(
         uow,
         member,
@@ -100,14 +100,14 @@ def award_points_for_order(uow: UnitOfWork, shop_id: str, order: OrderPlaced) ->
     codes.mark_codes_used(uow, shop_id, order)
     if not order.customer_id:
         return
-    member = repository.ensure_member(uow.session, shop_id, order.customer_id, now, email=order.email)
+    member = repository.members.ensure_member(uow.session, shop_id, order.customer_id, now, email=order.email)
     if (
         not order.is_paid
         or not domain.can_earn(member.status)
-        or repository.order_award(uow.session, shop_id, order.order_id) is not None
+        or repository.orders.order_award(uow.session, shop_id, order.order_id) is not None
     ):
         return
-    settings = repository.program_settings_of(uow.session, shop_id)
+    settings = repository.program.program_settings_of(uow.session, shop_id)
     rate = settings.points_per_currency_unit
     points = domain.points_for_order(order.subtotal, rate, settings.rounding)
     label = domain.order_label(order.order_id, order.order_name)
@@ -122,7 +122,7 @@ def award_points_for_order(uow: UnitOfWork, shop_id: str, order: OrderPlaced) ->
         order.order_id,
         pending=settings.pending_days > 0,
     )
-    repository.record_order_award(
+    repository.orders.record_order_award(
         uow.session,
         shop_id=shop_id,
         order_id=order.order_id,
@@ -135,7 +135,7 @@ def award_points_for_order(uow: UnitOfWork, shop_id: str, order: OrderPlaced) ->
         created_at=now,
     )
     # Refunds that arrived before the order did wait for it.
-    for refund in repository.waiting_refunds(uow.session, shop_id, order.order_id):
+    for refund in repository.orders.waiting_refunds(uow.session, shop_id, order.order_id):
         _take_back(uow, shop_id, order.order_id, refund.refund_id, refund.amount, waiting=True)
 
 
@@ -144,10 +144,10 @@ def take_back_points_for_refund(uow: UnitOfWork, shop_id: str, refund: OrderRefu
     order's own rate, never more than it earned, never below a zero balance
     (the shortfall is recorded as uncollected). Each refund counts once; a
     refund of an order not seen yet waits for it."""
-    if repository.refund_recorded(uow.session, shop_id, refund.refund_id):
+    if repository.orders.refund_recorded(uow.session, shop_id, refund.refund_id):
         return
-    if repository.order_award(uow.session, shop_id, refund.order_id) is None:
-        repository.record_waiting_refund(
+    if repository.orders.order_award(uow.session, shop_id, refund.order_id) is None:
+        repository.orders.record_waiting_refund(
             uow.session, shop_id, refund.refund_id, refund.order_id, refund.amount, uow.clock.now()
         )
         return
@@ -158,13 +158,15 @@ def _take_back(
     uow: UnitOfWork, shop_id: str, order_id: str, refund_id: str, amount, waiting: bool = False
 ) -> None:
     # The caller has found the award (and so its member).
-    award = must_exist(repository.order_award(uow.session, shop_id, order_id), f"award of order {order_id}")
+    award = must_exist(
+        repository.orders.order_award(uow.session, shop_id, order_id), f"award of order {order_id}"
+    )
     # Member first, then the award: the same lock order as earning.
     member = ledger.expire_due_points(
-        uow, repository.known_member(uow.session, shop_id, award.customer_id, lock=True)
+        uow, repository.members.known_member(uow.session, shop_id, award.customer_id, lock=True)
     )
     award = must_exist(
-        repository.order_award(uow.session, shop_id, order_id, lock=True), f"award of order {order_id}"
+        repository.orders.order_award(uow.session, shop_id, order_id, lock=True), f"award of order {order_id}"
     )
     due = (
         0
@@ -175,9 +177,9 @@ def _take_back(
     )
     activity_id = None
     if due > 0:
-        own_lot = repository.lot_of_activity(uow.session, award.activity_id)
+        own_lot = repository.lots.lot_of_activity(uow.session, award.activity_id)
         plan, uncollected = domain.plan_take_back(
-            repository.lots_of(uow.session, shop_id, member.customer_id),
+            repository.lots.lots_of(uow.session, shop_id, member.customer_id),
             due,
             uow.clock.now(),
             own_lot_id=own_lot.id if own_lot else None,
@@ -192,14 +194,14 @@ def _take_back(
             domain.SYSTEM_ACTOR,
             uncollected,
         )
-    repository.record_refund(
+    repository.orders.record_refund(
         uow.session, award, refund_id, amount, due, activity_id, uow.clock.now(), waiting=waiting
     )
 
 
 def award_review_points(uow: UnitOfWork, shop_id: str, review: ReviewApproved) -> None:
-    member = repository.ensure_member(uow.session, shop_id, review.customer_id, uow.clock.now())
-    settings = repository.program_settings_of(uow.session, shop_id)
+    member = repository.members.ensure_member(uow.session, shop_id, review.customer_id, uow.clock.now())
+    settings = repository.program.program_settings_of(uow.session, shop_id)
     _award(
         uow,
         member,
@@ -211,7 +213,7 @@ def award_review_points(uow: UnitOfWork, shop_id: str, review: ReviewApproved) -
         review.review_id,
     )
     if review.has_media:
-        member = repository.known_member(uow.session, shop_id, review.customer_id)
+        member = repository.members.known_member(uow.session, shop_id, review.customer_id)
         _award(
             uow,
             member,
@@ -225,8 +227,8 @@ def award_review_points(uow: UnitOfWork, shop_id: str, review: ReviewApproved) -
 
 
 def award_google_review_points(uow: UnitOfWork, shop_id: str, submission: GoogleReviewApproved) -> None:
-    member = repository.ensure_member(uow.session, shop_id, submission.customer_id, uow.clock.now())
-    settings = repository.program_settings_of(uow.session, shop_id)
+    member = repository.members.ensure_member(uow.session, shop_id, submission.customer_id, uow.clock.now())
+    settings = repository.program.program_settings_of(uow.session, shop_id)
     _award(
         uow,
         member,
@@ -240,8 +242,10 @@ def award_google_review_points(uow: UnitOfWork, shop_id: str, submission: Google
 
 
 def award_referrer(uow: UnitOfWork, shop_id: str, referral: ReferralCompleted) -> None:
-    member = repository.ensure_member(uow.session, shop_id, referral.referrer_customer_id, uow.clock.now())
-    settings = repository.program_settings_of(uow.session, shop_id)
+    member = repository.members.ensure_member(
+        uow.session, shop_id, referral.referrer_customer_id, uow.clock.now()
+    )
+    settings = repository.program.program_settings_of(uow.session, shop_id)
     _award(
         uow,
         member,
@@ -262,7 +266,7 @@ def award_birthday_points(unit_of_work) -> int:
     keys, after_id, credited = domain.birthday_keys_on(today), 0, 0
     while True:
         with unit_of_work() as uow:
-            found = repository.members_with_birthday(uow.session, keys, after_id, ledger.TIMER_BATCH)
+            found = repository.members.members_with_birthday(uow.session, keys, after_id, ledger.TIMER_BATCH)
         for row in found:
             with unit_of_work() as uow:
                 if award_birthday(uow, row.shop_id, row.customer_id, today):
@@ -274,10 +278,10 @@ def award_birthday_points(unit_of_work) -> int:
 
 
 def award_birthday(uow: UnitOfWork, shop_id: str, customer_id: str, today: date) -> bool:
-    member = repository.member(uow.session, shop_id, customer_id, lock=True)
+    member = repository.members.member(uow.session, shop_id, customer_id, lock=True)
     if member is None or domain.birthday_key(member.birthday) not in domain.birthday_keys_on(today):
         return False
-    settings = repository.program_settings_of(uow.session, shop_id)
+    settings = repository.program.program_settings_of(uow.session, shop_id)
     return (
         _award(
             uow,

@@ -31,12 +31,12 @@ def credit(
     now = uow.clock.now()
     available_at, expires_at = domain.lot_dates(now, settings, pending)
     posting = domain.post(
-        repository.totals_of(member),
+        repository.members.totals_of(member),
         activity_type,
         points,
         reverses=reverses.type if reverses is not None else None,
     )
-    activity_id = repository.append_activity(
+    activity_id = repository.ledger.append_activity(
         uow.session,
         member,
         activity_type,
@@ -48,7 +48,7 @@ def credit(
         pending_until=available_at if available_at > now else None,
         reverses_activity_id=reverses.id if reverses is not None else None,
     )
-    repository.open_lot(uow.session, member, activity_id, points, now, available_at, expires_at)
+    repository.lots.open_lot(uow.session, member, activity_id, points, now, available_at, expires_at)
     return activity_id
 
 
@@ -66,13 +66,13 @@ def debit(
     """Take the planned points out of a locked member's lots; the activity id."""
     points = sum(take for _, take in plan)
     posting = domain.post(
-        repository.totals_of(member),
+        repository.members.totals_of(member),
         activity_type,
         -points,
         uncollected,
         reverses=reverses.type if reverses is not None else None,
     )
-    activity_id = repository.append_activity(
+    activity_id = repository.ledger.append_activity(
         uow.session,
         member,
         activity_type,
@@ -83,7 +83,7 @@ def debit(
         uow.clock.now(),
         reverses_activity_id=reverses.id if reverses is not None else None,
     )
-    repository.take_from_lots(uow.session, plan)
+    repository.lots.take_from_lots(uow.session, plan)
     return activity_id
 
 
@@ -92,7 +92,7 @@ def expire_due_points(uow: UnitOfWork, member: Row) -> Row:
     entry; the member as it is afterwards. Run before any spending, so
     nothing is ever spent from points that should be gone."""
     due = domain.expired_points(
-        repository.lots_of(uow.session, member.shop_id, member.customer_id), uow.clock.now()
+        repository.lots.lots_of(uow.session, member.shop_id, member.customer_id), uow.clock.now()
     )
     if not due:
         return member
@@ -105,11 +105,11 @@ def expire_due_points(uow: UnitOfWork, member: Row) -> Row:
         None,
         domain.SYSTEM_ACTOR,
     )
-    return repository.known_member(uow.session, member.shop_id, member.customer_id)
+    return repository.members.known_member(uow.session, member.shop_id, member.customer_id)
 
 
 def locked_member(uow: UnitOfWork, shop_id: str, customer_id: str) -> Row:
-    member = repository.member(uow.session, shop_id, customer_id, lock=True)
+    member = repository.members.member(uow.session, shop_id, customer_id, lock=True)
     if member is None:
         raise NotFound(f"customer {customer_id} is not a member of this shop", {"customer_id": customer_id})
     return member
@@ -117,7 +117,7 @@ def locked_member(uow: UnitOfWork, shop_id: str, customer_id: str) -> Row:
 
 def expire_member_points(uow: UnitOfWork, shop_id: str, customer_id: str) -> bool:
     """True if some of the member's points expired."""
-    member = repository.member(uow.session, shop_id, customer_id, lock=True)
+    member = repository.members.member(uow.session, shop_id, customer_id, lock=True)
     return member is not None and expire_due_points(uow, member) is not member
 
 
@@ -128,7 +128,7 @@ def expire_points(unit_of_work) -> int:
     expired = 0
     while True:
         with unit_of_work() as uow:
-            due = repository.members_with_expired_lots(uow.session, uow.clock.now(), TIMER_BATCH)
+            due = repository.lots.members_with_expired_lots(uow.session, uow.clock.now(), TIMER_BATCH)
         done_now = 0
         for shop_id, customer_id in due:
             with unit_of_work() as uow:

@@ -8,14 +8,14 @@ from shared.points_api import ProgramRules
 
 
 def get_program(uow: UnitOfWork, shop_id: str) -> ProgramRules:
-    return repository.program_settings_of(uow.session, shop_id)
+    return repository.program.program_settings_of(uow.session, shop_id)
 
 
 def update_program(uow: UnitOfWork, command: ProgramUpdate) -> ProgramRules:
     """The merchant's document replaces the stored one whole; the answer is
     the document as stored."""
-    before = repository.program_settings_of(uow.session, command.shop_id, lock=True)
-    repository.save_program_settings(uow.session, command.shop_id, command.settings, uow.clock.now())
+    before = repository.program.program_settings_of(uow.session, command.shop_id, lock=True)
+    repository.program.save_program_settings(uow.session, command.shop_id, command.settings, uow.clock.now())
     commands.audit(
         uow,
         command.shop_id,
@@ -30,11 +30,13 @@ def update_program(uow: UnitOfWork, command: ProgramUpdate) -> ProgramRules:
 
 
 def list_rewards(uow: UnitOfWork, shop_id: str) -> list[Reward]:
-    return [Reward.model_validate(row._asdict()) for row in repository.rewards_of(uow.session, shop_id)]
+    return [
+        Reward.model_validate(row._asdict()) for row in repository.program.rewards_of(uow.session, shop_id)
+    ]
 
 
 def create_reward(uow: UnitOfWork, command: RewardCreation) -> Reward:
-    row = repository.insert_reward(
+    row = repository.program.insert_reward(
         uow.session, shop_id=command.shop_id, created_at=uow.clock.now(), **command.reward.model_dump()
     )
     reward = Reward.model_validate(row._asdict())

@@ -24,7 +24,7 @@ RECENT_ACTIVITIES = 10
 
 def activity(uow: UnitOfWork, shop_id: str, activity_id: int) -> Activity:
     """An activity this unit of work has just written."""
-    row = must_exist(repository.activity(uow.session, shop_id, activity_id), f"activity {activity_id}")
+    row = must_exist(repository.ledger.activity(uow.session, shop_id, activity_id), f"activity {activity_id}")
     return Activity.model_validate(row._asdict())
 
 
@@ -36,16 +36,16 @@ def _activities(result: Page[Row]) -> Page[Activity]:
 
 
 def list_activities(uow: UnitOfWork, query: ActivitiesQuery) -> Page[Activity]:
-    return _activities(repository.activities_page(uow.session, query))
+    return _activities(repository.ledger.activities_page(uow.session, query))
 
 
 def list_customer_activities(uow: UnitOfWork, query: CustomerActivitiesQuery) -> Page[Activity]:
-    if repository.member(uow.session, query.shop_id, query.customer_id) is None:
+    if repository.members.member(uow.session, query.shop_id, query.customer_id) is None:
         raise NotFound(
             f"customer {query.customer_id} is not a member of this shop", {"customer_id": query.customer_id}
         )
     return _activities(
-        repository.customer_activities_page(uow.session, query.shop_id, query.customer_id, query)
+        repository.ledger.customer_activities_page(uow.session, query.shop_id, query.customer_id, query)
     )
 
 
@@ -54,8 +54,8 @@ def profile(
 ) -> MemberProfile:
     now = uow.clock.now()
     if lots is None:
-        lots = repository.lots_of(uow.session, member.shop_id, member.customer_id)
-    settings = settings or repository.program_settings_of(uow.session, member.shop_id)
+        lots = repository.lots.lots_of(uow.session, member.shop_id, member.customer_id)
+    settings = settings or repository.program.program_settings_of(uow.session, member.shop_id)
     expiry = domain.next_expiry(lots, now)
     return MemberProfile.model_validate(
         dict(
@@ -72,11 +72,11 @@ def profile(
 
 
 def list_customers(uow: UnitOfWork, query: CustomersQuery) -> Page[MemberProfile]:
-    result = repository.members_page(uow.session, query.shop_id, query.q, query)
-    lots = repository.lots_of_members(
+    result = repository.members.members_page(uow.session, query.shop_id, query.q, query)
+    lots = repository.lots.lots_of_members(
         uow.session, query.shop_id, [row.customer_id for row in result["items"]]
     )
-    settings = repository.program_settings_of(uow.session, query.shop_id)
+    settings = repository.program.program_settings_of(uow.session, query.shop_id)
     return {
         "items": [profile(uow, row, lots[row.customer_id], settings) for row in result["items"]],
         "next_cursor": result["next_cursor"],
@@ -84,10 +84,10 @@ def list_customers(uow: UnitOfWork, query: CustomersQuery) -> Page[MemberProfile
 
 
 def get_customer(uow: UnitOfWork, shop_id: str, customer_id: str) -> CustomerDetail:
-    member = repository.member(uow.session, shop_id, customer_id)
+    member = repository.members.member(uow.session, shop_id, customer_id)
     if member is None:
         raise NotFound(f"customer {customer_id} is not a member of this shop", {"customer_id": customer_id})
-    recent = repository.customer_activities_page(
+    recent = repository.ledger.customer_activities_page(
         uow.session,
         shop_id,
         customer_id,
@@ -99,12 +99,12 @@ def get_customer(uow: UnitOfWork, shop_id: str, customer_id: str) -> CustomerDet
 
 
 def find_member_by_email(uow: UnitOfWork, shop_id: str, email: str) -> MemberProfile | None:
-    member = repository.member_by_email(uow.session, shop_id, email)
+    member = repository.members.member_by_email(uow.session, shop_id, email)
     return None if member is None else profile(uow, member)
 
 
 def list_audit_log(uow: UnitOfWork, query: AuditQuery) -> Page[AuditEntry]:
-    result = repository.audit_page(uow.session, query.shop_id, query.customer_id, query)
+    result = repository.audit.audit_page(uow.session, query.shop_id, query.customer_id, query)
     return {
         "items": [AuditEntry.model_validate(row._asdict()) for row in result["items"]],
         "next_cursor": result["next_cursor"],

@@ -11,7 +11,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.points.repository import save_program_settings
+from services.points.repository.program import save_program_settings
 from services.points.service import PointsService
 from shared.db import make_engine
 from shared.events import make_event

@@ -10,7 +10,7 @@ from alembic import command
 from sqlalchemy import JSON, Integer, Numeric, String, column, insert, inspect, select, table, text
 from sqlalchemy.orm import Session
 
-from services.points.repository import program_settings_of
+from services.points.repository.program import program_settings_of
 from services.points.service import MIGRATIONS
 from shared.db import make_engine
 from shared.migrations import _MIGRATING, alembic_config

@@ -1,0 +1,106 @@
+"""The ledger: one activity per change of a member's points, written with
+the member's new totals, and the feeds that read it back."""
+
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session
+
+from services.points import domain
+from services.points.models import members, point_activities
+from shared.db import inserted_id
+from shared.pagination import Page, keyset_page
+
+
+def append_activity(
+    session: Session,
+    member_row: Row,
+    activity_type: str,
+    action: str,
+    posting: domain.Posting,
+    reference: str | None,
+    actor: str,
+    now: datetime,
+    pending_until: datetime | None = None,
+    reverses_activity_id: int | None = None,
+) -> int:
+    """Write one ledger entry and the member's new totals (the member must be
+    locked and `posting` computed from its current totals); the activity id.
+    The caller opens or draws down the lots to match."""
+    activity_id = inserted_id(
+        session.execute(
+            insert(point_activities).values(
+                shop_id=member_row.shop_id,
+                customer_id=member_row.customer_id,
+                type=activity_type,
+                action=action,
+                points=posting.points,
+                balance_after=posting.balance_after,
+                uncollected_points=posting.uncollected_points,
+                reference=reference,
+                actor=actor,
+                occurred_at=now,
+                pending_until=pending_until,
+                reverses_activity_id=reverses_activity_id,
+            )
+        )
+    )
+    session.execute(
+        update(members)
+        .where(members.c.id == member_row.id)
+        .values(
+            balance=posting.totals.balance,
+            lifetime_earned=posting.totals.lifetime_earned,
+            lifetime_redeemed=posting.totals.lifetime_redeemed,
+        )
+    )
+    return activity_id
+
+
+def activity(session: Session, shop_id: str, activity_id: int) -> Row | None:
+    return session.execute(
+        _activity_feed().where(point_activities.c.shop_id == shop_id, point_activities.c.id == activity_id)
+    ).first()
+
+
+def activity_recorded(session: Session, shop_id: str, activity_type: str, reference: str) -> bool:
+    return (
+        session.execute(
+            select(point_activities.c.id).where(
+                point_activities.c.shop_id == shop_id,
+                point_activities.c.type == activity_type,
+                point_activities.c.reference == reference,
+            )
+        ).first()
+        is not None
+    )
+
+
+def _activity_feed():
+    return select(point_activities, members.c.email.label("customer_email")).select_from(
+        point_activities.join(
+            members,
+            (members.c.shop_id == point_activities.c.shop_id)
+            & (members.c.customer_id == point_activities.c.customer_id),
+        )
+    )
+
+
+def activities_page(session: Session, query) -> Page[Row]:
+    """Served by the (shop_id, [type,] occurred_at, id) indexes; the email
+    prefix by (shop_id, email_lower)."""
+    statement = _activity_feed().where(point_activities.c.shop_id == query.shop_id)
+    if query.type != "all":
+        statement = statement.where(point_activities.c.type == query.type)
+    if query.q:
+        statement = statement.where(members.c.email_lower.startswith(query.q.lower(), autoescape=True))
+    return keyset_page(session, statement, point_activities.c.occurred_at, point_activities.c.id, query)
+
+
+def customer_activities_page(session: Session, shop_id: str, customer_id: str, query) -> Page[Row]:
+    """One member's history, all time, newest first."""
+    statement = _activity_feed().where(
+        point_activities.c.shop_id == shop_id, point_activities.c.customer_id == customer_id
+    )
+    return keyset_page(session, statement, point_activities.c.occurred_at, point_activities.c.id, query)
