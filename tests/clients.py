@@ -135,9 +135,16 @@ class OrderStream:
     platform, `redeliver_unanswered()` sends those again with the same
     webhook id (the gateway may have taken one in before it went away)."""
 
-    def __init__(self, shop, customers: int = 12, clients: int = 3, pause: float = 0.05):
+    def __init__(
+        self,
+        shop,
+        customers: int = 12,
+        clients: int = 3,
+        pause: float = 0.05,
+        first_customer: int = 9_000_000,
+    ):
         self.shop = shop
-        self.customers = [str(9_000_000 + n) for n in range(customers)]
+        self.customers = [str(first_customer + n) for n in range(customers)]
         self.clients = clients
         self.pause = pause
         self.accepted: list[tuple[int, str, str]] = []  # (order id, customer, subtotal)
