@@ -30,12 +30,7 @@ def ping(amqp_uri: str, service: str, timeout: float = 5.0) -> dict:
             exclusive=True,
             auto_delete=True,
         )
-        with Consumer(
-            channel,
-            queues=[reply_queue],
-            accept=["json"],
-            callbacks=[on_reply],
-        ):
+        with Consumer(channel, queues=[reply_queue], accept=["json"], callbacks=[on_reply]):
             Producer(channel).publish(
                 {"args": [], "kwargs": {}},
                 exchange=RPC_EXCHANGE,

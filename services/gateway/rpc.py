@@ -53,9 +53,4 @@ def optional_result(reply, deadline: float):
 def feed_window(query: PageQuery) -> dict:
     """A feed query's window and page, as the services' list RPCs take them."""
     from_, to = query.window()
-    return {
-        "from_": from_.isoformat(),
-        "to": to.isoformat(),
-        "cursor": query.cursor,
-        "limit": query.limit,
-    }
+    return {"from_": from_.isoformat(), "to": to.isoformat(), "cursor": query.cursor, "limit": query.limit}

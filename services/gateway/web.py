@@ -17,14 +17,8 @@ from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError as DatabaseUnavailable
-from werkzeug.exceptions import (
-    HTTPException,
-    MethodNotAllowed,
-    RequestEntityTooLarge,
-)
-from werkzeug.exceptions import (
-    NotFound as RouteNotFound,
-)
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
+from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.wrappers import Request, Response
 
 from services.gateway.domain import WebhookDelivery

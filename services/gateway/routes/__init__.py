@@ -1,0 +1,1 @@
+"""The gateway's routes, one module per audience or area; `service.py` joins them."""

@@ -1,0 +1,11 @@
+"""What every group of routes may use; `GatewayService` provides it."""
+
+from typing import Any
+
+
+class Routes:
+    db: Any  # shared.entrypoints.WorkerDatabase
+    config: dict[str, Any]
+    points: Any  # RPC proxies
+    referrals: Any
+    reviews: Any

@@ -1,0 +1,129 @@
+"""The admin API's customers: list, detail, and the merchant's actions on one."""
+
+from services.gateway import operations
+from services.gateway.auth import admin_route
+from services.gateway.routes.base import Routes
+from services.gateway.rpc import ask
+from services.gateway.schemas import CustomerQuery
+from services.gateway.web import (
+    activity_id_from_path,
+    idempotency_key,
+    json_http,
+    optional_body,
+    parse_body,
+    query_params,
+)
+from shared.pagination import CursorQuery, parse_query
+from shared.points_api import PointsAdjustment, ProfileChanges, ReasonBody, RewardRedemption
+
+
+class CustomerRoutes(Routes):
+    @json_http("GET", "/api/customers")
+    @admin_route
+    def customers(self, request, caller):
+        query = parse_query(CustomerQuery, query_params(request))
+        return ask(
+            self.points.list_customers,
+            shop_id=caller.shop_id,
+            q=query.q,
+            cursor=query.cursor,
+            limit=query.limit,
+        )
+
+    @json_http("GET", "/api/customers/<customer_id>")
+    @admin_route
+    def customer(self, request, caller, customer_id):
+        """The profile, with referrals and reviews when their services answer
+        (operations.customer_detail)."""
+        return operations.customer_detail(
+            self.points, self.referrals, self.reviews, caller.shop_id, customer_id
+        )
+
+    @json_http("PATCH", "/api/customers/<customer_id>")
+    @admin_route
+    def update_customer(self, request, caller, customer_id):
+        update = parse_body(request, ProfileChanges)
+        return ask(
+            self.points.update_customer,
+            shop_id=caller.shop_id,
+            customer_id=customer_id,
+            changes=update.changes(),
+            actor=caller.actor,
+        )
+
+    @json_http("GET", "/api/customers/<customer_id>/activities")
+    @admin_route
+    def customer_activities(self, request, caller, customer_id):
+        query = parse_query(CursorQuery, query_params(request))
+        return ask(
+            self.points.list_customer_activities,
+            shop_id=caller.shop_id,
+            customer_id=customer_id,
+            cursor=query.cursor,
+            limit=query.limit,
+        )
+
+    @json_http("POST", "/api/customers/<customer_id>/points-adjustments")
+    @admin_route
+    def adjust_points(self, request, caller, customer_id):
+        key = idempotency_key(request)
+        adjustment = parse_body(request, PointsAdjustment)
+        return 201, ask(
+            self.points.adjust_points,
+            shop_id=caller.shop_id,
+            customer_id=customer_id,
+            points=adjustment.points,
+            reason=adjustment.reason,
+            actor=caller.actor,
+            idempotency_key=key,
+        )
+
+    @json_http("POST", "/api/customers/<customer_id>/redemptions")
+    @admin_route
+    def redeem_reward(self, request, caller, customer_id):
+        key = idempotency_key(request)
+        redemption = parse_body(request, RewardRedemption)
+        return 201, ask(
+            self.points.redeem_reward,
+            shop_id=caller.shop_id,
+            customer_id=customer_id,
+            reward_id=redemption.reward_id,
+            actor=caller.actor,
+            idempotency_key=key,
+        )
+
+    @json_http("PUT", "/api/customers/<customer_id>/exclusion")
+    @admin_route
+    def exclude_customer(self, request, caller, customer_id):
+        body = optional_body(request, ReasonBody)
+        return ask(
+            self.points.exclude_customer,
+            shop_id=caller.shop_id,
+            customer_id=customer_id,
+            actor=caller.actor,
+            reason=body.reason,
+        )
+
+    @json_http("DELETE", "/api/customers/<customer_id>/exclusion")
+    @admin_route
+    def include_customer(self, request, caller, customer_id):
+        body = optional_body(request, ReasonBody)
+        return ask(
+            self.points.include_customer,
+            shop_id=caller.shop_id,
+            customer_id=customer_id,
+            actor=caller.actor,
+            reason=body.reason,
+        )
+
+    @json_http("POST", "/api/point-activities/<activity_id>/reversal")
+    @admin_route
+    def reverse_activity(self, request, caller, activity_id):
+        body = optional_body(request, ReasonBody)
+        return 201, ask(
+            self.points.reverse_activity,
+            shop_id=caller.shop_id,
+            activity_id=activity_id_from_path(activity_id),
+            actor=caller.actor,
+            reason=body.reason,
+        )

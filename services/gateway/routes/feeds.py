@@ -1,0 +1,58 @@
+"""The admin API's activity feeds and the CSV export."""
+
+from services.gateway.auth import admin_route
+from services.gateway.csv_export import export_filters, point_activities_csv
+from services.gateway.routes.base import Routes
+from services.gateway.rpc import ask, feed_window
+from services.gateway.schemas import PointActivityQuery, ReferralActivityQuery, ReviewActivityQuery
+from services.gateway.web import json_http, query_params
+from shared.pagination import parse_query
+
+
+class FeedRoutes(Routes):
+    @json_http("GET", "/api/activities/points")
+    @admin_route
+    def point_activities(self, request, caller):
+        query = parse_query(PointActivityQuery, query_params(request))
+        return ask(
+            self.points.list_activities,
+            shop_id=caller.shop_id,
+            type=query.type,
+            q=query.q,
+            **feed_window(query),
+        )
+
+    @json_http("GET", "/api/activities/points.csv")
+    @admin_route
+    def export_point_activities(self, request, caller):
+        """The point feed's rows for the same filters, every page of them,
+        as a CSV download (see csv_export)."""
+        query = parse_query(PointActivityQuery, export_filters(query_params(request)))
+        return point_activities_csv(self.points.export_activities, caller.shop_id, query)
+
+    @json_http("GET", "/api/activities/referrals")
+    @admin_route
+    def referral_activities(self, request, caller):
+        query = parse_query(ReferralActivityQuery, query_params(request))
+        return ask(
+            self.referrals.list_activities, shop_id=caller.shop_id, status=query.status, **feed_window(query)
+        )
+
+    @json_http("GET", "/api/activities/reviews")
+    @admin_route
+    def review_activities(self, request, caller):
+        query = parse_query(ReviewActivityQuery, query_params(request))
+        return ask(
+            self.reviews.list_activities, shop_id=caller.shop_id, status=query.status, **feed_window(query)
+        )
+
+    @json_http("GET", "/api/activities/google-reviews")
+    @admin_route
+    def google_review_activities(self, request, caller):
+        query = parse_query(ReviewActivityQuery, query_params(request))
+        return ask(
+            self.reviews.list_google_review_activities,
+            shop_id=caller.shop_id,
+            status=query.status,
+            **feed_window(query),
+        )

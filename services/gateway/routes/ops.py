@@ -1,0 +1,31 @@
+"""Health, readiness and the dashboard's files."""
+
+from services.gateway import dashboard_files
+from services.gateway.readiness import readiness
+from services.gateway.routes.base import Routes
+from services.gateway.web import json_http
+
+
+class OpsRoutes(Routes):
+    @json_http("GET", "/health")
+    def health(self, request):
+        return {"status": "ok"}
+
+    @json_http("GET", "/ready")
+    def ready(self, request):
+        """Ready when the broker, our database and every service answer."""
+        return readiness(
+            self.config["AMQP_URI"],
+            self.db,
+            points=self.points,
+            referrals=self.referrals,
+            reviews=self.reviews,
+        )
+
+    @json_http("GET", "/")
+    def dashboard(self, request):
+        return dashboard_files.page()
+
+    @json_http("GET", "/dashboard/<asset>")
+    def dashboard_asset(self, request, asset):
+        return dashboard_files.asset(asset)

@@ -1,0 +1,66 @@
+"""The storefront widget's calls: no admin key; customers prove who they are."""
+
+from services.gateway.auth import require_signed_customer, storefront_route
+from services.gateway.routes.base import Routes
+from services.gateway.rpc import ask
+from services.gateway.schemas import GoogleReviewRequest, ReferralClaimRequest, ReviewRequest, SignedCustomer
+from services.gateway.web import json_http, parse_body
+
+
+class StorefrontRoutes(Routes):
+    @json_http("POST", "/storefront/<shop>/referral-links")
+    @storefront_route
+    def create_referral_link(self, request, shop):
+        signed = require_signed_customer(shop, parse_body(request, SignedCustomer))
+        link = ask(self.referrals.create_referral_link, shop_id=shop.id, customer_id=signed.customer_id)
+        return 201, {"code": link["code"], "url": f"https://{shop.domain}/?ref={link['code']}"}
+
+    @json_http("POST", "/storefront/<shop>/referrals/<code>/clicks")
+    @storefront_route
+    def record_referral_click(self, request, shop, code):
+        return 201, ask(
+            self.referrals.record_click, shop_id=shop.id, code=code, client_ip=request.remote_addr
+        )
+
+    @json_http("POST", "/storefront/<shop>/referrals/<code>/claims")
+    @storefront_route
+    def claim_referral(self, request, shop, code):
+        claim = parse_body(request, ReferralClaimRequest)
+        return 201, ask(
+            self.referrals.claim_referral,
+            shop_id=shop.id,
+            code=code,
+            email=claim.email,
+            client_ip=request.remote_addr,
+        )
+
+    @json_http("POST", "/storefront/<shop>/reviews")
+    @storefront_route
+    def submit_review(self, request, shop):
+        review = require_signed_customer(shop, parse_body(request, ReviewRequest))
+        return 201, ask(
+            self.reviews.submit_review,
+            shop_id=shop.id,
+            customer_id=review.customer_id,
+            product_id=review.product_id,
+            rating=review.rating,
+            title=review.title,
+            body=review.body,
+            media_urls=review.media_urls,
+        )
+
+    @json_http("POST", "/storefront/<shop>/google-reviews")
+    @storefront_route
+    def submit_google_review(self, request, shop):
+        submission = require_signed_customer(shop, parse_body(request, GoogleReviewRequest))
+        return 201, ask(
+            self.reviews.submit_google_review,
+            shop_id=shop.id,
+            customer_id=submission.customer_id,
+            review_url=submission.review_url,
+        )
+
+    @json_http("GET", "/storefront/<shop>/discount-codes/<code>")
+    @storefront_route
+    def check_discount_code(self, request, shop, code):
+        return ask(self.points.check_discount_code, shop_id=shop.id, code=code)
