@@ -10,6 +10,8 @@ import uuid
 from kombu import Connection
 
 from conftest import private_vhost
+from loyalty.services import all_handler_queues
+from shared.dead_letters import list_dead_letters
 from shared.events import OrderPlaced, make_event
 from shared.outbox import events_exchange
 from tests.support import wait_for
@@ -96,16 +98,15 @@ def test_event_that_keeps_failing_is_dead_lettered_then_replayed_once(system, sh
     monkeypatch.setattr(points_service, "award_points_for_order", broken)
     shop.order(7301, "3301", "olga@example.com", "42.00")
 
-    def dead_letter():
-        listed = loyalty_cli(system, "dead-letters", "list", "--json")
-        assert listed.returncode == 0, listed.stderr
-        return [
-            d
-            for d in json.loads(listed.stdout)
-            if d["body"]["shop_id"] == shop.id and d["event_type"] == "order_placed"
-        ]
+    def dead_letter(letters):
+        return [d for d in letters if d["body"]["shop_id"] == shop.id and d["event_type"] == "order_placed"]
 
-    letters = wait_for(dead_letter, timeout=30)
+    # Waited for in this process (cheap to ask often), then read as an
+    # operator reads it: `loyalty dead-letters list`.
+    assert wait_for(lambda: dead_letter(list_dead_letters(system.amqp_uri, all_handler_queues())), timeout=30)
+    listed = loyalty_cli(system, "dead-letters", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    letters = dead_letter(json.loads(listed.stdout))
     assert len(letters) == 1
     assert "injected" in letters[0]["error"]
     assert balance(shop, "3301") in (None, 0)
@@ -117,7 +118,7 @@ def test_event_that_keeps_failing_is_dead_lettered_then_replayed_once(system, sh
     assert wait_for(lambda: balance(shop, "3301") == 42)
     shop.order(7302, "3301", "olga@example.com", "1.00")
     assert wait_for(lambda: balance(shop, "3301") == 43)
-    assert dead_letter() == []
+    assert dead_letter(list_dead_letters(system.amqp_uri, all_handler_queues())) == []
 
 
 def test_loyalty_ping_reports_whether_a_service_answers(system):

@@ -140,7 +140,7 @@ def expect_balances(shop, orders: OrderStream) -> None:
         )
 
 
-def test_a_killed_service_is_restarted_alone_and_sigterm_then_stops_everything(launch, launcher_env):
+def test_a_killed_service_is_restarted_alone_and_sigterm_to_the_group_stops_everything(launch, launcher_env):
     launcher = launch()
     pids = launcher.wait_until_up()
     system = system_of(launcher_env)
@@ -170,10 +170,12 @@ def test_a_killed_service_is_restarted_alone_and_sigterm_then_stops_everything(l
     assert len(orders.accepted) > 20
     expect_balances(shop, orders)
 
-    stops_everything_within_bound(launcher, lambda: launcher.process.send_signal(signal.SIGTERM))
+    stops_everything_within_bound(launcher, lambda: os.killpg(launcher.process.pid, signal.SIGTERM))
 
 
-def test_ctrl_c_stops_everything_and_in_flight_orders_are_awarded_after_the_next_start(launch, launcher_env):
+def test_ctrl_c_stops_everything_in_flight_orders_are_awarded_after_the_next_start_and_sigterm_stops_it(
+    launch, launcher_env
+):
     launcher = launch()
     launcher.wait_until_up()
     shop = system_of(launcher_env).create_shop()
@@ -185,15 +187,13 @@ def test_ctrl_c_stops_everything_and_in_flight_orders_are_awarded_after_the_next
     orders.stop()
     assert len(orders.accepted) > 20
 
-    launch().wait_until_up()
+    again = launch()
+    again.wait_until_up()
     orders.redeliver_unanswered()
     expect_balances(shop, orders)
 
-
-def test_sigterm_to_the_process_group_stops_everything(launch):
-    launcher = launch()
-    launcher.wait_until_up()
-    stops_everything_within_bound(launcher, lambda: os.killpg(launcher.process.pid, signal.SIGTERM))
+    # SIGTERM to the launcher alone, as a process manager stops it.
+    stops_everything_within_bound(again, lambda: again.process.send_signal(signal.SIGTERM))
 
 
 def test_supervisor_backs_off_and_gives_up_on_a_service_that_keeps_dying(tmp_path, capsys):
