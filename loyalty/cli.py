@@ -23,7 +23,7 @@ from pathlib import Path
 # eventlet announces its own deprecation on import; nameko 2 needs it anyway.
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
-from shared import config  # noqa: E402
+from shared import config, logs  # noqa: E402
 
 log = logging.getLogger("loyalty")
 
@@ -43,9 +43,7 @@ def cmd_serve(args):
 
     from loyalty.services import service_class
 
-    logging.basicConfig(
-        level=logging.INFO, format=f"%(asctime)s {args.service} %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(args.service)
     runner = ServiceRunner(config.nameko_config())
     runner.add_service(service_class(args.service))
 

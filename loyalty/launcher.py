@@ -109,6 +109,7 @@ class Child:
 
     name: str
     command: list[str]
+    env: dict[str, str] | None = None  # added to the launcher's environment
     process: subprocess.Popen | None = None
     started_at: float = 0.0
     quick_crashes: int = 0
@@ -117,7 +118,8 @@ class Child:
     restarts: int = 0
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.command, preexec_fn=_die_with_parent)
+        env = {**os.environ, **self.env} if self.env else None
+        self.process = subprocess.Popen(self.command, env=env, preexec_fn=_die_with_parent)
         self.started_at = time.monotonic()
         self.restart_at = None
 
@@ -204,6 +206,17 @@ class Supervisor:
         return 0
 
 
+def metrics_port_env(name: str) -> dict[str, str] | None:
+    """Each backend serves its metrics on a port of its own (the gateway on
+    its HTTP port, /metrics): LOYALTY_METRICS_BASE_PORT (9101) for the first,
+    then the next ones; 0 turns them off."""
+    base = int(os.environ.get("LOYALTY_METRICS_BASE_PORT", "9101"))
+    backends = [service for service in SERVICES if service != "gateway"]
+    if not base or name not in backends:
+        return None
+    return {"METRICS_PORT": str(base + backends.index(name))}
+
+
 def gateway_ready(port: int) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=1) as resp:
@@ -249,7 +262,10 @@ def run_everything() -> None:
     say(f"broker topology declared at {uri}; data in {config.data_dir()}")
 
     supervisor = Supervisor(
-        [Child(name, [sys.executable, "-m", "loyalty.cli", "serve", name]) for name in SERVICES]
+        [
+            Child(name, [sys.executable, "-m", "loyalty.cli", "serve", name], env=metrics_port_env(name))
+            for name in SERVICES
+        ]
     )
     signal.signal(signal.SIGTERM, supervisor.request_stop)
     signal.signal(signal.SIGINT, supervisor.request_stop)

@@ -33,6 +33,7 @@ from sqlalchemy.types import TypeDecorator
 
 from shared.clock import Clock, SystemClock
 from shared.events import Envelope, PayloadT, make_event
+from shared.logs import current_correlation_id
 
 log = logging.getLogger(__name__)
 
@@ -247,7 +248,13 @@ class UnitOfWork:
     def publish(
         self, shop_id: str, payload: PayloadT, occurred_at: datetime | None = None
     ) -> Envelope[PayloadT]:
-        envelope = make_event(self.source, shop_id, payload, occurred_at or self.clock.now())
+        envelope = make_event(
+            self.source,
+            shop_id,
+            payload,
+            occurred_at or self.clock.now(),
+            correlation_id=current_correlation_id(),
+        )
         self.session.execute(
             insert(self._table("outbox")).values(
                 event_id=str(envelope.event_id),

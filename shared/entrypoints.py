@@ -1,43 +1,33 @@
-"""nameko glue: the `Database` dependency (a unit of work per worker plus the
-outbox relay) and `reliable_event_handler` (validated envelopes, inbox
-idempotency, bounded retries with backoff, dead letters).
+"""nameko glue for consuming events: `reliable_event_handler` (validated
+envelopes, inbox idempotency, bounded retries with backoff, dead letters),
+and consumers that reconnect quickly when the broker comes back. The
+`Database` dependency is in shared.database.
 
-Services import these instead of nameko's EventDispatcher/event_handler."""
+Services use these instead of nameko's EventDispatcher/event_handler."""
 
 import contextlib
 import functools
 import inspect
 import logging
-import random
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, TypeAlias, TypeVar
 
-import eventlet
 from amqp import Connection as AmqpConnection
-from eventlet.greenthread import GreenThread
-from eventlet.queue import Empty, LightQueue
 from kombu import Connection
 from kombu.message import Message
 from nameko.amqp.publish import get_producer
 from nameko.containers import WorkerContext
 from nameko.events import SERVICE_POOL, EventHandler
-from nameko.exceptions import ContainerBeingKilled, deserialize_to_instance
-from nameko.extensions import DependencyProvider
+from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import QueueConsumer
-from sqlalchemy import MetaData
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import sessionmaker
+from nameko.rpc import Rpc
 
-from shared import config, errors
-from shared.clock import Clock, SystemClock
-from shared.db import DuplicateEvent, UnitOfWork, is_transient_conflict, make_engine
+from shared import config, errors, metrics
+from shared.db import DuplicateEvent, UnitOfWork
 from shared.events import Envelope, PayloadT, parse_event
-from shared.migrations import upgrade_to_head
-from shared.outbox import make_event_publisher, relay_pending_events
 from shared.topology import (
     ATTEMPTS_HEADER,
     ERROR_HEADER,
@@ -65,10 +55,6 @@ BROKER_CONNECTION_ERRORS = tuple(
     set(AmqpConnection.connection_errors) | set(AmqpConnection.recoverable_connection_errors)
 )
 
-# Our errors cross RPC as themselves (status and details intact).
-for _error in errors.ALL_ERRORS:
-    deserialize_to_instance(_error)
-
 # How often a consumer tries to reach a broker that went away: after 1 s,
 # then every 2 s (a connection attempt costs the broker next to nothing).
 RECONNECT_INTERVALS = {"interval_start": 1, "interval_step": 1, "interval_max": 2}
@@ -87,108 +73,6 @@ def _establish_connection(self: QueueConsumer) -> Iterator[Connection]:
 # after the broker is back; kombu takes the intervals only as arguments of
 # this one call, hence the override.
 QueueConsumer.establish_connection = _establish_connection
-
-
-class Database(DependencyProvider):
-    """Per-service database: applies the service's Alembic migrations on
-    start, hands each worker a unit-of-work factory, and runs the outbox
-    relay (woken right after a commit that published, and every
-    LOYALTY_RELAY_INTERVAL seconds as the backstop for crashes)."""
-
-    def __init__(self, metadata: MetaData, migrations_dir: Path, clock: Clock | None = None) -> None:
-        self.metadata = metadata
-        self.migrations_dir = Path(migrations_dir)
-        self.clock: Clock = clock or SystemClock()
-
-    def setup(self) -> None:
-        service = self.container.service_name
-        self.url = self.container.config.get("DATABASE_URL") or config.database_url(service)
-        upgrade_to_head(self.migrations_dir, self.url)
-        self.engine = make_engine(self.url)
-        self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
-        self.publisher = make_event_publisher(self.container.config["AMQP_URI"])
-        self._wakeups: LightQueue = LightQueue()
-        self._relay_thread: GreenThread | None = None
-
-    def start(self) -> None:
-        self._relay_thread = self.container.spawn_managed_thread(self._relay_forever)
-
-    def stop(self) -> None:
-        if self._relay_thread is not None:
-            self._relay_thread.kill()
-        self.engine.dispose()
-
-    def kill(self) -> None:
-        self.stop()
-
-    def wake_relay(self) -> None:
-        self._wakeups.put(None)
-
-    def relay_once(self) -> int:
-        return relay_pending_events(self.engine, self.metadata, self.publisher, now=self.clock.now)
-
-    def _relay_forever(self) -> None:
-        interval = config.relay_interval_seconds()
-        while True:
-            with contextlib.suppress(Empty):
-                self._wakeups.get(timeout=interval)
-            while not self._wakeups.empty():
-                self._wakeups.get_nowait()
-            try:
-                while self.relay_once():
-                    pass
-            except Exception:
-                log.exception("outbox relay failed; retrying in %ss", interval)
-                eventlet.sleep(interval)
-
-    def unit_of_work(self, inbox_key: tuple[str, str] | None = None) -> UnitOfWork:
-        return UnitOfWork(
-            self.session_factory,
-            self.metadata,
-            self.container.service_name,
-            clock=self.clock,
-            inbox_key=inbox_key,
-            on_events_committed=self.wake_relay,
-        )
-
-    def get_dependency(self, worker_ctx: WorkerContext) -> "WorkerDatabase":
-        return WorkerDatabase(self)
-
-
-class WorkerDatabase:
-    """What a service method sees as `self.db`."""
-
-    def __init__(self, provider: Database) -> None:
-        self._provider = provider
-        self.clock = provider.clock
-
-    def unit_of_work(self) -> UnitOfWork:
-        return self._provider.unit_of_work()
-
-    def inbox_unit_of_work(self, event_id: str, handler: str) -> UnitOfWork:
-        """A unit of work whose first statement records that `handler` ran for
-        `event_id`; opening it raises DuplicateEvent if it already did."""
-        return self._provider.unit_of_work(inbox_key=(event_id, handler))
-
-    def transaction(self, work: Callable[[UnitOfWork], ResultT]) -> ResultT:
-        """`work(uow)` committed, for an RPC command: run again in a fresh
-        transaction (a few times, after a short random pause) when the
-        database says it lost a race (deadlock, serialization failure,
-        SQLite busy), so the caller never sees one. Event handlers have
-        their own retries (the retry queues) and do not use this."""
-        attempt = 1
-        while True:
-            try:
-                with self.unit_of_work() as uow:
-                    result = work(uow)
-                    uow.commit()
-                    return result
-            except DBAPIError as exc:
-                if attempt == TRANSACTION_ATTEMPTS or not is_transient_conflict(exc):
-                    raise
-                log.warning("transaction lost a race (%s); running it again", exc.orig)
-                eventlet.sleep(random.uniform(0.01, 0.05) * attempt)
-                attempt += 1
 
 
 class ReliableEventHandler(EventHandler):
@@ -231,6 +115,7 @@ class ReliableEventHandler(EventHandler):
         try:
             event = parse_event(body)
         except Exception as exc:
+            self._count("invalid")
             self._park(message, f"invalid event: {exc}", attempts=0)
             return
         try:
@@ -238,7 +123,7 @@ class ReliableEventHandler(EventHandler):
                 self,
                 (event,),
                 {},
-                context_data=self.unpack_message_headers(message),
+                context_data={**self.unpack_message_headers(message), "correlation_id": event.correlation_id},
                 handle_result=functools.partial(self.handle_result, message),
             )
         except ContainerBeingKilled:
@@ -252,6 +137,9 @@ class ReliableEventHandler(EventHandler):
         exc_info: ExcInfo | None = None,
     ) -> tuple[object, ExcInfo | None]:
         if exc_info is None or isinstance(exc_info[1], DuplicateEvent):
+            if exc_info is not None:
+                self._count("duplicate")
+                metrics.INBOX_DUPLICATES.labels(self.container.service_name, self.method_name).inc()
             self._settle(message, "ack")
             return result, exc_info
         attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
@@ -266,10 +154,15 @@ class ReliableEventHandler(EventHandler):
                 delay,
                 error,
             )
+            self._count("retried")
             self._forward(message, retry_queue_name(self.queue.name, delay), attempts, error)
         else:
+            self._count("dead_lettered")
             self._park(message, error, attempts, exc_info)
         return result, exc_info
+
+    def _count(self, outcome: str) -> None:
+        metrics.EVENTS.labels(self.container.service_name, self.method_name, outcome).inc()
 
     def _settle(self, message: Message, action: str) -> None:
         """Ack or requeue `message` on the channel it came on; if that channel
@@ -365,16 +258,18 @@ def reliable_event_handler(
             with self.db.inbox_unit_of_work(str(event.event_id), f"{self.name}.{handler}") as uow:
                 result = method(self, uow, event)
                 uow.commit()
+            took = time.monotonic() - started
+            metrics.EVENTS.labels(self.name, handler, "handled").inc()
+            metrics.EVENT_LATENCY.labels(self.name, handler).observe(took)
             # One line per event a service applied: an operator can follow
             # an event (and the order behind it) across the services' logs.
             log.info(
-                "handled %s %s of shop %s in %s.%s (%.1f ms)",
+                "handled %s %s in %s.%s (%.1f ms)",
                 event.type,
                 event.event_id,
-                event.shop_id,
                 self.name,
                 handler,
-                (time.monotonic() - started) * 1000,
+                took * 1000,
             )
             return result
 
@@ -405,3 +300,16 @@ def handler_queues(service_cls: type[NamedService]) -> list[HandlerQueue]:
                     )
                 )
     return queues
+
+
+class ServiceRpc(Rpc):
+    """nameko's @rpc, for which our errors (a 404, a 409, a 422 …) are the
+    expected answers they are: logged as one INFO line, not as an ERROR
+    with a traceback."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("expected_exceptions", (errors.LoyaltyError,))
+        super().__init__(**kwargs)
+
+
+rpc = ServiceRpc.decorator

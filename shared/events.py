@@ -28,6 +28,9 @@ class Envelope(BaseModel, Generic[PayloadT]):
     shop_id: str
     source: str
     occurred_at: datetime = Field(default_factory=utcnow)
+    # The request (or webhook) the event follows from, carried on so one
+    # order's path can be found in every service's log (shared.logs).
+    correlation_id: str | None = None
     payload: PayloadT
 
 
@@ -171,13 +174,18 @@ def envelope_class(payload_cls: type[PayloadT]) -> type[Envelope[PayloadT]]:
 
 
 def make_event(
-    source: str, shop_id: str, payload: PayloadT, occurred_at: datetime | None = None
+    source: str,
+    shop_id: str,
+    payload: PayloadT,
+    occurred_at: datetime | None = None,
+    correlation_id: str | None = None,
 ) -> Envelope[PayloadT]:
     fields: dict[str, Any] = {
         "type": event_type_of(payload),
         "shop_id": shop_id,
         "source": source,
         "payload": payload,
+        "correlation_id": correlation_id,
     }
     if occurred_at is not None:
         fields["occurred_at"] = occurred_at

@@ -1,14 +1,20 @@
 """Alembic, per service: each service keeps its own `migrations/` folder whose
 env.py calls `run_migrations(metadata)`; services upgrade to head on start."""
 
+import logging
+from collections.abc import Collection, Mapping
 from pathlib import Path
+from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext, MigrationInfo
 from eventlet.semaphore import Semaphore
 from sqlalchemy import MetaData, create_engine, pool, text
 
 from shared.db import make_engine
+
+log = logging.getLogger(__name__)
 
 
 def alembic_config(migrations_dir: Path, url: str) -> Config:
@@ -29,6 +35,13 @@ def upgrade_to_head(migrations_dir: Path, url: str) -> None:
         command.upgrade(alembic_config(migrations_dir, url), "head")
 
 
+def _log_applied(
+    ctx: MigrationContext, step: MigrationInfo, heads: Collection[Any], run_args: Mapping[str, Any]
+) -> None:
+    # alembic's own INFO lines are silenced (shared.logs): say what changed.
+    log.info("applied migration %s (%s)", step.up_revision_id, "up" if step.is_upgrade else "down")
+
+
 def run_migrations(target_metadata: MetaData) -> None:
     """Body of every service's migrations/env.py (online mode only)."""
     url = context.config.get_main_option("sqlalchemy.url")
@@ -46,6 +59,7 @@ def run_migrations(target_metadata: MetaData) -> None:
                 target_metadata=target_metadata,
                 render_as_batch=connection.dialect.name == "sqlite",
                 compare_type=True,
+                on_version_apply=_log_applied,
             )
             with context.begin_transaction():
                 context.run_migrations()

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from kombu import Exchange
 from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.constants import PERSISTENT
-from sqlalchemy import MetaData, or_, select, update
+from sqlalchemy import MetaData, func, or_, select, update
 from sqlalchemy.engine import Engine
 
 from shared.clock import utcnow
@@ -34,6 +34,18 @@ def events_exchange(source_service: str) -> Exchange:
 
 def make_event_publisher(amqp_uri: str) -> Publisher:
     return Publisher(amqp_uri, use_confirms=True, mandatory=True, serializer="json")
+
+
+def outbox_backlog(engine: Engine, metadata: MetaData, now: datetime) -> tuple[int, float]:
+    """(rows not yet published, age in seconds of the oldest of them)."""
+    outbox = metadata.tables["outbox"]
+    with engine.connect() as conn:
+        rows, oldest = conn.execute(
+            select(func.count(), func.min(outbox.c.created_at)).where(outbox.c.published_at.is_(None))
+        ).one()
+    if oldest is not None and oldest.tzinfo is None:  # SQLite's min() bypasses the column type
+        oldest = oldest.replace(tzinfo=now.tzinfo)
+    return rows, (now - oldest).total_seconds() if oldest is not None else 0.0
 
 
 def relay_pending_events(

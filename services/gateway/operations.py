@@ -2,6 +2,7 @@
 the CLI), taking in a shop's webhook (verify, translate, dedupe, outbox) and
 gathering a customer's detail from the services that hold it."""
 
+import logging
 import time
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +34,8 @@ from shared.clock import utcnow
 from shared.db import UnitOfWork, make_engine
 from shared.errors import Conflict, Unauthorized
 from shared.migrations import upgrade_to_head
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -101,8 +104,17 @@ def accept_webhook(db, delivery: WebhookDelivery) -> dict:
         if not repository.record_webhook_delivery(
             uow.session, shop.id, webhook_id, delivery.topic, str(event.event_id), db.clock.now()
         ):
+            log.info("webhook %s (%s) of shop %s was already accepted", webhook_id, delivery.topic, shop.id)
             return {"status": "duplicate"}
         uow.commit()
+    log.info(
+        "accepted webhook %s (%s) of shop %s as %s %s",
+        webhook_id,
+        delivery.topic,
+        shop.id,
+        event.type,
+        event.event_id,
+    )
     return {"status": "accepted", "event_id": str(event.event_id)}
 
 

@@ -18,7 +18,8 @@ from services.gateway.routes.ops import OpsRoutes
 from services.gateway.routes.program import ProgramRoutes
 from services.gateway.routes.storefront import StorefrontRoutes
 from services.gateway.routes.webhooks import WebhookRoutes
-from shared.entrypoints import Database
+from shared.database import Database
+from shared.telemetry import Telemetry
 
 
 class GatewayService(
@@ -27,6 +28,7 @@ class GatewayService(
     name = "gateway"
 
     db = Database(metadata, operations.MIGRATIONS)
+    telemetry = Telemetry()
     config = Config()
     points = RpcProxy("points")
     referrals = RpcProxy("referrals")

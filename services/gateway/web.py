@@ -7,6 +7,7 @@ what routes read from a request: bodies, query strings, headers, path parts."""
 import json
 import logging
 import socket
+import time
 from functools import partial
 from typing import Any
 
@@ -23,6 +24,7 @@ from werkzeug.wrappers import Request, Response
 
 from services.gateway.domain import WebhookDelivery
 from services.gateway.schemas import IdempotencyHeader
+from shared import metrics
 from shared.errors import (
     BadRequest,
     LoyaltyError,
@@ -32,9 +34,13 @@ from shared.errors import (
     error_body,
     validation_details,
 )
+from shared.logs import bound, correlation_id_from
 from shared.pagination import parse_query
 
 log = logging.getLogger(__name__)
+
+# Where a request's correlation id waits in the WSGI environ for its worker.
+CORRELATION_ID_KEY = "loyalty.correlation_id"
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -178,18 +184,35 @@ class JsonWsgiApp(WsgiApp):
         # Werkzeug stops reading a body without Content-Length at this limit
         # (silently); one byte over ours lets raw_body see it was too long.
         request.max_content_length = MAX_BODY_BYTES + 1
-        try:
-            provider, values = self.url_map.bind_to_environ(environ).match()
-            request.path_values = values
-            response = provider.handle_request(request)
-        except Exception as exc:
-            response = error_response(exc, request)
+        # The id that ties this request to everything it causes in every
+        # service's log; the client gets it back (X-Request-Id).
+        correlation_id = correlation_id_from(
+            request.headers.get("X-Request-Id"), request.headers.get("X-Shopify-Webhook-Id")
+        )
+        environ[CORRELATION_ID_KEY] = correlation_id
+        started, route = time.monotonic(), "unmatched"
+        with bound(correlation_id=correlation_id):
+            try:
+                rule, values = self.url_map.bind_to_environ(environ).match(return_rule=True)
+                route = rule.rule
+                request.path_values = values
+                response = rule.endpoint.handle_request(request)
+            except Exception as exc:
+                response = error_response(exc, request)
+        response.headers["X-Request-Id"] = correlation_id
+        metrics.HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        metrics.HTTP_LATENCY.labels(request.method, route).observe(time.monotonic() - started)
         return response(environ, start_response)
 
 
 class JsonWebServer(WebServer):
     def get_wsgi_app(self):
         return JsonWsgiApp(self)
+
+    def context_data_from_headers(self, request):
+        # Becomes the worker's context: it reaches the logs (shared.telemetry)
+        # and travels on with every RPC the route makes.
+        return {"correlation_id": request.environ.get(CORRELATION_ID_KEY)}
 
     def process_request(self, sock, address):
         # The WSGI server writes a response's headers and body separately;

@@ -5,7 +5,6 @@ issues."""
 
 from pathlib import Path
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 from sqlalchemy import text
 
@@ -43,8 +42,10 @@ from services.points.schemas import (
     StatusChange,
     WelcomeCodeRequest,
 )
-from shared.entrypoints import Database, reliable_event_handler
+from shared.database import Database
+from shared.entrypoints import reliable_event_handler, rpc
 from shared.pagination import parse_query
+from shared.telemetry import Telemetry
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Expiry and birthdays are day-grained; hourly runs keep them within the hour.
@@ -67,6 +68,7 @@ class PointsService:
     name = "points"
 
     db = Database(metadata, MIGRATIONS)
+    telemetry = Telemetry()
 
     # --- events -------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ The work of each is in operations."""
 
 from pathlib import Path
 
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 from sqlalchemy import text
 
 from services.referrals import domain, operations
@@ -20,8 +20,10 @@ from services.referrals.schemas import (
     LinkRequest,
     ReferralRef,
 )
-from shared.entrypoints import Database, reliable_event_handler
+from shared.database import Database
+from shared.entrypoints import reliable_event_handler, rpc
 from shared.pagination import parse_query
+from shared.telemetry import Telemetry
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -42,6 +44,7 @@ def _page(result: dict) -> dict:
 class ReferralsService:
     name = "referrals"
     db = Database(metadata, MIGRATIONS)
+    telemetry = Telemetry()
     points = RpcProxy("points")
 
     def _read(self, query, *args):

@@ -4,7 +4,6 @@ service reports for them. The work of each is in operations."""
 
 from pathlib import Path
 
-from nameko.rpc import rpc
 from sqlalchemy import text
 
 from services.reviews import domain, operations
@@ -19,8 +18,10 @@ from services.reviews.schemas import (
     ReviewRef,
     ReviewSubmission,
 )
-from shared.entrypoints import Database, reliable_event_handler
+from shared.database import Database
+from shared.entrypoints import reliable_event_handler, rpc
 from shared.pagination import parse_query
+from shared.telemetry import Telemetry
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -41,6 +42,7 @@ def _page(result: dict) -> dict:
 class ReviewsService:
     name = "reviews"
     db = Database(metadata, MIGRATIONS)
+    telemetry = Telemetry()
 
     def _read(self, query, *args):
         with self.db.unit_of_work() as uow:

@@ -1,5 +1,8 @@
 """Health, readiness and the dashboard's files."""
 
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from werkzeug.wrappers import Response
+
 from services.gateway import dashboard_files
 from services.gateway.readiness import readiness
 from services.gateway.routes.base import Routes
@@ -21,6 +24,11 @@ class OpsRoutes(Routes):
             referrals=self.referrals,
             reviews=self.reviews,
         )
+
+    @json_http("GET", "/metrics")
+    def metrics(self, request):
+        """This gateway process's Prometheus metrics (shared.metrics)."""
+        return Response(generate_latest(), content_type=CONTENT_TYPE_LATEST)
 
     @json_http("GET", "/")
     def dashboard(self, request):

@@ -19,7 +19,7 @@ from services.points.models import (
     point_lots,
 )
 from shared.clock import FrozenClock
-from shared.entrypoints import Database
+from shared.database import Database
 from shared.errors import BadRequest, NotFound, Unprocessable
 from shared.events import (
     CustomerCreated,

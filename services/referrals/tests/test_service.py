@@ -16,8 +16,8 @@ from sqlalchemy import select
 from services.referrals.models import fraud_signals, metadata
 from services.referrals.service import MIGRATIONS, ReferralsService
 from shared.clock import FrozenClock, utcnow
+from shared.database import Database
 from shared.db import make_engine
-from shared.entrypoints import Database
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import DiscountCodeUsed, DiscountCodeVoided, OrderPlaced, PointsAwarded, make_event
 from shared.outbox import events_exchange, make_event_publisher

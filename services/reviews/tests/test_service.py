@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from services.reviews.models import metadata
 from services.reviews.service import MIGRATIONS, ReviewsService
 from shared.clock import FrozenClock, utcnow
+from shared.database import Database
 from shared.db import make_engine
-from shared.entrypoints import Database
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import PointsAwarded, make_event
 from shared.outbox import events_exchange, make_event_publisher

@@ -4,7 +4,8 @@ import eventlet
 from nameko.rpc import rpc
 from sqlalchemy import insert, select, update
 
-from shared.entrypoints import Database, reliable_event_handler
+from shared.database import Database
+from shared.entrypoints import reliable_event_handler
 from shared.events import OrderPlaced
 from tests.plumbing.sample.models import metadata, things
 
