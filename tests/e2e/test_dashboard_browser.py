@@ -327,6 +327,18 @@ def test_point_activities_mark_adjustments_and_export_csv(deployed_system, shop_
 # --- signing in -------------------------------------------------------------------------------
 
 
+def adjusted_in_the_dialog(page, points, reason, balance_after):
+    """Adjust the customer on screen with the Adjust points dialog: who the
+    new history row says did it."""
+    page.get_by_role("button", name="Adjust points").click()
+    adjust = page.locator("#adjust-dialog")
+    adjust.get_by_label("Points").fill(str(points))
+    adjust.get_by_label("Reason").fill(reason)
+    adjust.locator('button[value="ok"]').click()
+    wait_for_balance(page, balance_after)
+    return page.locator("#customer-history tbody tr").first.locator("td").nth(4).inner_text()
+
+
 def test_merchant_signs_in_with_a_key_and_out_and_no_secret_stays_in_the_browser(
     deployed_system, shop_with_activity, browser_page
 ):
@@ -365,15 +377,7 @@ def test_merchant_signs_in_with_a_key_and_out_and_no_secret_stays_in_the_browser
     page.locator('[data-panel="points"] li').first.wait_for()
     page.goto(f"{base_url}/#/customers/6002")
     wait_for_balance(page, 15)
-    page.get_by_role("button", name="Adjust points").click()
-    adjust = page.locator("#adjust-dialog")
-    adjust.get_by_label("Points").fill("5")
-    adjust.get_by_label("Reason").fill("Thanks for the feedback")
-    adjust.locator('button[value="ok"]').click()
-    wait_for_balance(page, 20)
-    assert (
-        page.locator("#customer-history tbody tr").first.locator("td").nth(4).inner_text() == "Admin (admin)"
-    )
+    assert adjusted_in_the_dialog(page, 5, "Thanks for the feedback", balance_after=20) == "Admin (admin)"
 
     page.get_by_role("button", name="Sign out").click()
     page.locator("#login").wait_for(state="visible")
@@ -410,13 +414,7 @@ def test_embedded_in_the_shopify_admin_the_page_acts_with_app_bridges_session_to
     assert page.locator("#login").is_hidden()
     assert page.locator("#sign-out").is_hidden()
     assert page.locator("#signed-in-as").inner_text() == "Signed in as staff:90210"
-    page.get_by_role("button", name="Adjust points").click()
-    adjust = page.locator("#adjust-dialog")
-    adjust.get_by_label("Points").fill("10")
-    adjust.get_by_label("Reason").fill("Apology from the team")
-    adjust.locator('button[value="ok"]').click()
-    wait_for_balance(page, 80)
-    assert page.locator("#customer-history tbody tr").first.locator("td").nth(4).inner_text() == "staff:90210"
+    assert adjusted_in_the_dialog(page, 10, "Apology from the team", balance_after=80) == "staff:90210"
     screenshot(page, "dashboard-embedded.png")
     assert bearers
     assert set(bearers) == {f"Bearer {token}"}
