@@ -34,10 +34,11 @@ from services.gateway.domain import (
     session_needs_touch,
     staff_actor,
 )
-from services.gateway.schemas import SignedCustomer
+from services.gateway.schemas import SignedCustomer, SignInRequest
 from services.gateway.session_tokens import claimed_shop_domain, verified_staff_id
+from services.gateway.web import parse_body
 from shared import config
-from shared.errors import Forbidden, NotFound, Unauthorized
+from shared.errors import BadRequest, Forbidden, NotFound, Unauthorized
 
 SignedT = TypeVar("SignedT", bound=SignedCustomer)
 
@@ -139,6 +140,16 @@ def admin_route(route):
         return route(self, request, caller, **path)
 
     return authenticated
+
+
+def sign_in_key(request: Request) -> str:
+    """The key the sign-in form sent, as JSON only: another site's form can
+    post text/plain that parses as JSON, never application/json (that needs
+    CORS, which the admin API does not grant), so no site can sign a
+    merchant in to a session of its choosing."""
+    if request.mimetype != "application/json":
+        raise BadRequest("send the key as JSON (Content-Type: application/json)")
+    return parse_body(request, SignInRequest).key
 
 
 def with_session_cookie(response: Response, request: Request, session_id: str | None) -> Response:

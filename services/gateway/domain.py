@@ -35,7 +35,7 @@ class Shop:
     id: str
     domain: str
     name: str
-    webhook_secret: str
+    webhook_secret: str = field(repr=False)
     # The secret the last rotation replaced, accepted until it expires.
     previous_webhook_secret: str | None = field(default=None, repr=False)
     previous_secret_expires_at: datetime | None = None

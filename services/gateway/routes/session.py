@@ -3,17 +3,15 @@ key typed once into the form becomes an HttpOnly session cookie, and the
 page sends the session's CSRF token with every write (auth.py)."""
 
 from services.gateway import access
-from services.gateway.auth import admin_route, with_session_cookie
+from services.gateway.auth import admin_route, sign_in_key, with_session_cookie
 from services.gateway.routes.base import Routes
-from services.gateway.schemas import SignInRequest
-from services.gateway.web import json_http, json_response, parse_body
+from services.gateway.web import json_http, json_response
 
 
 class SessionRoutes(Routes):
     @json_http("POST", "/api/session")
     def sign_in(self, request):
-        key = parse_body(request, SignInRequest).key
-        session_id, caller = access.open_session(self.db, key)
+        session_id, caller = access.open_session(self.db, sign_in_key(request))
         return with_session_cookie(json_response(access.signed_in(caller), 201), request, session_id)
 
     @json_http("GET", "/api/session")

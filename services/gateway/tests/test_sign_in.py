@@ -168,6 +168,16 @@ def test_the_cookie_is_secure_when_the_page_came_over_tls(gateway, shop):
     assert "Secure" in behind_tls_proxy.headers["Set-Cookie"]
 
 
+def test_another_sites_form_cannot_sign_a_merchant_in(gateway, shop):
+    # A cross-site form can send text/plain that parses as JSON, never application/json.
+    forged = gateway.post(
+        "/api/session", data=json.dumps({"key": shop.admin_key}), headers={"Content-Type": "text/plain"}
+    )
+
+    assert forged.status_code == 400
+    assert "Set-Cookie" not in forged.headers
+
+
 @pytest.mark.parametrize("key", ["lk_" + "x" * 43, "not-a-key", "eyJhbGciOiJIUzI1NiJ9.e30.c2ln"])
 def test_only_a_live_key_signs_in(gateway, shop, key):
     refused = sign_in(gateway, key)
