@@ -5,6 +5,12 @@ loyalty run                      set up and run the whole system locally (make r
 loyalty setup-broker             declare every consumer queue, retry ladder and dead-letter queue
 loyalty ping SERVICE             exit 0 if the service answers over RPC (a healthcheck)
 loyalty shops create DOMAIN      create a shop; --json prints its credentials as one JSON line
+loyalty shops rotate-secret DOMAIN [--grace-hours 24]
+                                 a new webhook secret (printed once); the old one still verifies meanwhile
+loyalty keys create --shop DOMAIN --name NAME
+                                 a new admin API key for a person or integration (printed once)
+loyalty keys list --shop DOMAIN  the shop's keys, revoked ones too
+loyalty keys revoke ID           revoke a key: its next request is refused, its dashboard sessions end
 loyalty dead-letters list        list dead-lettered events
 loyalty dead-letters replay      replay one (ID) or all (--all) dead-lettered events
 loyalty makemigration SERVICE -m MESSAGE   autogenerate an Alembic revision
@@ -117,17 +123,43 @@ def cmd_dead_letters(args):
 
 
 def cmd_shops(args):
+    from services.gateway.access import rotate_webhook_secret_cli
     from services.gateway.operations import create_shop_cli
+
+    if args.shops_command == "create":
+        _print_result(lambda: create_shop_cli(args.domain), args.json)
+    else:
+        _print_result(lambda: rotate_webhook_secret_cli(args.domain, args.grace_hours), args.json)
+
+
+def cmd_keys(args):
+    from services.gateway.access import create_key_cli, list_keys_cli, revoke_key_cli
+
+    if args.keys_command == "create":
+        _print_result(lambda: create_key_cli(args.shop, args.name), args.json)
+    elif args.keys_command == "revoke":
+        _print_result(lambda: revoke_key_cli(args.id), args.json)
+    else:
+        _print_result(lambda: list_keys_cli(args.shop), args.json)
+
+
+def _print_result(command, as_json: bool) -> None:
+    """Run a gateway command: its result as one JSON line, or as `field:
+    value` lines (a table for a list); a client mistake exits 1 with its
+    message."""
     from shared.errors import LoyaltyError
 
     try:
-        credentials = create_shop_cli(args.domain)
+        result = command()
     except LoyaltyError as exc:
         sys.exit(f"loyalty: {exc}")
-    if args.json:
-        print(json.dumps(credentials))
+    if as_json:
+        print(json.dumps(result))
+    elif isinstance(result, list):
+        for row in result:
+            print("  ".join(f"{key}={value}" for key, value in row.items() if value is not None))
     else:
-        for key, value in credentials.items():
+        for key, value in result.items():
             print(f"{key}: {value}")
 
 
@@ -177,6 +209,26 @@ def main(argv=None):
     create.add_argument("domain")
     create.add_argument("--json", action="store_true")
     create.set_defaults(func=cmd_shops)
+    rotate = shops_sub.add_parser(
+        "rotate-secret", help="give a shop a new webhook secret; the old one verifies for the grace period"
+    )
+    rotate.add_argument("domain")
+    rotate.add_argument("--grace-hours", type=float, default=24.0)
+    rotate.add_argument("--json", action="store_true")
+    rotate.set_defaults(func=cmd_shops)
+
+    keys = sub.add_parser("keys", help="manage admin API keys, one per person or integration")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    key_create = keys_sub.add_parser("create", help="create a key and print it (once)")
+    key_create.add_argument("--shop", required=True, metavar="DOMAIN")
+    key_create.add_argument("--name", required=True, help="the person or integration holding it")
+    key_list = keys_sub.add_parser("list", help="list a shop's keys")
+    key_list.add_argument("--shop", required=True, metavar="DOMAIN")
+    key_revoke = keys_sub.add_parser("revoke", help="revoke a key at once")
+    key_revoke.add_argument("id", type=int)
+    for keys_command in (key_create, key_list, key_revoke):
+        keys_command.add_argument("--json", action="store_true")
+    keys.set_defaults(func=cmd_keys)
 
     dead = sub.add_parser("dead-letters", help="list or replay dead-lettered events")
     dead_sub = dead.add_subparsers(dest="action", required=True)

@@ -241,10 +241,13 @@ def demo_credentials() -> dict:
 
 
 def print_welcome(port: int, credentials: dict) -> None:
+    # The dashboard's address carries no secret (it would stay in browser
+    # history, screenshots and shared links): the key is printed apart, to
+    # be typed once into the sign-in form, which trades it for a cookie.
     say("all services are up.")
     print(
         "\n"
-        f"  Dashboard:      http://localhost:{port}/#key={credentials['admin_api_key']}\n"
+        f"  Dashboard:      http://localhost:{port}/   (sign in with the admin API key below)\n"
         f"  Demo shop:      {credentials.get('domain', DEMO_DOMAIN)}  ({credentials['shop']})\n"
         f"  Admin API key:  {credentials['admin_api_key']}\n"
         f"  Webhook secret: {credentials['webhook_secret']}\n"

@@ -42,6 +42,12 @@ def gateway_port() -> int:
     return int(os.environ.get("GATEWAY_PORT", "8000"))
 
 
+def app_client_id() -> str:
+    """The app's client id on the shop platform: the audience of the
+    session tokens it gives the embedded dashboard."""
+    return os.environ.get("LOYALTY_APP_CLIENT_ID", "loyalty")
+
+
 def nameko_config(**extra: Any) -> dict[str, Any]:
     """nameko's config dict (free-form: each extension reads its own keys)."""
     config: dict[str, Any] = {

@@ -239,3 +239,27 @@ class ServiceProcesses:
             except Exception:
                 process.kill()
                 process.wait()
+
+
+def shopify_session_token(shop_domain: str, secret: str, sub: str = "8001", **claims) -> str:
+    """A session token as App Bridge hands one to an embedded app: HS256,
+    signed with the app's secret (here the shop's webhook secret), valid for
+    a minute from now. `claims` replace or add claims (None removes one)."""
+    import time
+
+    import jwt
+
+    now = int(time.time())
+    payload = {
+        "iss": f"https://{shop_domain}/admin",
+        "dest": f"https://{shop_domain}",
+        "aud": "loyalty",
+        "sub": sub,
+        "exp": now + 60,
+        "nbf": now,
+        "iat": now,
+        "jti": str(uuid.uuid4()),
+        "sid": uuid.uuid4().hex,
+    }
+    payload.update(claims)
+    return jwt.encode({k: v for k, v in payload.items() if v is not None}, secret, algorithm="HS256")

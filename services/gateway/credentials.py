@@ -1,9 +1,11 @@
-"""Shop credentials: new shop ids, admin API keys (stored as SHA-256 only)
-and webhook secrets (stored encrypted; the signatures made with them are in
+"""Shop credentials: new shop ids, admin API keys and dashboard session ids
+(stored as SHA-256 only), the CSRF token that goes with a session, and
+webhook secrets (stored encrypted; the signatures made with them are in
 domain.py)."""
 
 import contextlib
 import hashlib
+import hmac
 import os
 import secrets
 import tempfile
@@ -31,9 +33,25 @@ def new_webhook_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-def hash_api_key(api_key: str) -> str:
-    # A fast hash is enough: the key is 256 random bits, not a password.
-    return hashlib.sha256(api_key.encode()).hexdigest()
+def new_session_id() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """What is stored of an admin API key or a session id. A fast hash is
+    enough: each is 256 random bits, not a password."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def csrf_token(session_id: str) -> str:
+    """The token a signed-in page sends with every write. Derived from the
+    session id (so nothing more is stored), one-way (so it reveals neither
+    the id nor the stored hash of it)."""
+    return hmac.new(session_id.encode(), b"loyalty csrf token", hashlib.sha256).hexdigest()
+
+
+def csrf_token_matches(session_id: str, sent: str | None) -> bool:
+    return sent is not None and hmac.compare_digest(csrf_token(session_id).encode(), sent.strip().encode())
 
 
 class SecretBox:

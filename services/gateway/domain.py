@@ -1,17 +1,20 @@
 """The gateway's pure rules (no nameko, no database): who a shop and an
-admin caller are, what a shop domain and a bearer key must look like, the
-two signatures made with a shop's webhook secret (Shopify's webhook HMAC and
-the storefront's customer_token), and how a Shopify webhook becomes one of
-our events."""
+admin caller are (and how audit trails name them), what a shop domain, a
+bearer credential and a key's name must look like, how long a dashboard
+session and a rotated secret last, the two signatures made with a shop's
+webhook secret (Shopify's webhook HMAC and the storefront's customer_token),
+and how a Shopify webhook becomes one of our events."""
 
 import base64
 import hashlib
 import hmac
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TypeGuard, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
@@ -32,21 +35,89 @@ class Shop:
     id: str
     domain: str
     name: str
-    webhook_secret: str
+    webhook_secret: str = field(repr=False)
+    # The secret the last rotation replaced, accepted until it expires.
+    previous_webhook_secret: str | None = field(default=None, repr=False)
+    previous_secret_expires_at: datetime | None = None
+
+    def secrets_in_force(self, now: datetime) -> tuple[str, ...]:
+        """The secrets that may have signed something for this shop at `now`
+        (a webhook, a customer_token, a session token, an app-proxy
+        signature): the current one, and during a rotation's grace period
+        the one it replaced. Whatever verifies a signature tries each."""
+        expires = self.previous_secret_expires_at
+        if self.previous_webhook_secret and expires is not None and now < expires:
+            return (self.webhook_secret, self.previous_webhook_secret)
+        return (self.webhook_secret,)
 
 
 @dataclass(frozen=True)
 class AdminCaller:
-    """The shop an admin API key belongs to, and which key it was."""
+    """Who acts on the admin API, and for which shop."""
 
     shop_id: str
     shop_domain: str
-    key_label: str
+    # How audit trails name the caller: key_holder_actor or staff_actor.
+    actor: str
+    # The dashboard session signed in with, if any (its id: never logged).
+    session_id: str | None = field(default=None, repr=False)
 
-    @property
-    def actor(self) -> str:
-        """How audit trails name this caller."""
-        return f"api_key:{self.key_label}@{self.shop_id}"
+
+def key_holder_actor(key_name: str, shop_id: str) -> str:
+    return f"api_key:{key_name}@{shop_id}"
+
+
+STAFF_ID_MAX_LENGTH = 64
+
+
+def staff_actor(staff_id: str) -> str:
+    """A Shopify staff member, by the `sub` of their session token; 401 for
+    a `sub` no staff member has."""
+    if not staff_id or len(staff_id) > STAFF_ID_MAX_LENGTH or not staff_id.isprintable():
+        raise Unauthorized("the session token names no staff member (sub)")
+    return f"staff:{staff_id}"
+
+
+KEY_NAME_MAX_LENGTH = 64
+
+
+def key_name(name: str) -> str:
+    """The name of a person or integration holding a key, as audit trails
+    will show it; 422 if blank, too long or not printable."""
+    name = (name or "").strip()
+    if not name or len(name) > KEY_NAME_MAX_LENGTH or not name.isprintable():
+        raise Unprocessable(
+            f"a key's name is 1 to {KEY_NAME_MAX_LENGTH} printable characters",
+            [{"field": "name", "message": "not a valid key name"}],
+        )
+    return name
+
+
+# --- how long sign-ins and rotated secrets last -----------------------------------------
+
+SESSION_IDLE_LIMIT = timedelta(hours=12)
+# A session's last use is written at most this often (not on every request).
+SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
+MAX_GRACE_HOURS = 30 * 24
+
+
+def session_is_live(last_seen_at: datetime, now: datetime) -> bool:
+    return now - last_seen_at < SESSION_IDLE_LIMIT
+
+
+def session_needs_touch(last_seen_at: datetime, now: datetime) -> bool:
+    return now - last_seen_at >= SESSION_TOUCH_INTERVAL
+
+
+def rotation_grace(grace_hours: float) -> timedelta:
+    """How long a replaced webhook secret still verifies; 422 outside 0 to
+    30 days."""
+    if not 0 <= grace_hours <= MAX_GRACE_HOURS:
+        raise Unprocessable(
+            f"the grace period is 0 to {MAX_GRACE_HOURS} hours",
+            [{"field": "grace_hours", "message": "out of range"}],
+        )
+    return timedelta(hours=grace_hours)
 
 
 def normalize_domain(domain: str) -> str:
@@ -61,16 +132,46 @@ def normalize_domain(domain: str) -> str:
     return normalized
 
 
-def bearer_api_key(authorization: str | None) -> str:
-    """The key in `Authorization: Bearer <admin API key>`; 401 if there is
-    none or it cannot be one of ours."""
-    scheme, _, api_key = (authorization or "").strip().partition(" ")
-    api_key = api_key.strip()
-    if scheme.lower() != "bearer" or not api_key:
-        raise Unauthorized("an admin API key is required: send Authorization: Bearer <key>")
-    if not api_key.startswith(API_KEY_PREFIX) or len(api_key) > 200:
-        raise Unauthorized("the admin API key is not valid")
-    return api_key
+BEARER_MAX_LENGTH = 4096
+
+
+def bearer_credential(authorization: str) -> str:
+    """What `Authorization: Bearer <credential>` carries: an admin API key
+    or a session token; 401 if there is none."""
+    scheme, _, credential = authorization.strip().partition(" ")
+    credential = credential.strip()
+    if scheme.lower() != "bearer" or not credential:
+        raise Unauthorized(
+            "send Authorization: Bearer <admin API key or Shopify session token>, or sign in to the dashboard"
+        )
+    if len(credential) > BEARER_MAX_LENGTH:
+        raise Unauthorized("the bearer credential is not valid")
+    return credential
+
+
+def is_api_key(credential: str) -> bool:
+    return credential.startswith(API_KEY_PREFIX)
+
+
+def shop_domain_of_dest(dest: object) -> str:
+    """The shop a session token is for: its `dest` claim,
+    `https://{shop domain}` and nothing more (no user, port, path or
+    query); 401 otherwise."""
+    try:
+        parts = urlsplit(dest) if isinstance(dest, str) else None
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        parts = None
+    if (
+        parts is None
+        or parts.scheme != "https"
+        or not parts.hostname
+        or parts.netloc.lower() != parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        raise Unauthorized("the session token's dest is not a shop (https://{shop domain})")
+    return parts.hostname
 
 
 # --- signatures made with a shop's webhook secret ------------------------------------

@@ -2,8 +2,10 @@
 the CLI), taking in a shop's webhook (verify, translate, dedupe, outbox) and
 gathering a customer's detail from the services that hold it."""
 
+import contextlib
 import logging
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -11,13 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.gateway import repository
 from services.gateway.auth import find_shop_by_domain
-from services.gateway.credentials import (
-    hash_api_key,
-    new_api_key,
-    new_shop_id,
-    new_webhook_secret,
-    secret_box,
-)
+from services.gateway.credentials import hash_token, new_api_key, new_shop_id, new_webhook_secret, secret_box
 from services.gateway.domain import (
     WebhookDelivery,
     delivery_id,
@@ -42,10 +38,11 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # --- shops -------------------------------------------------------------------------------
 
 
-def create_shop(session: Session, domain: str, now: datetime | None = None, key_label: str = "admin") -> dict:
-    """Add a shop with a new admin API key and webhook secret. The caller
-    commits. The plaintext key and secret are in the result and nowhere else:
-    the key is stored as its hash, the secret encrypted."""
+def create_shop(session: Session, domain: str, now: datetime | None = None, key_name: str = "admin") -> dict:
+    """Add a shop with a first admin API key (named `key_name`) and a
+    webhook secret. The caller commits. The plaintext key and secret are in
+    the result and nowhere else: the key is stored as its hash, the secret
+    encrypted."""
     domain = normalize_domain(domain)
     now = now or utcnow()
     if repository.domain_taken(session, domain):
@@ -56,7 +53,7 @@ def create_shop(session: Session, domain: str, now: datetime | None = None, key_
         session, shop_id, domain, domain.split(".")[0], secret_box().encrypt(webhook_secret), now
     ):
         raise Conflict("a shop with this domain already exists", {"domain": domain})
-    repository.add_api_key(session, shop_id, key_label, hash_api_key(api_key), now)
+    repository.add_api_key(session, shop_id, key_name, hash_token(api_key), now)
     return {
         "shop": {"id": shop_id, "domain": domain},
         "admin_api_key": api_key,
@@ -64,18 +61,25 @@ def create_shop(session: Session, domain: str, now: datetime | None = None, key_
     }
 
 
-def create_shop_cli(domain: str, database_url: str | None = None) -> dict:
-    """`loyalty shops create DOMAIN`: straight to the gateway's database (the
-    same one the running gateway uses), migrated first."""
+@contextlib.contextmanager
+def cli_unit_of_work(database_url: str | None = None) -> Iterator[UnitOfWork]:
+    """A unit of work for the operator's CLI, straight on the gateway's
+    database (the same one the running gateway uses), migrated first."""
     url = database_url or config.database_url("gateway")
     upgrade_to_head(MIGRATIONS, url)
     engine = make_engine(url)
     try:
         with UnitOfWork(sessionmaker(engine), metadata, "gateway") as uow:
-            created = create_shop(uow.session, domain)
-            uow.commit()
+            yield uow
     finally:
         engine.dispose()
+
+
+def create_shop_cli(domain: str, database_url: str | None = None) -> dict:
+    """`loyalty shops create DOMAIN`."""
+    with cli_unit_of_work(database_url) as uow:
+        created = create_shop(uow.session, domain)
+        uow.commit()
     return {
         "shop": created["shop"]["id"],
         "domain": created["shop"]["domain"],
@@ -93,7 +97,10 @@ def accept_webhook(db, delivery: WebhookDelivery) -> dict:
     with db.unit_of_work() as uow:
         shop = find_shop_by_domain(uow.session, delivery.shop_domain)
     # An unknown shop and a bad signature look the same from outside.
-    if shop is None or not webhook_signature_matches(shop.webhook_secret, delivery.body, delivery.signature):
+    if shop is None or not any(
+        webhook_signature_matches(secret, delivery.body, delivery.signature)
+        for secret in shop.secrets_in_force(db.clock.now())
+    ):
         raise Unauthorized("webhook signature is missing or not valid")
     if not is_supported(delivery.topic):
         return {"status": "ignored", "topic": delivery.topic}

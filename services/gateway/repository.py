@@ -1,24 +1,32 @@
-"""Queries of the gateway: shops, their admin API keys and the webhook
-deliveries already accepted. A shop is found by its domain or by one of its
-keys; everything else is scoped to one shop."""
+"""Queries of the gateway: shops (and their webhook secrets), their admin
+API keys, the dashboard's sessions and the webhook deliveries already
+accepted. A shop is found by its domain, by one of its keys or by a
+session; a key by its id (the operator's CLI); everything else is scoped to
+one shop."""
 
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.gateway.models import api_keys, shops, webhook_deliveries
+from services.gateway.models import admin_sessions, api_keys, shops, webhook_deliveries
+from shared.db import cursor_result
 
 # --- shops and their keys --------------------------------------------------------------
 
 
 def shop_by_domain(session: Session, domain: str):
-    """The shop's row, its webhook secret still encrypted; None if unknown."""
+    """The shop's row, its webhook secrets still encrypted; None if unknown."""
     return session.execute(
-        select(shops.c.id, shops.c.domain, shops.c.name, shops.c.webhook_secret_encrypted).where(
-            shops.c.domain == domain
-        )
+        select(
+            shops.c.id,
+            shops.c.domain,
+            shops.c.name,
+            shops.c.webhook_secret_encrypted,
+            shops.c.previous_webhook_secret_encrypted,
+            shops.c.previous_secret_expires_at,
+        ).where(shops.c.domain == domain)
     ).first()
 
 
@@ -52,20 +60,135 @@ def add_shop(
     return True
 
 
-def add_api_key(session: Session, shop_id: str, label: str, key_hash: str, created_at: datetime) -> None:
+def replace_webhook_secret(
+    session: Session,
+    shop_id: str,
+    replaced_encrypted: str,
+    new_encrypted: str,
+    previous_encrypted: str | None,
+    previous_expires_at: datetime | None,
+) -> bool:
+    """Make `new_encrypted` the shop's secret, keeping `previous_encrypted`
+    until `previous_expires_at`; False if the secret is no longer
+    `replaced_encrypted` (a rotation raced this one and won)."""
+    replaced = session.execute(
+        update(shops)
+        .where(shops.c.id == shop_id, shops.c.webhook_secret_encrypted == replaced_encrypted)
+        .values(
+            webhook_secret_encrypted=new_encrypted,
+            previous_webhook_secret_encrypted=previous_encrypted,
+            previous_secret_expires_at=previous_expires_at,
+        )
+    )
+    return cursor_result(replaced).rowcount == 1
+
+
+# --- admin API keys --------------------------------------------------------------------
+
+
+def add_api_key(session: Session, shop_id: str, name: str, key_hash: str, created_at: datetime) -> int | None:
+    """The new key's id; None if the shop has a live key of this name (the
+    unique index decides). After None, roll back."""
+    try:
+        return session.execute(
+            insert(api_keys)
+            .values(shop_id=shop_id, name=name, key_hash=key_hash, created_at=created_at)
+            .returning(api_keys.c.id)
+        ).scalar_one()
+    except IntegrityError:
+        return None
+
+
+def live_api_key(session: Session, key_hash: str):
+    """The live (not revoked) key's row (id, key_hash, name) with its shop's
+    id and domain; None if no shop has this key or it was revoked."""
+    return session.execute(
+        select(
+            api_keys.c.id,
+            api_keys.c.key_hash,
+            api_keys.c.name,
+            shops.c.id.label("shop_id"),
+            shops.c.domain.label("shop_domain"),
+        )
+        .join(shops, shops.c.id == api_keys.c.shop_id)
+        .where(api_keys.c.key_hash == key_hash, api_keys.c.revoked_at.is_(None))
+    ).first()
+
+
+def api_keys_page(session: Session, shop_id: str, after_id: int | None, limit: int):
+    """Up to `limit` of the shop's keys, revoked ones included, in id order
+    after `after_id` (a keyset page)."""
+    query = select(api_keys.c.id, api_keys.c.name, api_keys.c.created_at, api_keys.c.revoked_at).where(
+        api_keys.c.shop_id == shop_id
+    )
+    if after_id is not None:
+        query = query.where(api_keys.c.id > after_id)
+    return session.execute(query.order_by(api_keys.c.id).limit(limit)).all()
+
+
+def api_key_by_id(session: Session, key_id: int):
+    return session.execute(
+        select(api_keys.c.id, api_keys.c.name, api_keys.c.shop_id, api_keys.c.revoked_at).where(
+            api_keys.c.id == key_id
+        )
+    ).first()
+
+
+def revoke_api_key(session: Session, key_id: int, revoked_at: datetime) -> bool:
+    """False if there is no such live key."""
+    revoked = session.execute(
+        update(api_keys)
+        .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+        .values(revoked_at=revoked_at)
+    )
+    return cursor_result(revoked).rowcount == 1
+
+
+# --- dashboard sessions ------------------------------------------------------------------
+
+
+def add_session(session: Session, id_hash: str, shop_id: str, api_key_id: int, now: datetime) -> None:
     session.execute(
-        insert(api_keys).values(shop_id=shop_id, label=label, key_hash=key_hash, created_at=created_at)
+        insert(admin_sessions).values(
+            id_hash=id_hash, shop_id=shop_id, api_key_id=api_key_id, created_at=now, last_seen_at=now
+        )
     )
 
 
-def api_key_holder(session: Session, key_hash: str):
-    """The key's row (key_hash, label) with its shop's id and domain; None if
-    no shop has this key."""
+def live_session(session: Session, id_hash: str):
+    """The session's row (id_hash, last_seen_at) with its shop's id and
+    domain and its key's name; None if there is no such session or its key
+    was revoked (also when the revocation raced the sign-in)."""
     return session.execute(
-        select(api_keys.c.key_hash, api_keys.c.label, shops.c.id, shops.c.domain)
-        .join(shops, shops.c.id == api_keys.c.shop_id)
-        .where(api_keys.c.key_hash == key_hash)
+        select(
+            admin_sessions.c.id_hash,
+            admin_sessions.c.last_seen_at,
+            shops.c.id.label("shop_id"),
+            shops.c.domain.label("shop_domain"),
+            api_keys.c.name.label("key_name"),
+        )
+        .join(api_keys, api_keys.c.id == admin_sessions.c.api_key_id)
+        .join(shops, shops.c.id == admin_sessions.c.shop_id)
+        .where(admin_sessions.c.id_hash == id_hash, api_keys.c.revoked_at.is_(None))
     ).first()
+
+
+def touch_session(session: Session, id_hash: str, now: datetime) -> None:
+    session.execute(
+        update(admin_sessions).where(admin_sessions.c.id_hash == id_hash).values(last_seen_at=now)
+    )
+
+
+def delete_session(session: Session, id_hash: str) -> None:
+    session.execute(delete(admin_sessions).where(admin_sessions.c.id_hash == id_hash))
+
+
+def delete_sessions_of_key(session: Session, api_key_id: int) -> None:
+    session.execute(delete(admin_sessions).where(admin_sessions.c.api_key_id == api_key_id))
+
+
+def delete_sessions_idle_since(session: Session, cutoff: datetime) -> None:
+    session.execute(delete(admin_sessions).where(admin_sessions.c.last_seen_at < cutoff))
 
 
 # --- webhook deliveries ------------------------------------------------------------------

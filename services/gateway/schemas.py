@@ -62,7 +62,7 @@ class IdempotencyHeader(BaseModel):
     )
 
 
-# --- storefront request bodies (JSON: types as sent, no coercion) ------------
+# --- storefront and sign-in request bodies (JSON: types as sent, no coercion) --
 
 
 class _Body(BaseModel):
@@ -92,6 +92,12 @@ class ReviewRequest(SignedCustomer):
 
 class GoogleReviewRequest(SignedCustomer):
     review_url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048)]
+
+
+class SignInRequest(_Body):
+    """The admin API key typed into the dashboard's sign-in form."""
+
+    key: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 # --- Shopify webhook bodies ---------------------------------------------------

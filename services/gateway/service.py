@@ -16,6 +16,7 @@ from services.gateway.routes.feeds import FeedRoutes
 from services.gateway.routes.moderation import ModerationRoutes
 from services.gateway.routes.ops import OpsRoutes
 from services.gateway.routes.program import ProgramRoutes
+from services.gateway.routes.session import SessionRoutes
 from services.gateway.routes.storefront import StorefrontRoutes
 from services.gateway.routes.webhooks import WebhookRoutes
 from shared.database import Database
@@ -23,7 +24,14 @@ from shared.telemetry import Telemetry
 
 
 class GatewayService(
-    OpsRoutes, WebhookRoutes, FeedRoutes, CustomerRoutes, ProgramRoutes, ModerationRoutes, StorefrontRoutes
+    OpsRoutes,
+    WebhookRoutes,
+    FeedRoutes,
+    CustomerRoutes,
+    ProgramRoutes,
+    ModerationRoutes,
+    StorefrontRoutes,
+    SessionRoutes,
 ):
     name = "gateway"
 

@@ -3,12 +3,14 @@ against the system running as separate processes (the test process blocks
 while Playwright waits on the browser, so the services can't share it)."""
 
 import csv
+import json
 import os
 import shutil
+import time
 
 import pytest
 
-from tests.support import wait_for
+from tests.support import shopify_session_token, wait_for
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 # Playwright's asyncio driver and eventlet's hub don't share a process: `make
@@ -56,6 +58,14 @@ def screenshot(page, name):
     page.screenshot(path=os.path.join(os.environ.get("LOYALTY_SCREENSHOTS", "/tmp"), name))
 
 
+def sign_in(page, base_url, key):
+    """Open the dashboard and sign in with `key` in its form."""
+    page.goto(f"{base_url}/")
+    page.get_by_label("Admin API key").fill(key)
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("#sign-out").wait_for()
+
+
 @pytest.fixture
 def shop_with_activity(deployed_system):
     shop = deployed_system.create_shop()
@@ -76,10 +86,8 @@ def shop_with_activity(deployed_system):
 
 def test_merchant_browses_point_activities_and_a_customer(deployed_system, shop_with_activity, browser_page):
     shop, page = shop_with_activity, browser_page
-    page.goto(f"{deployed_system.base_url}/#key={shop.admin_key}")
+    sign_in(page, deployed_system.base_url, shop.admin_key)
 
-    # The key is taken out of the address bar once it is stored.
-    page.wait_for_function("() => !location.hash.includes('key=')")
     points_panel = page.locator('[data-panel="points"] li')
     points_panel.first.wait_for()
     assert "Placed order #960" in points_panel.first.inner_text()
@@ -123,7 +131,7 @@ def test_merchant_browses_point_activities_and_a_customer(deployed_system, shop_
 
 def test_merchant_cancels_a_pending_referral_from_the_list(deployed_system, shop_with_activity, browser_page):
     shop, page = shop_with_activity, browser_page
-    page.goto(f"{deployed_system.base_url}/#key={shop.admin_key}")
+    sign_in(page, deployed_system.base_url, shop.admin_key)
     page.get_by_text("View all referral activities").click()
     row = page.locator(f'#referrals-table tr[data-id="{shop.referral["referral_id"]}"]')
     row.wait_for()
@@ -153,13 +161,6 @@ def test_merchant_cancels_a_pending_referral_from_the_list(deployed_system, shop
                   ?.innerText.includes('voided')"""
     )
     screenshot(page, "dashboard-referrals.png")
-
-
-def test_a_wrong_key_shows_the_sign_in_form(deployed_system, browser_page):
-    page = browser_page
-    page.goto(f"{deployed_system.base_url}/#key=lk_not-a-real-key")
-    page.locator("#login").wait_for(state="visible")
-    assert "not accepted" in page.locator("#status").inner_text()
 
 
 def profile_field(page, label):
@@ -198,8 +199,7 @@ def test_merchant_adjusts_redeems_reverses_excludes_and_edits_a_customer(
     deployed_system, member_with_points, browser_page
 ):
     shop, page = member_with_points, browser_page
-    page.goto(f"{deployed_system.base_url}/#key={shop.admin_key}")
-    page.wait_for_function("() => !location.hash.includes('key=')")
+    sign_in(page, deployed_system.base_url, shop.admin_key)
 
     # Find her in the customers list by name.
     page.get_by_role("link", name="Customers").click()
@@ -306,7 +306,7 @@ def test_point_activities_mark_adjustments_and_export_csv(deployed_system, shop_
         "POST", "/api/customers/6002/points-adjustments", json={"points": 5, "reason": "Birthday gift"}
     )
     assert adjusted.status_code == 201, adjusted.text
-    page.goto(f"{deployed_system.base_url}/#key={shop.admin_key}")
+    sign_in(page, deployed_system.base_url, shop.admin_key)
     page.get_by_text("View all point activities").click()
     row = page.locator("#points-table tbody tr", has_text="Adjusted by admin: Birthday gift")
     row.wait_for()
@@ -322,3 +322,100 @@ def test_point_activities_mark_adjustments_and_export_csv(deployed_system, shop_
     assert rows[0][:4] == ["occurred_at", "customer_id", "customer_email", "type"]
     # The export follows the search on screen: only vic's two rows.
     assert sorted(r[4] for r in rows[1:]) == ["Adjusted by admin: Birthday gift", "Placed order #9602"]
+
+
+# --- signing in -------------------------------------------------------------------------------
+
+
+def adjusted_in_the_dialog(page, points, reason, balance_after):
+    """Adjust the customer on screen with the Adjust points dialog: who the
+    new history row says did it."""
+    page.get_by_role("button", name="Adjust points").click()
+    adjust = page.locator("#adjust-dialog")
+    adjust.get_by_label("Points").fill(str(points))
+    adjust.get_by_label("Reason").fill(reason)
+    adjust.locator('button[value="ok"]').click()
+    wait_for_balance(page, balance_after)
+    return page.locator("#customer-history tbody tr").first.locator("td").nth(4).inner_text()
+
+
+def test_merchant_signs_in_with_a_key_and_out_and_no_secret_stays_in_the_browser(
+    deployed_system, shop_with_activity, browser_page
+):
+    shop, page = shop_with_activity, browser_page
+    base_url = deployed_system.base_url
+
+    # A key in the address bar no longer signs anyone in, and is wiped from it.
+    page.goto(f"{base_url}/#key={shop.admin_key}")
+    page.locator("#login").wait_for(state="visible")
+    assert page.locator("#view-overview").is_hidden()
+    assert shop.admin_key not in page.url
+
+    page.get_by_label("Admin API key").fill("lk_not-a-real-key")
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("#status", has_text="not accepted").wait_for()
+    assert page.locator("#login").is_visible()
+
+    page.get_by_label("Admin API key").fill(shop.admin_key)
+    page.get_by_role("button", name="Sign in").click()
+    page.locator('[data-panel="points"] li').first.wait_for()
+    assert page.locator("#signed-in-as").inner_text() == "Signed in as Admin (admin)"
+    screenshot(page, "dashboard-signed-in.png")
+
+    # The browser holds a session cookie no script can read, and the key nowhere.
+    [cookie] = page.context.cookies()
+    assert (cookie["name"], cookie["httpOnly"], cookie["sameSite"]) == ("loyalty_session", True, "Strict")
+    kept = page.evaluate(
+        "() => [location.href, document.cookie, JSON.stringify({...sessionStorage}),"
+        " JSON.stringify({...localStorage}), document.getElementById('login-key').value].join(' ')"
+    )
+    assert shop.admin_key not in kept
+    assert cookie["value"] not in kept
+
+    # Loaded again, the page is still signed in, and its writes carry the CSRF token.
+    page.reload()
+    page.locator('[data-panel="points"] li').first.wait_for()
+    page.goto(f"{base_url}/#/customers/6002")
+    wait_for_balance(page, 15)
+    assert adjusted_in_the_dialog(page, 5, "Thanks for the feedback", balance_after=20) == "Admin (admin)"
+
+    page.get_by_role("button", name="Sign out").click()
+    page.locator("#login").wait_for(state="visible")
+    assert "signed out" in page.locator("#status").inner_text()
+    # The session ended on the server too: its cookie opens nothing any more.
+    ended = deployed_system.http.get(f"{base_url}/api/session", cookies={cookie["name"]: cookie["value"]})
+    assert ended.status_code == 401
+    page.reload()
+    page.locator("#login").wait_for(state="visible")
+
+
+def test_embedded_in_the_shopify_admin_the_page_acts_with_app_bridges_session_token(
+    deployed_system, shop_with_activity, browser_page
+):
+    shop, page = shop_with_activity, browser_page
+    token = shopify_session_token(shop.domain, shop.webhook_secret, sub="90210", exp=int(time.time()) + 600)
+    # App Bridge as the Shopify admin's frame provides it: `shopify.idToken()`.
+    page.route(
+        "https://cdn.shopify.com/shopifycloud/app-bridge.js",
+        lambda route: route.fulfill(
+            content_type="text/javascript",
+            body=f"window.shopify = {{ idToken: async () => {json.dumps(token)} }};",
+        ),
+    )
+    bearers = []
+    page.on(
+        "request",
+        lambda request: "/api/" in request.url and bearers.append(request.headers.get("authorization")),
+    )
+
+    page.goto(f"{deployed_system.base_url}/?embedded=1&shop={shop.domain}&host=YWRtaW4#/customers/6001")
+
+    wait_for_balance(page, 70)
+    assert page.locator("#login").is_hidden()
+    assert page.locator("#sign-out").is_hidden()
+    assert page.locator("#signed-in-as").inner_text() == "Signed in as staff:90210"
+    assert adjusted_in_the_dialog(page, 10, "Apology from the team", balance_after=80) == "staff:90210"
+    screenshot(page, "dashboard-embedded.png")
+    assert bearers
+    assert set(bearers) == {f"Bearer {token}"}
+    assert page.context.cookies() == []

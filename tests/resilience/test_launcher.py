@@ -144,6 +144,14 @@ def test_a_killed_service_is_restarted_alone_and_sigterm_to_the_group_stops_ever
     launcher = launch()
     pids = launcher.wait_until_up()
     system = system_of(launcher_env)
+    # The dashboard's address carries no secret; the demo key printed apart signs in.
+    printed = wait_for(
+        lambda: re.search(r"Dashboard: +(\S+).*\n(?:.*\n)*? +Admin API key: +(\S+)", launcher.output())
+    )
+    assert printed, launcher.output()
+    dashboard, demo_key = printed.groups()
+    assert dashboard == f"http://localhost:{launcher_env['GATEWAY_PORT']}/"
+    assert system.http.post(system.url("/api/session"), json={"key": demo_key}).status_code == 201
     shop = system.create_shop()
     orders = OrderStream(shop, customers=5, clients=2, pause=0.05).start()
     try:

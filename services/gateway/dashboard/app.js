@@ -2,21 +2,35 @@
 // Everything user-supplied is rendered with textContent, never innerHTML.
 "use strict";
 
-const KEY_STORAGE = "loyalty.adminKey";
 const HISTORY_PAGE_SIZE = 25;
 const state = { range: { days: 30 }, pointsType: "all", pointsQ: "", cursors: {}, customersQ: "" };
 // The customer on screen; `loads` counts loads so a slow answer for a
 // customer the merchant already left is dropped instead of drawn.
 const detail = { id: null, customer: null, historyCursor: null, reversedIds: new Set(), loads: 0 };
 
-function adminKey() { return sessionStorage.getItem(KEY_STORAGE); }
+// How the page proves who it acts for. No secret is ever kept by the page
+// or put in a URL:
+// - embedded in the Shopify admin, each request carries a fresh session
+//   token from App Bridge (`shopify.idToken()`) as its Bearer;
+// - standalone, a key typed once into the sign-in form is traded for an
+//   HttpOnly session cookie (the browser sends it; no script can read it),
+//   and every write carries the session's CSRF token, held here in memory
+//   (a page loaded again asks GET /api/session for it).
+const auth = { embedded: false, signedIn: false, csrf: null, actor: null };
+const SAFE_METHODS = new Set(["GET", "HEAD"]);
 
-function takeKeyFromUrl() {
-  const match = location.hash.match(/key=([^&]+)/);
-  if (match) {
-    sessionStorage.setItem(KEY_STORAGE, decodeURIComponent(match[1]));
-    history.replaceState(null, "", location.pathname + "#/");
-  }
+// The Shopify admin opens the app's URL with ?embedded=1 (and shop, host);
+// the gateway then serves the page with App Bridge, whose global `shopify`
+// hands out session tokens. Both must hold: a stray ?embedded=1 on a page
+// without App Bridge is the standalone dashboard.
+function isEmbedded() {
+  return new URLSearchParams(location.search).get("embedded") === "1"
+    && typeof window.shopify?.idToken === "function";
+}
+
+async function credentialHeaders(method) {
+  if (auth.embedded) return { Authorization: "Bearer " + await window.shopify.idToken() };
+  return SAFE_METHODS.has(method) ? {} : { "X-CSRF-Token": auth.csrf };
 }
 
 // An error answered by the API: its message and, for a 422, which fields.
@@ -36,7 +50,7 @@ function apiUrl(path, query) {
 }
 
 async function authorizedFetch(method, path, { query, json, headers } = {}) {
-  const init = { method, headers: { Authorization: "Bearer " + adminKey(), ...headers } };
+  const init = { method, credentials: "same-origin", headers: { ...await credentialHeaders(method), ...headers } };
   if (json !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(json);
@@ -47,7 +61,7 @@ async function authorizedFetch(method, path, { query, json, headers } = {}) {
   } catch {
     throw new ApiError(0, { message: "The dashboard could not reach the server. Check the connection and try again." });
   }
-  if (response.status === 401) { signOut("Your API key was not accepted."); throw new ApiError(401, {}); }
+  if (response.status === 401) { signedOut("Your session has ended. Sign in again."); throw new ApiError(401, {}); }
   if (!response.ok) {
     const body = await response.json().catch(() => ({}));
     throw new ApiError(response.status, body.error || { message: response.statusText });
@@ -733,16 +747,17 @@ function show(view) {
 }
 
 function route() {
-  if (!adminKey()) {
+  document.getElementById("sign-out").hidden = !auth.signedIn || auth.embedded;
+  document.getElementById("signed-in-as").textContent = auth.signedIn ? "Signed in as " + actorLabel(auth.actor) : "";
+  if (!auth.signedIn) {
     for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();
-    document.getElementById("login").hidden = false;
+    // Inside the Shopify admin there is nothing to type: its session token decides.
+    document.getElementById("login").hidden = auth.embedded;
     document.getElementById("range-bar").hidden = true;
     for (const section of document.querySelectorAll(".view")) section.hidden = true;
-    document.getElementById("sign-out").hidden = true;
     return;
   }
   document.getElementById("login").hidden = true;
-  document.getElementById("sign-out").hidden = false;
   const hash = location.hash.replace(/^#\/?/, "");
   if (hash.startsWith("customers/")) { show("customer"); return loadCustomer(decodeURIComponent(hash.slice(10))); }
   if (PAGES[hash]) { show(hash); return PAGES[hash](); }
@@ -751,19 +766,64 @@ function route() {
   return view === "overview" ? loadOverview() : loadFeed(view, true);
 }
 
-function signOut(message) {
-  sessionStorage.removeItem(KEY_STORAGE);
+// ---- signing in and out ------------------------------------------------------
+
+// `session`: GET or POST /api/session's answer (who, and the CSRF token).
+function signedIn(session) {
+  Object.assign(auth, { signedIn: true, csrf: session.csrf_token, actor: session.actor });
+  say("");
+  route();
+}
+
+function signedOut(message) {
+  Object.assign(auth, { signedIn: false, csrf: null, actor: null });
   say(message || "");
   route();
 }
 
+async function signIn(event) {
+  event.preventDefault();
+  const input = document.getElementById("login-key");
+  let response;
+  try {
+    response = await fetch("/api/session", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ key: input.value.trim() }),
+    });
+  } catch {
+    return say("The dashboard could not reach the server. Check the connection and try again.");
+  }
+  input.value = "";  // the key is not kept, not even in the form
+  if (response.ok) return signedIn(await response.json());
+  const body = await response.json().catch(() => ({}));
+  say(response.status === 401 ? "That key was not accepted." : (body.error || {}).message || "Signing in failed.");
+}
+
+async function signOut() {
+  try { await api("DELETE", "/api/session"); } catch { /* signed out here all the same */ }
+  signedOut("You are signed out.");
+}
+
+// On load: signed in already if the cookie (or, embedded, the session token) says so.
+async function start() {
+  // Old links carried the key in the address (#key=…): it signs nobody in
+  // now, and is wiped from the address bar so it is not shown or shared on.
+  if (/key=/.test(location.hash)) history.replaceState(null, "", location.pathname + location.search + "#/");
+  auth.embedded = isEmbedded();
+  let response = null;
+  try {
+    response = await fetch("/api/session", { credentials: "same-origin", headers: await credentialHeaders("GET") });
+  } catch {
+    say("The dashboard could not reach the server. Check the connection and try again.");
+  }
+  if (response && response.ok) return signedIn(await response.json());
+  if (response && auth.embedded) say("The Shopify admin's session could not be verified. Reload the app.");
+  route();
+}
+
 function wire() {
-  document.getElementById("login-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    sessionStorage.setItem(KEY_STORAGE, document.getElementById("login-key").value.trim());
-    route();
-  });
-  document.getElementById("sign-out").addEventListener("click", () => signOut());
+  document.getElementById("login-form").addEventListener("submit", signIn);
+  document.getElementById("sign-out").addEventListener("click", signOut);
   document.getElementById("range").addEventListener("change", (event) => {
     const custom = event.target.value === "custom";
     document.getElementById("custom-range").hidden = !custom;
@@ -816,9 +876,8 @@ function wire() {
   document.getElementById("add-tier").addEventListener("click", () =>
     document.querySelector("#tiers-table tbody").append(tierRow({})));
 
-  window.addEventListener("hashchange", () => { takeKeyFromUrl(); route(); });
+  window.addEventListener("hashchange", route);
 }
 
-takeKeyFromUrl();
 wire();
-route();
+start();

@@ -32,7 +32,7 @@ class OpsRoutes(Routes):
 
     @json_http("GET", "/")
     def dashboard(self, request):
-        return dashboard_files.page()
+        return dashboard_files.page(embedded=request.args.get("embedded") == "1")
 
     @json_http("GET", "/dashboard/<asset>")
     def dashboard_asset(self, request, asset):

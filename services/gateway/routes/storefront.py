@@ -11,7 +11,7 @@ class StorefrontRoutes(Routes):
     @json_http("POST", "/storefront/<shop>/referral-links")
     @storefront_route
     def create_referral_link(self, request, shop):
-        signed = require_signed_customer(shop, parse_body(request, SignedCustomer))
+        signed = require_signed_customer(shop, parse_body(request, SignedCustomer), self.db.clock.now())
         link = ask(self.referrals.create_referral_link, shop_id=shop.id, customer_id=signed.customer_id)
         return 201, {"code": link["code"], "url": f"https://{shop.domain}/?ref={link['code']}"}
 
@@ -37,7 +37,7 @@ class StorefrontRoutes(Routes):
     @json_http("POST", "/storefront/<shop>/reviews")
     @storefront_route
     def submit_review(self, request, shop):
-        review = require_signed_customer(shop, parse_body(request, ReviewRequest))
+        review = require_signed_customer(shop, parse_body(request, ReviewRequest), self.db.clock.now())
         return 201, ask(
             self.reviews.submit_review,
             shop_id=shop.id,
@@ -52,7 +52,9 @@ class StorefrontRoutes(Routes):
     @json_http("POST", "/storefront/<shop>/google-reviews")
     @storefront_route
     def submit_google_review(self, request, shop):
-        submission = require_signed_customer(shop, parse_body(request, GoogleReviewRequest))
+        submission = require_signed_customer(
+            shop, parse_body(request, GoogleReviewRequest), self.db.clock.now()
+        )
         return 201, ask(
             self.reviews.submit_google_review,
             shop_id=shop.id,

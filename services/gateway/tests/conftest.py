@@ -18,6 +18,7 @@ from services.gateway.models import metadata
 from services.gateway.operations import create_shop_cli
 from services.gateway.service import GatewayService
 from shared.db import make_engine
+from shared.entrypoints import Database
 
 
 def free_port() -> int:
@@ -48,12 +49,24 @@ def gateway_env(monkeypatch, tmp_path, database_url_factory):
 
 
 class Gateway:
-    def __init__(self, base_url, database_url, points, referrals, reviews):
+    def __init__(self, base_url, database_url, points, referrals, reviews, container=None):
         self.base_url = base_url
         self.database_url = database_url
         self.points, self.referrals, self.reviews = points, referrals, reviews
+        self.container = container
         self.engine = make_engine(database_url)
         self.http = requests.Session()
+
+    @property
+    def database(self) -> Database:
+        """The container's Database dependency (its `clock` may be replaced)."""
+        return next(ext for ext in self.container.extensions if isinstance(ext, Database))
+
+    def close(self):
+        self.http.close()
+        self.engine.dispose()
+        if self.container is not None:
+            self.container.stop()
 
     def request(self, method, path, base_url=None, **kwargs):
         """`base_url`: send to another gateway (a replica) instead."""
@@ -99,9 +112,9 @@ class Shop:
         headers = {**(headers or {}), "Authorization": f"Bearer {key or self.admin_key}"}
         return self.gateway.request(method, path, headers=headers, **kwargs)
 
-    def customer_token(self, customer_id: str) -> str:
+    def customer_token(self, customer_id: str, secret: str | None = None) -> str:
         return hmac.new(
-            self.webhook_secret.encode(), f"{self.domain}:{customer_id}".encode(), hashlib.sha256
+            (secret or self.webhook_secret).encode(), f"{self.domain}:{customer_id}".encode(), hashlib.sha256
         ).hexdigest()
 
     def storefront(self, method, path, **kwargs):
@@ -126,31 +139,35 @@ class Shop:
         return self.gateway.post("/webhooks/shopify", data=raw, headers=headers)
 
 
+def start_gateway(amqp_uri, database_url) -> Gateway:
+    """A gateway container on `database_url`, its RPC proxies mocked."""
+    from nameko.containers import ServiceContainer
+
+    port = free_port()
+    container = ServiceContainer(
+        GatewayService,
+        {"AMQP_URI": amqp_uri, "DATABASE_URL": database_url, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"},
+    )
+    points, referrals, reviews = replace_dependencies(container, "points", "referrals", "reviews")
+    container.start()
+    return Gateway(f"http://127.0.0.1:{port}", database_url, points, referrals, reviews, container)
+
+
 @pytest.fixture(scope="package")
 def running_gateway(amqp_uri, database_url_factory, tmp_path_factory):
     """One gateway for this folder's tests (they isolate by shop). The CLI
     that creates shops and the running gateway share one database and one
     data dir (where the secret key is made), as in production."""
-    from nameko.containers import ServiceContainer
-
     url = database_url_factory("gateway")
     env = pytest.MonkeyPatch()
     env.setenv("GATEWAY_DATABASE_URL", url)
     env.setenv("LOYALTY_DATA_DIR", str(tmp_path_factory.mktemp("gateway-data")))
     env.delenv("LOYALTY_SECRET_KEY", raising=False)
-    port = free_port()
-    container = ServiceContainer(
-        GatewayService, {"AMQP_URI": amqp_uri, "DATABASE_URL": url, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
-    )
-    points, referrals, reviews = replace_dependencies(container, "points", "referrals", "reviews")
-    container.start()
-    running = Gateway(f"http://127.0.0.1:{port}", url, points, referrals, reviews)
+    running = start_gateway(amqp_uri, url)
     try:
         yield running
     finally:
-        running.http.close()
-        running.engine.dispose()
-        container.stop()
+        running.close()
         env.undo()
 
 

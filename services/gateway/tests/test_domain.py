@@ -1,12 +1,13 @@
-"""Shopify bodies -> our event payloads (no nameko, no database)."""
+"""Shopify bodies -> our event payloads, and the sign-in rules (no nameko,
+no database)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from services.gateway import domain
-from shared.errors import Unprocessable
+from shared.errors import Unauthorized, Unprocessable
 from shared.events import CustomerCreated, OrderPlaced, OrderRefunded
 
 pytestmark = pytest.mark.unit  # pure: no broker, no database (make test-unit)
@@ -164,3 +165,73 @@ def test_only_the_four_topics_are_supported():
 def test_a_body_that_is_not_an_object_is_unprocessable():
     with pytest.raises(Unprocessable):
         domain.event_for_webhook("customers/create", [1, 2])
+
+
+# --- sign-in rules -----------------------------------------------------------------------------
+
+T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
+def test_a_rotated_shop_has_both_secrets_in_force_until_the_grace_period_ends():
+    shop = domain.Shop(
+        "shp_1", "a.myshopify.com", "a", "s3cret-new", "s3cret-old", T0 + domain.rotation_grace(24)
+    )
+
+    assert shop.secrets_in_force(T0) == ("s3cret-new", "s3cret-old")
+    assert shop.secrets_in_force(T0 + timedelta(hours=24) - timedelta(microseconds=1)) == (
+        "s3cret-new",
+        "s3cret-old",
+    )
+    assert shop.secrets_in_force(T0 + timedelta(hours=24)) == ("s3cret-new",)
+    assert domain.Shop("shp_1", "a.myshopify.com", "a", "only").secrets_in_force(T0) == ("only",)
+    assert "s3cret" not in repr(shop)  # a logged shop shows no secret
+
+
+@pytest.mark.parametrize("hours", [-1, 721, float("nan")])
+def test_a_grace_period_is_0_to_30_days(hours):
+    with pytest.raises(Unprocessable):
+        domain.rotation_grace(hours)
+
+
+def test_a_session_lives_12_idle_hours_and_its_use_is_written_once_a_minute():
+    assert domain.session_is_live(T0, T0 + timedelta(hours=12) - timedelta(seconds=1))
+    assert not domain.session_is_live(T0, T0 + timedelta(hours=12))
+    assert not domain.session_needs_touch(T0, T0 + timedelta(seconds=59))
+    assert domain.session_needs_touch(T0, T0 + timedelta(minutes=1))
+
+
+@pytest.mark.parametrize(
+    "dest",
+    [
+        None,
+        42,
+        "http://a.myshopify.com",
+        "https://a.myshopify.com/admin",
+        "https://a.myshopify.com:444",
+        "https://user@a.myshopify.com",
+        "https://a.myshopify.com?x=1",
+        "https://[::1",
+        "https://",
+    ],
+)
+def test_a_session_tokens_dest_must_be_a_shop(dest):
+    with pytest.raises(Unauthorized):
+        domain.shop_domain_of_dest(dest)
+
+
+def test_a_session_tokens_dest_names_the_shop():
+    assert domain.shop_domain_of_dest("https://A.myshopify.com/") == "a.myshopify.com"
+
+
+@pytest.mark.parametrize("sub", ["", "x" * 65, "74\n123"])
+def test_a_staff_id_must_be_short_and_printable(sub):
+    with pytest.raises(Unauthorized):
+        domain.staff_actor(sub)
+    assert domain.staff_actor("74123") == "staff:74123"
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 65, "tab\there"])
+def test_a_keys_name_must_be_short_and_printable(name):
+    with pytest.raises(Unprocessable):
+        domain.key_name(name)
+    assert domain.key_name("  Alice (support) ") == "Alice (support)"

@@ -145,3 +145,14 @@ def test_the_dashboard_is_served_at_the_root(gateway):
     assert script.status_code == 200
     assert script.headers["Content-Type"].startswith("text/javascript")
     assert_error(gateway.get("/dashboard/secret.key"), 404, "not_found")
+    assert "app-bridge.js" not in page.text
+
+
+def test_opened_embedded_in_the_shopify_admin_the_dashboard_loads_app_bridge_first(gateway, monkeypatch):
+    monkeypatch.setenv("LOYALTY_APP_CLIENT_ID", "client-<1>")
+
+    page = gateway.get("/", params={"embedded": "1", "shop": "a.myshopify.com", "host": "YWRtaW4"}).text
+
+    app_bridge = page.index('<script src="https://cdn.shopify.com/shopifycloud/app-bridge.js"></script>')
+    assert app_bridge < page.index('<script src="/dashboard/app.js">')
+    assert '<meta name="shopify-api-key" content="client-&lt;1&gt;">' in page

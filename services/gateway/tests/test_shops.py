@@ -9,15 +9,24 @@ import stat
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
 from services.gateway import credentials, domain
 from services.gateway.auth import authenticate_admin, find_shop_by_domain
 from services.gateway.domain import normalize_domain
 from services.gateway.models import api_keys, metadata, shops
 from services.gateway.operations import MIGRATIONS, create_shop, create_shop_cli
+from shared.clock import utcnow
 from shared.db import UnitOfWork, make_engine
 from shared.errors import Conflict, Unauthorized, Unprocessable
 from shared.migrations import upgrade_to_head
+
+
+def authenticate(session, authorization):
+    """authenticate_admin for a GET with this Authorization header (None: without one)."""
+    headers = {} if authorization is None else {"Authorization": authorization}
+    return authenticate_admin(session, Request(EnvironBuilder(headers=headers).get_environ()), utcnow())
 
 
 @pytest.fixture
@@ -46,7 +55,7 @@ def test_create_shop_returns_credentials_once_and_stores_neither_in_plaintext(db
     assert key[3:] not in stored
     assert secret not in stored
     assert key_row["key_hash"] == hashlib.sha256(key.encode()).hexdigest()
-    assert key_row["label"] == "admin"
+    assert key_row["name"] == "admin"
     assert shop["name"] == "cool-shop"
     # Encrypted, not hashed: the gateway can get the secret back to verify HMACs.
     assert credentials.secret_box().decrypt(shop["webhook_secret_encrypted"]) == secret
@@ -89,7 +98,7 @@ def test_the_cli_applies_migrations_and_prints_what_the_merchant_needs(gateway_e
     engine = make_engine(gateway_env)
     try:
         with UnitOfWork(sessionmaker(engine), metadata, "gateway") as uow:
-            caller = authenticate_admin(uow.session, f"Bearer {created['admin_api_key']}")
+            caller = authenticate(uow.session, f"Bearer {created['admin_api_key']}")
             shop = find_shop_by_domain(uow.session, "CLI-shop.myshopify.com")
     finally:
         engine.dispose()
@@ -105,10 +114,8 @@ def test_a_key_authenticates_its_own_shop_only(db):
         second = create_shop(uow.session, "second.myshopify.com")
         uow.commit()
     with db() as uow:
-        assert (
-            authenticate_admin(uow.session, "Bearer " + first["admin_api_key"]).shop_id == first["shop"]["id"]
-        )
-        caller = authenticate_admin(uow.session, "bearer  " + second["admin_api_key"])
+        assert authenticate(uow.session, "Bearer " + first["admin_api_key"]).shop_id == first["shop"]["id"]
+        caller = authenticate(uow.session, "bearer  " + second["admin_api_key"])
         assert caller.shop_id == second["shop"]["id"]
         assert caller.actor == f"api_key:admin@{second['shop']['id']}"
         for header in (
@@ -122,7 +129,7 @@ def test_a_key_authenticates_its_own_shop_only(db):
             "Bearer " + hashlib.sha256(first["admin_api_key"].encode()).hexdigest(),
         ):
             with pytest.raises(Unauthorized):
-                authenticate_admin(uow.session, header)
+                authenticate(uow.session, header)
 
 
 def test_the_secret_key_file_is_made_once_private_and_reused(gateway_env, tmp_path, monkeypatch):
