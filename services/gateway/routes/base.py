@@ -4,7 +4,7 @@ from typing import Any
 
 
 class Routes:
-    db: Any  # shared.entrypoints.WorkerDatabase
+    db: Any  # shared.database.WorkerDatabase
     config: dict[str, Any]
     points: Any  # RPC proxies
     referrals: Any

@@ -18,7 +18,7 @@ from services.gateway.models import metadata
 from services.gateway.operations import create_shop_cli
 from services.gateway.service import GatewayService
 from shared.db import make_engine
-from shared.entrypoints import Database
+from shared.database import Database
 
 
 def free_port() -> int:
