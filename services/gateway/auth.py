@@ -8,7 +8,8 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from services.gateway import repository
+from services.gateway import rate_limits, repository
+from services.gateway.client_address import client_address
 from services.gateway.credentials import hash_api_key, secret_box
 from services.gateway.domain import AdminCaller, Shop, bearer_api_key, customer_token_matches
 from services.gateway.schemas import SignedCustomer
@@ -50,7 +51,8 @@ def admin_route(route):
 
 def storefront_route(route):
     """A /storefront/{shop} route: `shop` (a domain in the path) becomes the
-    Shop; an unknown one is a 404."""
+    Shop; an unknown one is a 404. Each client's requests to the shop are
+    rate limited (rate_limits)."""
 
     @functools.wraps(route)
     def with_shop(self, request, shop, **path):
@@ -58,6 +60,7 @@ def storefront_route(route):
             found = find_shop_by_domain(uow.session, shop)
         if found is None:
             raise NotFound("no such shop", {"shop": shop})
+        rate_limits.admit(client_address(request), found.id)
         return route(self, request, found, **path)
 
     return with_shop

@@ -1,6 +1,7 @@
 """The storefront widget's calls: no admin key; customers prove who they are."""
 
 from services.gateway.auth import require_signed_customer, storefront_route
+from services.gateway.client_address import client_address
 from services.gateway.routes.base import Routes
 from services.gateway.rpc import ask
 from services.gateway.schemas import GoogleReviewRequest, ReferralClaimRequest, ReviewRequest, SignedCustomer
@@ -19,7 +20,7 @@ class StorefrontRoutes(Routes):
     @storefront_route
     def record_referral_click(self, request, shop, code):
         return 201, ask(
-            self.referrals.record_click, shop_id=shop.id, code=code, client_ip=request.remote_addr
+            self.referrals.record_click, shop_id=shop.id, code=code, client_ip=client_address(request)
         )
 
     @json_http("POST", "/storefront/<shop>/referrals/<code>/claims")
@@ -31,7 +32,7 @@ class StorefrontRoutes(Routes):
             shop_id=shop.id,
             code=code,
             email=claim.email,
-            client_ip=request.remote_addr,
+            client_ip=client_address(request),
         )
 
     @json_http("POST", "/storefront/<shop>/reviews")
