@@ -8,10 +8,10 @@ import base64
 import hashlib
 import hmac
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeGuard, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 from pydantic import BaseModel
 
@@ -211,3 +211,46 @@ def event_for_webhook(topic: str, body: object) -> Payload:
     """The event a webhook of a supported topic stands for; a body that does
     not validate raises Unprocessable naming the fields."""
     return TOPICS[topic](body)
+
+
+# --- what the storefront shows a customer ------------------------------------------------
+
+
+def referral_url(shop_domain: str, code: str) -> str:
+    """Where a referral link sends a friend: the shop, with the code."""
+    return f"https://{shop_domain}/?ref={code}"
+
+
+def storefront_customer(
+    shop_domain: str,
+    customer_id: str,
+    profile: Mapping[str, Any] | None,
+    rewards: Iterable[Mapping[str, Any]],
+    link: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """The widget's view of a customer (SPEC §7 "Storefront customer") from
+    points' profile (None: not a member yet, so nothing earned), the shop's
+    rewards and their referral link. A reward is redeemable when its cost is
+    within the points the customer may spend now (excluded members may not)."""
+    spendable = profile["available_points"] if profile and profile["status"] == "active" else 0
+    expiry = profile["next_expiry"] if profile else None
+    return {
+        "customer_id": customer_id,
+        "points_balance": profile["balance"] if profile else 0,
+        "pending_points": profile["pending_points"] if profile else 0,
+        "vip_tier": profile["vip_tier"] if profile else None,
+        "next_expiry": {"points": expiry["points"], "on": expiry["date"]} if expiry else None,
+        "referral_link": {"code": link["code"], "url": referral_url(shop_domain, link["code"])}
+        if link
+        else None,
+        "rewards": [
+            {
+                "id": reward["id"],
+                "name": reward["name"],
+                "points_cost": reward["points_cost"],
+                "redeemable": reward["points_cost"] <= spendable,
+            }
+            for reward in rewards
+            if reward["active"]
+        ],
+    }

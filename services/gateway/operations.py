@@ -1,6 +1,7 @@
 """The gateway's own work: creating a shop with its credentials (also from
 the CLI), taking in a shop's webhook (verify, translate, dedupe, outbox) and
-gathering a customer's detail from the services that hold it."""
+gathering a customer's detail (for the merchant, and for the storefront
+widget) from the services that hold it."""
 
 import time
 from datetime import datetime
@@ -18,11 +19,13 @@ from services.gateway.credentials import (
     secret_box,
 )
 from services.gateway.domain import (
+    Shop,
     WebhookDelivery,
     delivery_id,
     event_for_webhook,
     is_supported,
     normalize_domain,
+    storefront_customer,
     webhook_signature_matches,
 )
 from services.gateway.models import metadata
@@ -31,7 +34,7 @@ from services.gateway.web import json_document
 from shared import config
 from shared.clock import utcnow
 from shared.db import UnitOfWork, make_engine
-from shared.errors import Conflict, Unauthorized
+from shared.errors import Conflict, NotFound, Unauthorized
 from shared.migrations import upgrade_to_head
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -131,3 +134,24 @@ def customer_detail(points, referrals, reviews, shop_id: str, customer_id: str) 
             name for name, section in (("referrals", referrals), ("reviews", reviews)) if section is None
         ],
     }
+
+
+def storefront_customer_view(points, referrals, shop: Shop, customer_id: str) -> dict:
+    """The widget's view of a signed-in customer: points' profile and the
+    shop's rewards, and their referral link, asked in parallel. A customer
+    points does not know yet has earned nothing (the shop's pages know
+    them before our webhook does). Without referrals the link is null and
+    `unavailable` names it."""
+    asked = {"shop_id": shop.id, "customer_id": customer_id}
+    profile = points.get_customer.call_async(**asked)
+    rewards = points.list_rewards.call_async(shop_id=shop.id)
+    link = optional_call(referrals.get_referral_link, **asked)
+    deadline = time.monotonic() + RPC_TIMEOUT_SECONDS
+    try:
+        customer = results(profile)[0]
+    except NotFound:
+        customer = None
+    catalog = results(rewards)[0]["items"]
+    linked = optional_result(link, deadline)
+    view = storefront_customer(shop.domain, customer_id, customer, catalog, linked and linked["link"])
+    return {**view, "unavailable": [] if linked is not None else ["referrals"]}

@@ -59,6 +59,12 @@ class ReferralsService:
         return operations.create_referral_link(self.db, self.points, request).model_dump(mode="json")
 
     @rpc
+    def get_referral_link(self, shop_id, customer_id=None):
+        request = parse_query(LinkRequest, provided(shop_id=shop_id, customer_id=customer_id))
+        link = self._read(operations.get_referral_link, request)
+        return {"link": None if link is None else link.model_dump(mode="json")}
+
+    @rpc
     def record_click(self, shop_id, code=None, client_ip=None):
         click = parse_query(ClickRequest, provided(shop_id=shop_id, code=code, client_ip=client_ip))
         return self._command(operations.record_click, click).model_dump(mode="json")

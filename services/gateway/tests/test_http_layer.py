@@ -145,3 +145,19 @@ def test_the_dashboard_is_served_at_the_root(gateway):
     assert script.status_code == 200
     assert script.headers["Content-Type"].startswith("text/javascript")
     assert_error(gateway.get("/dashboard/secret.key"), 404, "not_found")
+
+
+@pytest.mark.unit
+def test_no_two_route_groups_name_a_route_alike():
+    """The groups are joined into one class: a route named like another
+    group's would silently hide it (no such route, 404)."""
+    from services.gateway.routes.base import Routes
+    from services.gateway.service import GatewayService
+
+    groups = [
+        cls
+        for cls in GatewayService.__mro__
+        if issubclass(cls, Routes) and cls not in (Routes, GatewayService)
+    ]
+    names = [name for group in groups for name, value in vars(group).items() if callable(value)]
+    assert sorted(names) == sorted(set(names))
