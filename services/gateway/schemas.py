@@ -80,7 +80,10 @@ class ReferralClaimRequest(_Body):
     email: Annotated[EmailStr, StringConstraints(max_length=254)]
 
 
-class ReviewRequest(SignedCustomer):
+class ReviewFields(_Body):
+    """A product review as a customer writes it (through the app proxy,
+    where Shopify says who they are, this is the whole body)."""
+
     product_id: PlatformId
     rating: int = Field(ge=1, le=5)
     title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
@@ -90,8 +93,16 @@ class ReviewRequest(SignedCustomer):
     )
 
 
-class GoogleReviewRequest(SignedCustomer):
+class ReviewRequest(SignedCustomer, ReviewFields):
+    pass
+
+
+class GoogleReviewFields(_Body):
     review_url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048)]
+
+
+class GoogleReviewRequest(SignedCustomer, GoogleReviewFields):
+    pass
 
 
 # --- Shopify webhook bodies ---------------------------------------------------

@@ -16,13 +16,21 @@ from services.gateway.routes.feeds import FeedRoutes
 from services.gateway.routes.moderation import ModerationRoutes
 from services.gateway.routes.ops import OpsRoutes
 from services.gateway.routes.program import ProgramRoutes
+from services.gateway.routes.proxy import ProxyRoutes
 from services.gateway.routes.storefront import StorefrontRoutes
 from services.gateway.routes.webhooks import WebhookRoutes
 from shared.entrypoints import Database
 
 
 class GatewayService(
-    OpsRoutes, WebhookRoutes, FeedRoutes, CustomerRoutes, ProgramRoutes, ModerationRoutes, StorefrontRoutes
+    OpsRoutes,
+    WebhookRoutes,
+    FeedRoutes,
+    CustomerRoutes,
+    ProgramRoutes,
+    ModerationRoutes,
+    StorefrontRoutes,
+    ProxyRoutes,
 ):
     name = "gateway"
 

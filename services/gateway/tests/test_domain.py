@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from services.gateway import domain
-from shared.errors import Unprocessable
+from shared.errors import Unauthorized, Unprocessable
 from shared.events import CustomerCreated, OrderPlaced, OrderRefunded
 
 pytestmark = pytest.mark.unit  # pure: no broker, no database (make test-unit)
@@ -164,3 +164,30 @@ def test_only_the_four_topics_are_supported():
 def test_a_body_that_is_not_an_object_is_unprocessable():
     with pytest.raises(Unprocessable):
         domain.event_for_webhook("customers/create", [1, 2])
+
+
+# --- the app proxy's signature ------------------------------------------------------------
+
+
+def test_the_app_proxy_signature_is_shopifys_published_example():
+    """Shopify's documented example (secret "hush"): a repeated parameter's
+    values joined by ",", everything but the signature sorted by name."""
+    from urllib.parse import parse_qs
+
+    from services.gateway.proxy_signature import proxy_signature, verify_proxy_request
+
+    query = (
+        "extra=1&extra=2&shop=shop-name.myshopify.com&logged_in_customer_id=1"
+        "&path_prefix=%2Fapps%2Fawesome_reviews&timestamp=1317327555"
+        "&signature=4c68c8624d737112c91818c11017d24d334b524cb5c2b8ba08daa056f7395ddb"
+    )
+    params = parse_qs(query, keep_blank_values=True)
+    shop = domain.Shop("shp_1", "shop-name.myshopify.com", "shop-name", "hush")
+
+    assert proxy_signature("hush", params) == params["signature"][0]
+    caller = verify_proxy_request(shop, params, now=1317327555 + 299)
+    assert (caller.shop, caller.customer_id) == (shop, "1")
+    with pytest.raises(Unauthorized):
+        verify_proxy_request(shop, params, now=1317327555 + 301)
+    with pytest.raises(Unauthorized):
+        verify_proxy_request(shop, {**params, "extra": ["2", "1"]}, now=1317327555)
