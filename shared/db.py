@@ -140,9 +140,13 @@ def _make_private(path: str | None) -> None:
     files take the same mode from it."""
     if not path or path == ":memory:":
         return
-    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    with contextlib.suppress(PermissionError):  # a file someone else owns stays theirs
-        os.chmod(path, 0o600)
+    try:
+        # Only ever a new file: closing a descriptor of a database this
+        # process has open would drop SQLite's POSIX locks on it.
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        with contextlib.suppress(PermissionError):  # a file someone else owns stays theirs
+            os.chmod(path, 0o600)
 
 
 def cursor_result(result: Result[Any]) -> CursorResult[Any]:

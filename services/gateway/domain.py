@@ -16,8 +16,8 @@ from typing import Any, TypeGuard, TypeVar
 from pydantic import BaseModel
 
 from services.gateway.credentials import API_KEY_PREFIX
-from services.gateway.schemas import ShopifyCustomer, ShopifyOrder, ShopifyRefund
-from shared.errors import BadRequest, Unauthorized, Unprocessable
+from services.gateway.schemas import MAX_AMOUNT, ShopifyCustomer, ShopifyOrder, ShopifyRefund
+from shared.errors import BadRequest, LoyaltyError, Unauthorized, Unprocessable
 from shared.events import CustomerCreated, OrderPlaced, OrderRefunded, Payload
 from shared.pagination import parse_query
 
@@ -139,6 +139,7 @@ def order_placed(order: ShopifyOrder) -> OrderPlaced:
         currency=order.currency,
         discount_codes=[discount.code for discount in order.discount_codes],
         created_at=order.created_at,
+        test=order.test,
     )
 
 
@@ -160,11 +161,17 @@ def refunded_amount(refund: ShopifyRefund) -> Decimal:
 
 def order_refunded(refund: ShopifyRefund) -> OrderRefunded:
     currency = next((t.currency for t in refund.transactions if t.currency), None)
+    amount = refunded_amount(refund)
+    if amount > MAX_AMOUNT:
+        raise Unprocessable(
+            "the refund adds up to more than any order can be",
+            [{"field": "refund_line_items", "message": f"adds up to more than {MAX_AMOUNT}"}],
+        )
     return OrderRefunded(
         order_id=refund.order_id,
         refund_id=refund.id,
         customer_id=refund.customer.id if refund.customer else None,
-        amount=refunded_amount(refund),
+        amount=amount,
         currency=currency,
         created_at=refund.created_at,
     )
@@ -201,6 +208,21 @@ TOPICS = {
     "refunds/create": _webhook_topic(ShopifyRefund, order_refunded),
     "customers/create": _webhook_topic(ShopifyCustomer, customer_created),
 }
+
+
+def refusal_record(refusal: LoyaltyError) -> tuple[str, list[dict[str, Any]] | None]:
+    """(reason, details) of a webhook refused as one that can never apply,
+    as the operator will read them: short, and free of NUL characters
+    (which PostgreSQL cannot store)."""
+
+    def clean(text: object, length: int) -> str:
+        return str(text).replace("\x00", "")[:length]
+
+    details = refusal.details if isinstance(refusal.details, list) else None
+    return clean(refusal.message, 500), [
+        {"field": clean(d.get("field"), 200) if d.get("field") else None, "message": clean(d["message"], 300)}
+        for d in details or []
+    ] or None
 
 
 def is_supported(topic: str | None) -> TypeGuard[str]:

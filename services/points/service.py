@@ -33,6 +33,7 @@ from services.points.schemas import (
     CustomersQuery,
     EmailLookup,
     ExportQuery,
+    OrderRef,
     ProfileUpdate,
     ProgramUpdate,
     Redemption,
@@ -148,6 +149,11 @@ class PointsService:
             _given(shop_id=shop_id, customer_id=customer_id, cursor=cursor, limit=limit),
         )
         return _page(self._read(views.list_customer_activities, query))
+
+    @rpc
+    def get_order(self, shop_id, order_id):
+        ref = parse_query(OrderRef, {"shop_id": shop_id, "order_id": order_id})
+        return self._read(views.get_order, ref.shop_id, ref.order_id).model_dump(mode="json")
 
     @rpc
     def find_member_by_email(self, shop_id, email):
