@@ -25,14 +25,14 @@ from kombu.message import Message
 from nameko.amqp.publish import get_producer
 from nameko.containers import WorkerContext
 from nameko.events import SERVICE_POOL, EventHandler
-from nameko.exceptions import ContainerBeingKilled, deserialize_to_instance
+from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer
 from sqlalchemy import MetaData
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 
-from shared import config, errors
+from shared import config, rpc_errors
 from shared.clock import Clock, SystemClock
 from shared.db import DuplicateEvent, UnitOfWork, is_transient_conflict, make_engine
 from shared.events import Envelope, PayloadT, parse_event
@@ -65,9 +65,8 @@ BROKER_CONNECTION_ERRORS = tuple(
     set(AmqpConnection.connection_errors) | set(AmqpConnection.recoverable_connection_errors)
 )
 
-# Our errors cross RPC as themselves (status and details intact).
-for _error in errors.ALL_ERRORS:
-    deserialize_to_instance(_error)
+# Our errors cross RPC as themselves; a refusal is logged as one line.
+rpc_errors.install()
 
 # How often a consumer tries to reach a broker that went away: after 1 s,
 # then every 2 s (a connection attempt costs the broker next to nothing).

@@ -58,6 +58,9 @@ def refusals(shop):
             lambda: shop.api("POST", "/api/customers/1/points-adjustments", json={"points": "many"}),
         ),
         (404, "/no/such/route", lambda: http.get(url("/no/such/route"), timeout=10)),
+        # Refused by a service behind the gateway (over RPC): no traceback there either.
+        (404, "/api/customers/404404", lambda: shop.api("GET", "/api/customers/404404")),
+        (404, "/api/referrals/nope/cancel", lambda: shop.api("POST", "/api/referrals/nope/cancel")),
         (405, "/health", lambda: http.delete(url("/health"), timeout=10)),
         (
             400,
