@@ -79,13 +79,17 @@ def member(shop, customer_id: str, email: str, order_total: str | None = None):
     )
 
 
-def test_a_signed_in_customer_sees_their_points_and_link(shop):
-    member(shop, "81001", "ann@example.com", "120.00")
-    reward = shop.api(
+def five_off(shop) -> dict:
+    return shop.api(
         "POST",
         "/api/rewards",
         json={"name": "$5 off", "kind": "fixed_amount", "value": "5", "points_cost": 100},
     ).json()
+
+
+def test_a_signed_in_customer_sees_their_points_and_link(shop):
+    member(shop, "81001", "ann@example.com", "120.00")
+    reward = five_off(shop)
 
     link = proxy(shop, "POST", "/referral-link", "81001")
     seen = proxy(shop, "GET", "/customer", "81001")
@@ -107,11 +111,7 @@ def test_a_signed_in_customer_sees_their_points_and_link(shop):
 
 def test_a_signed_in_customer_spends_their_own_points_once(shop):
     member(shop, "81002", "bo@example.com", "150.00")
-    reward = shop.api(
-        "POST",
-        "/api/rewards",
-        json={"name": "$5 off", "kind": "fixed_amount", "value": "5", "points_cost": 100},
-    ).json()
+    reward = five_off(shop)
     key = str(uuid.uuid4())
 
     spent = proxy(

@@ -73,20 +73,23 @@ def test_behind_our_proxy_only_the_hop_it_added_counts(shop, behind_our_proxy):
     assert answers == [200] * 10 + [429]
 
 
-def test_link_clicks_cannot_be_inflated_by_one_client(shop, behind_our_proxy):
-    shop.customer_created("61001", "ref@example.com")
-    assert wait_for(lambda: shop.api("GET", "/api/customers/61001").status_code == 200)
-    link = shop.storefront(
+def referral_code(shop, customer_id: str) -> str:
+    """A new member's referral link code (made from the test's own address)."""
+    shop.customer_created(customer_id, f"{customer_id}@example.com")
+    assert wait_for(lambda: shop.api("GET", f"/api/customers/{customer_id}").status_code == 200)
+    return shop.storefront(
         "POST",
         "/referral-links",
-        json={"customer_id": "61001", "customer_token": shop.customer_token("61001")},
-    ).json()
+        json={"customer_id": customer_id, "customer_token": shop.customer_token(customer_id)},
+    ).json()["code"]
+
+
+def test_link_clicks_cannot_be_inflated_by_one_client(shop, behind_our_proxy):
+    code = referral_code(shop, "61001")
     clicker = new_address()
 
     def click(client):
-        return shop.storefront(
-            "POST", f"/referrals/{link['code']}/clicks", headers={"X-Forwarded-For": client}
-        )
+        return shop.storefront("POST", f"/referrals/{code}/clicks", headers={"X-Forwarded-For": client})
 
     answers = [click(clicker) for _ in range(30)]
 
@@ -99,13 +102,7 @@ def test_referral_claims_are_limited_per_shopper_behind_the_proxy(shop, behind_o
     """Behind the app proxy every claim reaches us from the proxy's few
     addresses: the weekly claims limit must count the shopper's address."""
     monkeypatch.setenv("REFERRAL_MAX_CLAIMS_PER_IP_PER_WEEK", "2")
-    shop.customer_created("62001", "referrer@example.com")
-    assert wait_for(lambda: shop.api("GET", "/api/customers/62001").status_code == 200)
-    code = shop.storefront(
-        "POST",
-        "/referral-links",
-        json={"customer_id": "62001", "customer_token": shop.customer_token("62001")},
-    ).json()["code"]
+    code = referral_code(shop, "62001")
     abuser, shoppers = new_address(), [new_address() for _ in range(4)]
 
     def claim(client, email):

@@ -5,26 +5,20 @@ already submitted twice keeps its first submission keyed."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from alembic import command
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from services.reviews.domain import review_url_key
 from services.reviews.service import MIGRATIONS
 from shared.db import make_engine
-from shared.migrations import _MIGRATING, alembic_config
+from tests.support import migrate
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
 
 
-def migrate(url, revision, step=command.upgrade):
-    with _MIGRATING:
-        step(alembic_config(MIGRATIONS, url), revision)
-
-
 def test_existing_submissions_get_their_review_key_and_the_rule_holds_from_then_on(database_url_factory):
     url = database_url_factory("reviews")
-    migrate(url, "0003")
+    migrate(MIGRATIONS, url, "0003")
     engine = make_engine(url)
     existing = [
         ("g1", "c1", "https://www.google.com/maps/reviews/abc"),
@@ -41,7 +35,7 @@ def test_existing_submissions_get_their_review_key_and_the_rule_holds_from_then_
                 {"id": submission_id, "c": customer_id, "u": review_url, "t": T0 + timedelta(minutes=n)},
             )
 
-    migrate(url, "head")
+    migrate(MIGRATIONS, url, "head")
 
     with engine.connect() as conn:
         keys = dict(conn.execute(text("SELECT id, review_url_key FROM google_review_submissions")).all())
@@ -56,7 +50,7 @@ def test_existing_submissions_get_their_review_key_and_the_rule_holds_from_then_
             {"k": key, "t": T0},
         )
 
-    migrate(url, "0003", command.downgrade)
+    migrate(MIGRATIONS, url, "0003", downgrade=True)
     with engine.connect() as conn:
         left = conn.execute(text("SELECT count(*) FROM google_review_submissions")).scalar()
     engine.dispose()
