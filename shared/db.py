@@ -147,6 +147,8 @@ def _make_private(path: str | None) -> None:
     except FileExistsError:
         with contextlib.suppress(PermissionError):  # a file someone else owns stays theirs
             os.chmod(path, 0o600)
+    except FileNotFoundError:
+        pass  # no such folder: SQLite says so when it is first used
 
 
 def cursor_result(result: Result[Any]) -> CursorResult[Any]:
