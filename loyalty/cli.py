@@ -12,6 +12,7 @@ loyalty keys create --shop DOMAIN --name NAME
 loyalty keys list --shop DOMAIN  the shop's keys, revoked ones too
 loyalty keys revoke ID           revoke a key: its next request is refused, its dashboard sessions end
 loyalty dead-letters list        list dead-lettered events
+loyalty webhooks refused         list webhooks refused as impossible (newest first, --limit/--before)
 loyalty dead-letters replay      replay one (ID) or all (--all) dead-lettered events
 loyalty makemigration SERVICE -m MESSAGE   autogenerate an Alembic revision
 """
@@ -163,6 +164,29 @@ def _print_result(command, as_json: bool) -> None:
             print(f"{key}: {value}")
 
 
+def cmd_webhooks_refused(args):
+    from services.gateway.operations import refused_webhooks_cli
+    from shared.errors import LoyaltyError
+
+    try:
+        listing = refused_webhooks_cli(args.shop, args.before, args.limit)
+    except LoyaltyError as exc:
+        sys.exit(f"loyalty: {exc}")
+    if args.json:
+        print(json.dumps(listing))
+        return
+    if not listing["items"]:
+        print("no refused webhooks")
+    for item in listing["items"]:
+        fields = "; ".join(f"{d['field']}: {d['message']}" for d in item["details"] or [])
+        print(
+            f"{item['id']}  {item['received_at']}  {item['shop']}  {item['topic']}  "
+            f"{item['webhook_id']}  {item['reason']}" + (f" ({fields})" if fields else "")
+        )
+    if listing["next_before"] is not None:
+        print(f"more: loyalty webhooks refused --before {listing['next_before']}")
+
+
 def cmd_run(args):
     from loyalty.launcher import run_everything
 
@@ -238,6 +262,15 @@ def main(argv=None):
     replay.add_argument("id", nargs="?")
     replay.add_argument("--all", action="store_true")
     dead.set_defaults(func=cmd_dead_letters)
+
+    webhooks = sub.add_parser("webhooks", help="shop webhooks the gateway took in")
+    webhooks_sub = webhooks.add_subparsers(dest="webhooks_command", required=True)
+    refused = webhooks_sub.add_parser("refused", help="webhooks refused as impossible, and why")
+    refused.add_argument("--shop", help="only this shop's (its domain)")
+    refused.add_argument("--limit", type=int, default=50, choices=range(1, 1001), metavar="1..1000")
+    refused.add_argument("--before", type=int, help="continue after this id (the last one shown)")
+    refused.add_argument("--json", action="store_true")
+    refused.set_defaults(func=cmd_webhooks_refused)
 
     mig = sub.add_parser("makemigration", help="autogenerate an Alembic revision")
     mig.add_argument("service", choices=sorted(SERVICES))

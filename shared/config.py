@@ -13,7 +13,8 @@ def amqp_uri() -> str:
 
 def data_dir() -> Path:
     path = Path(os.environ.get("LOYALTY_DATA_DIR", "./var")).resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    # Private when we make it: the databases and the secret key live here.
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
 

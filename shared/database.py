@@ -20,13 +20,17 @@ from sqlalchemy import MetaData
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 
-from shared import config, metrics, remote_errors  # noqa: F401  (registers our errors with nameko)
+from shared import config, metrics, rpc_errors
 from shared.clock import Clock, SystemClock
 from shared.db import UnitOfWork, is_transient_conflict, make_engine
 from shared.migrations import upgrade_to_head
 from shared.outbox import make_event_publisher, outbox_backlog, relay_pending_events
 
 log = logging.getLogger(__name__)
+
+# Every service has a Database: our errors cross RPC as themselves, and a
+# refusal is logged as one line, in every service.
+rpc_errors.install()
 
 ResultT = TypeVar("ResultT")
 

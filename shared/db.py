@@ -2,8 +2,10 @@
 the unit of work: one transaction holding a service's changes, the events they
 cause (outbox) and, for an event handler, the record that it ran (inbox)."""
 
+import contextlib
 import json
 import logging
+import os
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -25,7 +27,7 @@ from sqlalchemy import (
     insert,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine, Result
+from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine, Result, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -109,6 +111,7 @@ def service_metadata() -> MetaData:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        _make_private(make_url(url).database)
         engine = create_engine(url, connect_args={"check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -130,6 +133,23 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def _make_private(path: str | None) -> None:
+    """An SQLite database file readable by its owner only (SQLite would make
+    it 0644, umask permitting; it holds customers' data). Its -wal and -shm
+    files take the same mode from it."""
+    if not path or path == ":memory:":
+        return
+    try:
+        # Only ever a new file: closing a descriptor of a database this
+        # process has open would drop SQLite's POSIX locks on it.
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        with contextlib.suppress(PermissionError):  # a file someone else owns stays theirs
+            os.chmod(path, 0o600)
+    except FileNotFoundError:
+        pass  # no such folder: SQLite says so when it is first used
 
 
 def cursor_result(result: Result[Any]) -> CursorResult[Any]:

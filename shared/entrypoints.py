@@ -23,9 +23,8 @@ from nameko.containers import WorkerContext
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import QueueConsumer
-from nameko.rpc import Rpc
 
-from shared import config, errors, metrics
+from shared import config, metrics
 from shared.db import DuplicateEvent, UnitOfWork
 from shared.events import Envelope, PayloadT, parse_event
 from shared.topology import (
@@ -300,16 +299,3 @@ def handler_queues(service_cls: type[NamedService]) -> list[HandlerQueue]:
                     )
                 )
     return queues
-
-
-class ServiceRpc(Rpc):
-    """nameko's @rpc, for which our errors (a 404, a 409, a 422 …) are the
-    expected answers they are: logged as one INFO line, not as an ERROR
-    with a traceback."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("expected_exceptions", (errors.LoyaltyError,))
-        super().__init__(**kwargs)
-
-
-rpc = ServiceRpc.decorator

@@ -48,6 +48,7 @@ class OrderPlaced(Payload):
     currency: str | None = None
     discount_codes: list[str] = []
     created_at: datetime | None = None
+    test: bool = False  # placed with the platform's test gateway: earns nothing
 
     @property
     def is_paid(self) -> bool:

@@ -50,18 +50,6 @@ def bound(**fields: Any) -> Iterator[None]:
         yield
 
 
-class _ExpectedErrorsAreInfo(logging.Filter):
-    """nameko logs an entrypoint's expected exception (a refused request, a
-    404 over RPC, an event already handled) as a WARNING with its traceback:
-    anyone could flood the logs with them. One INFO line is what they are."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str) and record.msg.startswith("(expected)"):
-            record.levelno, record.levelname = logging.INFO, "INFO"
-            record.exc_info, record.exc_text = None, None
-        return True
-
-
 def _add_service(service: str) -> structlog.types.Processor:
     def add(_logger: Any, _method: str, event: Mapping[str, Any]) -> Mapping[str, Any]:
         return {"service": service, **event}
@@ -96,7 +84,6 @@ def configure(service: str, fmt: str | None = None, level: int = logging.INFO) -
             ],
         )
     )
-    handler.addFilter(_ExpectedErrorsAreInfo())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

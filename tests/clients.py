@@ -68,10 +68,12 @@ class Shop:
         secret: str | None = None,
         signature: str | None = None,
         http: requests.Session | None = None,
+        raw: bytes | None = None,
     ) -> requests.Response:
         """POST a webhook signed as Shopify signs it. `http`: a session of the
-        caller's own (a requests.Session must not be shared across threads)."""
-        raw = json.dumps(body).encode()
+        caller's own (a requests.Session must not be shared across threads);
+        `raw`: the body as sent, instead of `body` as JSON."""
+        raw = json.dumps(body).encode() if raw is None else raw
         digest = hmac.new((secret or self.webhook_secret).encode(), raw, hashlib.sha256).digest()
         headers = {
             "Content-Type": "application/json",

@@ -62,6 +62,29 @@ class EventTap:
         self.connection.release()
 
 
+def migrate(migrations_dir, url: str, revision: str, downgrade: bool = False) -> None:
+    """A service's database to `revision` of its migrations, up (or down)."""
+    from alembic import command
+
+    from shared.migrations import _MIGRATING, alembic_config
+
+    with _MIGRATING:
+        (command.downgrade if downgrade else command.upgrade)(alembic_config(migrations_dir, url), revision)
+
+
+def loyalty_cli(system, *args):
+    """`loyalty ARGS` as an operator runs it, against the test system (its
+    databases are in the environment the system fixture set)."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, AMQP_URI=system.amqp_uri)
+    return subprocess.run(
+        [sys.executable, "-m", "loyalty.cli", *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
 def free_port() -> int:
     import socket
 

@@ -21,7 +21,8 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Request, Response
 
-from services.gateway import repository
+from services.gateway import rate_limits, repository
+from services.gateway.client_address import client_address
 from services.gateway.credentials import csrf_token_matches, hash_token, secret_box
 from services.gateway.domain import (
     AdminCaller,
@@ -171,7 +172,8 @@ def with_session_cookie(response: Response, request: Request, session_id: str | 
 
 def storefront_route(route):
     """A /storefront/{shop} route: `shop` (a domain in the path) becomes the
-    Shop; an unknown one is a 404."""
+    Shop; an unknown one is a 404. Each client's requests to the shop are
+    rate limited (rate_limits)."""
 
     @functools.wraps(route)
     def with_shop(self, request, shop, **path):
@@ -179,6 +181,7 @@ def storefront_route(route):
             found = find_shop_by_domain(uow.session, shop)
         if found is None:
             raise NotFound("no such shop", {"shop": shop})
+        rate_limits.admit(client_address(request), found.id)
         return route(self, request, found, **path)
 
     return with_shop

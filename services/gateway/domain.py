@@ -9,18 +9,18 @@ import base64
 import hashlib
 import hmac
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TypeGuard, TypeVar
+from typing import Any, TypeGuard, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
 from services.gateway.credentials import API_KEY_PREFIX
-from services.gateway.schemas import ShopifyCustomer, ShopifyOrder, ShopifyRefund
-from shared.errors import BadRequest, Unauthorized, Unprocessable
+from services.gateway.schemas import MAX_AMOUNT, ShopifyCustomer, ShopifyOrder, ShopifyRefund
+from shared.errors import BadRequest, LoyaltyError, Unauthorized, Unprocessable
 from shared.events import CustomerCreated, OrderPlaced, OrderRefunded, Payload
 from shared.pagination import parse_query
 
@@ -240,6 +240,7 @@ def order_placed(order: ShopifyOrder) -> OrderPlaced:
         currency=order.currency,
         discount_codes=[discount.code for discount in order.discount_codes],
         created_at=order.created_at,
+        test=order.test,
     )
 
 
@@ -261,11 +262,17 @@ def refunded_amount(refund: ShopifyRefund) -> Decimal:
 
 def order_refunded(refund: ShopifyRefund) -> OrderRefunded:
     currency = next((t.currency for t in refund.transactions if t.currency), None)
+    amount = refunded_amount(refund)
+    if amount > MAX_AMOUNT:
+        raise Unprocessable(
+            "the refund adds up to more than any order can be",
+            [{"field": "refund_line_items", "message": f"adds up to more than {MAX_AMOUNT}"}],
+        )
     return OrderRefunded(
         order_id=refund.order_id,
         refund_id=refund.id,
         customer_id=refund.customer.id if refund.customer else None,
-        amount=refunded_amount(refund),
+        amount=amount,
         currency=currency,
         created_at=refund.created_at,
     )
@@ -304,6 +311,21 @@ TOPICS = {
 }
 
 
+def refusal_record(refusal: LoyaltyError) -> tuple[str, list[dict[str, Any]] | None]:
+    """(reason, details) of a webhook refused as one that can never apply,
+    as the operator will read them: short, and free of NUL characters
+    (which PostgreSQL cannot store)."""
+
+    def clean(text: object, length: int) -> str:
+        return str(text).replace("\x00", "")[:length]
+
+    details = refusal.details if isinstance(refusal.details, list) else None
+    return clean(refusal.message, 500), [
+        {"field": clean(d.get("field"), 200) if d.get("field") else None, "message": clean(d["message"], 300)}
+        for d in details or []
+    ] or None
+
+
 def is_supported(topic: str | None) -> TypeGuard[str]:
     return topic in TOPICS
 
@@ -312,3 +334,46 @@ def event_for_webhook(topic: str, body: object) -> Payload:
     """The event a webhook of a supported topic stands for; a body that does
     not validate raises Unprocessable naming the fields."""
     return TOPICS[topic](body)
+
+
+# --- what the storefront shows a customer ------------------------------------------------
+
+
+def referral_url(shop_domain: str, code: str) -> str:
+    """Where a referral link sends a friend: the shop, with the code."""
+    return f"https://{shop_domain}/?ref={code}"
+
+
+def storefront_customer(
+    shop_domain: str,
+    customer_id: str,
+    profile: Mapping[str, Any] | None,
+    rewards: Iterable[Mapping[str, Any]],
+    link: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """The widget's view of a customer (SPEC §7 "Storefront customer") from
+    points' profile (None: not a member yet, so nothing earned), the shop's
+    rewards and their referral link. A reward is redeemable when its cost is
+    within the points the customer may spend now (excluded members may not)."""
+    spendable = profile["available_points"] if profile and profile["status"] == "active" else 0
+    expiry = profile["next_expiry"] if profile else None
+    return {
+        "customer_id": customer_id,
+        "points_balance": profile["balance"] if profile else 0,
+        "pending_points": profile["pending_points"] if profile else 0,
+        "vip_tier": profile["vip_tier"] if profile else None,
+        "next_expiry": {"points": expiry["points"], "on": expiry["date"]} if expiry else None,
+        "referral_link": {"code": link["code"], "url": referral_url(shop_domain, link["code"])}
+        if link
+        else None,
+        "rewards": [
+            {
+                "id": reward["id"],
+                "name": reward["name"],
+                "points_cost": reward["points_cost"],
+                "redeemable": reward["points_cost"] <= spendable,
+            }
+            for reward in rewards
+            if reward["active"]
+        ],
+    }

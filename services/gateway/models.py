@@ -1,8 +1,9 @@
 """The gateway's tables: shops, their admin API keys, the dashboard's
-sign-in sessions, and the webhook deliveries already accepted (so a
-repeated delivery is recognised)."""
+sign-in sessions, the webhook deliveries already accepted (so a repeated
+delivery is recognised) and those refused because they could never be
+applied (and why)."""
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
 
 from shared.db import BigId, UTCDateTime, service_metadata
 
@@ -75,3 +76,18 @@ webhook_deliveries = Table(
     Column("received_at", UTCDateTime, nullable=False),
     UniqueConstraint("shop_id", "webhook_id"),
 )
+
+refused_webhooks = Table(
+    "refused_webhooks",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("shop_id", String(64), nullable=False),
+    Column("webhook_id", String(255), nullable=False),
+    Column("topic", String(64), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("details", JSON),  # the fields at fault: [{"field", "message"}]
+    Column("received_at", UTCDateTime, nullable=False),
+    UniqueConstraint("shop_id", "webhook_id"),
+)
+# `loyalty webhooks refused --shop`: a shop's, newest first.
+Index(None, refused_webhooks.c.shop_id, refused_webhooks.c.id)

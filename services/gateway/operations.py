@@ -1,6 +1,7 @@
 """The gateway's own work: creating a shop with its credentials (also from
 the CLI), taking in a shop's webhook (verify, translate, dedupe, outbox) and
-gathering a customer's detail from the services that hold it."""
+gathering a customer's detail (for the merchant, and for the storefront
+widget) from the services that hold it."""
 
 import contextlib
 import logging
@@ -15,11 +16,14 @@ from services.gateway import repository
 from services.gateway.auth import find_shop_by_domain
 from services.gateway.credentials import hash_token, new_api_key, new_shop_id, new_webhook_secret, secret_box
 from services.gateway.domain import (
+    Shop,
     WebhookDelivery,
     delivery_id,
     event_for_webhook,
     is_supported,
     normalize_domain,
+    refusal_record,
+    storefront_customer,
     webhook_signature_matches,
 )
 from services.gateway.models import metadata
@@ -28,7 +32,7 @@ from services.gateway.web import json_document
 from shared import config
 from shared.clock import utcnow
 from shared.db import UnitOfWork, make_engine
-from shared.errors import Conflict, Unauthorized
+from shared.errors import BadRequest, Conflict, LoyaltyError, NotFound, Unauthorized, Unprocessable
 from shared.migrations import upgrade_to_head
 
 log = logging.getLogger(__name__)
@@ -105,7 +109,10 @@ def accept_webhook(db, delivery: WebhookDelivery) -> dict:
     if not is_supported(delivery.topic):
         return {"status": "ignored", "topic": delivery.topic}
     webhook_id = delivery_id(delivery.webhook_id)
-    payload = event_for_webhook(delivery.topic, json_document(delivery.body))
+    try:
+        payload = event_for_webhook(delivery.topic, json_document(delivery.body))
+    except (BadRequest, Unprocessable) as refusal:
+        return refuse_webhook(db, shop.id, webhook_id, delivery.topic, refusal)
     with db.unit_of_work() as uow:
         event = uow.publish(shop.id, payload)
         if not repository.record_webhook_delivery(
@@ -123,6 +130,58 @@ def accept_webhook(db, delivery: WebhookDelivery) -> dict:
         event.event_id,
     )
     return {"status": "accepted", "event_id": str(event.event_id)}
+
+
+def refuse_webhook(db, shop_id: str, webhook_id: str, topic: str, refusal: LoyaltyError) -> dict:
+    """A signed webhook that can never be applied (not JSON, an amount out
+    of range, a name too long...): recorded with why, for `loyalty webhooks
+    refused`, and answered 200, or the platform would send it again for
+    days. Nothing of it goes further, so nothing can fail downstream."""
+    reason, details = refusal_record(refusal)
+    with db.unit_of_work() as uow:
+        repository.record_refused_webhook(
+            uow.session, shop_id, webhook_id, topic, reason, details, db.clock.now()
+        )
+        uow.commit()
+    log.info("refused webhook %r (%s) of shop %s: %s %s", webhook_id, topic, shop_id, reason, details)
+    return {"status": "refused", "reason": reason, "details": details}
+
+
+def refused_webhooks_cli(
+    shop_domain: str | None, before: int | None, limit: int, database_url: str | None = None
+) -> dict:
+    """`loyalty webhooks refused`: the newest refused deliveries (of one shop,
+    or all), `limit` at a time; `next_before` continues the listing."""
+    url = database_url or config.database_url("gateway")
+    upgrade_to_head(MIGRATIONS, url)
+    engine = make_engine(url)
+    try:
+        with UnitOfWork(sessionmaker(engine), metadata, "gateway") as uow:
+            shop_id = None
+            if shop_domain is not None:
+                shop = repository.shop_by_domain(uow.session, normalize_domain(shop_domain))
+                if shop is None:
+                    raise NotFound("no such shop", {"shop": shop_domain})
+                shop_id = shop.id
+            rows = repository.refused_webhooks_page(uow.session, shop_id, before, limit)
+    finally:
+        engine.dispose()
+    shown = rows[:limit]
+    return {
+        "items": [
+            {
+                "id": row["id"],
+                "shop": row["domain"],
+                "webhook_id": row["webhook_id"],
+                "topic": row["topic"],
+                "reason": row["reason"],
+                "details": row["details"],
+                "received_at": row["received_at"].isoformat(),
+            }
+            for row in shown
+        ],
+        "next_before": shown[-1]["id"] if len(rows) > limit else None,
+    }
 
 
 # --- the admin API's customer detail ----------------------------------------------------------
@@ -150,3 +209,24 @@ def customer_detail(points, referrals, reviews, shop_id: str, customer_id: str) 
             name for name, section in (("referrals", referrals), ("reviews", reviews)) if section is None
         ],
     }
+
+
+def storefront_customer_view(points, referrals, shop: Shop, customer_id: str) -> dict:
+    """The widget's view of a signed-in customer: points' profile and the
+    shop's rewards, and their referral link, asked in parallel. A customer
+    points does not know yet has earned nothing (the shop's pages know
+    them before our webhook does). Without referrals the link is null and
+    `unavailable` names it."""
+    asked = {"shop_id": shop.id, "customer_id": customer_id}
+    profile = points.get_customer.call_async(**asked)
+    rewards = points.list_rewards.call_async(shop_id=shop.id)
+    link = optional_call(referrals.get_referral_link, **asked)
+    deadline = time.monotonic() + RPC_TIMEOUT_SECONDS
+    try:
+        customer = results(profile)[0]
+    except NotFound:
+        customer = None
+    catalog = results(rewards)[0]["items"]
+    linked = optional_result(link, deadline)
+    view = storefront_customer(shop.domain, customer_id, customer, catalog, linked and linked["link"])
+    return {**view, "unavailable": [] if linked is not None else ["referrals"]}

@@ -1,8 +1,8 @@
 """Queries of the gateway: shops (and their webhook secrets), their admin
-API keys, the dashboard's sessions and the webhook deliveries already
-accepted. A shop is found by its domain, by one of its keys or by a
-session; a key by its id (the operator's CLI); everything else is scoped to
-one shop."""
+API keys, the dashboard's sessions and the webhook deliveries accepted or
+refused. A shop is found by its domain, by one of its keys or by a session;
+a key by its id (the operator's CLI); everything else is scoped to one shop
+(the operator's listing of refused webhooks may span them all)."""
 
 from datetime import datetime
 
@@ -10,8 +10,8 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.gateway.models import admin_sessions, api_keys, shops, webhook_deliveries
-from shared.db import cursor_result
+from services.gateway.models import admin_sessions, api_keys, refused_webhooks, shops, webhook_deliveries
+from shared.db import cursor_result, insert_unless_exists
 
 # --- shops and their keys --------------------------------------------------------------
 
@@ -213,3 +213,36 @@ def record_webhook_delivery(
     except IntegrityError:
         return False
     return True
+
+
+def record_refused_webhook(
+    session: Session,
+    shop_id: str,
+    webhook_id: str,
+    topic: str,
+    reason: str,
+    details: list | None,
+    received_at: datetime,
+) -> None:
+    """Remember why a delivery was refused; once per delivery id."""
+    insert_unless_exists(
+        session,
+        refused_webhooks,
+        shop_id=shop_id,
+        webhook_id=webhook_id,
+        topic=topic,
+        reason=reason,
+        details=details,
+        received_at=received_at,
+    )
+
+
+def refused_webhooks_page(session: Session, shop_id: str | None, before_id: int | None, limit: int):
+    """Up to limit+1 refused deliveries, newest first, with their shop's
+    domain; those before `before_id` (a keyset: the last one shown)."""
+    query = select(refused_webhooks, shops.c.domain).join(shops, shops.c.id == refused_webhooks.c.shop_id)
+    if shop_id is not None:
+        query = query.where(refused_webhooks.c.shop_id == shop_id)
+    if before_id is not None:
+        query = query.where(refused_webhooks.c.id < before_id)
+    return session.execute(query.order_by(refused_webhooks.c.id.desc()).limit(limit + 1)).mappings().all()

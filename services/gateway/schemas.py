@@ -4,11 +4,21 @@ ignored; the fields we use are validated (a client mistake is a 422 naming
 the field). The admin API's points bodies are the contract both the gateway
 and the points service validate with: shared/points_api.py."""
 
-from datetime import datetime
+import math
+import re
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+)
 
 from shared.pagination import CursorQuery, PageQuery
 
@@ -80,7 +90,10 @@ class ReferralClaimRequest(_Body):
     email: Annotated[EmailStr, StringConstraints(max_length=254)]
 
 
-class ReviewRequest(SignedCustomer):
+class ReviewFields(_Body):
+    """A product review as a customer writes it (through the app proxy,
+    where Shopify says who they are, this is the whole body)."""
+
     product_id: PlatformId
     rating: int = Field(ge=1, le=5)
     title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
@@ -90,8 +103,16 @@ class ReviewRequest(SignedCustomer):
     )
 
 
-class GoogleReviewRequest(SignedCustomer):
+class ReviewRequest(SignedCustomer, ReviewFields):
+    pass
+
+
+class GoogleReviewFields(_Body):
     review_url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048)]
+
+
+class GoogleReviewRequest(SignedCustomer, GoogleReviewFields):
+    pass
 
 
 class SignInRequest(_Body):
@@ -101,6 +122,58 @@ class SignInRequest(_Body):
 
 
 # --- Shopify webhook bodies ---------------------------------------------------
+#
+# Checked for everything the services behind us will store or compute with,
+# so that a webhook we take in can always be applied: one that cannot (an
+# amount out of range, a name longer than its column, a NUL character,
+# which PostgreSQL refuses in text) is refused here, never left to fail
+# in a consumer and end in a dead-letter queue.
+
+MAX_AMOUNT = Decimal(10) ** 12
+_AMOUNT_TEXT = re.compile(r"\d{1,13}(\.\d{1,3})?")
+_CURRENCY = re.compile(r"^[A-Za-z]{3}$")
+
+
+def _amount(value):
+    """An amount as Shopify writes it: decimal text ("12.50") or a JSON
+    number; not "1e30", "NaN", "12,50" or "$12"."""
+    if isinstance(value, bool):
+        raise ValueError("must be an amount such as 12.50")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("must be a finite amount")
+        return Decimal(repr(value))
+    if isinstance(value, str) and _AMOUNT_TEXT.fullmatch(value.strip()):
+        return Decimal(value.strip())
+    raise ValueError('must be an amount written like "12.50"')
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _aware(value: datetime) -> datetime:
+    # Shopify writes offsets; a time without one is taken as UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+Money = Annotated[
+    Decimal, BeforeValidator(_amount), Field(ge=0, le=MAX_AMOUNT, max_digits=16, decimal_places=3)
+]
+ShopifyId = Annotated[PlatformId, AfterValidator(_no_nul)]
+Currency = Annotated[str, StringConstraints(pattern=_CURRENCY.pattern), AfterValidator(str.upper)]
+Timestamp = Annotated[datetime, AfterValidator(_aware)]
+
+
+# Text as long as the column it ends up in.
+OrderName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_no_nul)]
+Email = Annotated[str, StringConstraints(max_length=320), AfterValidator(_no_nul)]
+PersonName = Annotated[str, StringConstraints(max_length=200), AfterValidator(_no_nul)]
+Word = Annotated[str, StringConstraints(max_length=32), AfterValidator(_no_nul)]
 
 
 class _Shopify(BaseModel):
@@ -108,29 +181,30 @@ class _Shopify(BaseModel):
 
 
 class ShopifyCustomerRef(_Shopify):
-    id: PlatformId
-    email: str | None = None
+    id: ShopifyId
+    email: Email | None = None
 
 
 class ShopifyDiscountCode(_Shopify):
-    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-
-
-Money = Annotated[Decimal, Field(ge=0)]
+    code: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), AfterValidator(_no_nul)
+    ]
 
 
 class ShopifyOrder(_Shopify):
-    id: PlatformId
-    name: str | None = None
-    order_number: int | None = None
-    email: str | None = None
+    id: ShopifyId
+    name: OrderName | None = None
+    order_number: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    email: Email | None = None
     customer: ShopifyCustomerRef | None = None
-    financial_status: str | None = None
+    financial_status: Word | None = None
     subtotal_price: Money | None = None
     total_price: Money | None = None
-    currency: str | None = None
-    discount_codes: list[ShopifyDiscountCode] = []
-    created_at: datetime | None = None
+    currency: Currency | None = None
+    discount_codes: list[ShopifyDiscountCode] = Field(default=[], max_length=100)
+    created_at: Timestamp | None = None
+    # Placed with Shopify's test gateway: earns nothing.
+    test: bool = False
 
 
 class ShopifyRefundLineItem(_Shopify):
@@ -139,22 +213,22 @@ class ShopifyRefundLineItem(_Shopify):
 
 class ShopifyTransaction(_Shopify):
     amount: Money
-    kind: str | None = None
-    status: str | None = None
-    currency: str | None = None
+    kind: Word | None = None
+    status: Word | None = None
+    currency: Currency | None = None
 
 
 class ShopifyRefund(_Shopify):
-    id: PlatformId
-    order_id: PlatformId
+    id: ShopifyId
+    order_id: ShopifyId
     customer: ShopifyCustomerRef | None = None
-    refund_line_items: list[ShopifyRefundLineItem] = []
-    transactions: list[ShopifyTransaction] = []
-    created_at: datetime | None = None
+    refund_line_items: list[ShopifyRefundLineItem] = Field(default=[], max_length=1000)
+    transactions: list[ShopifyTransaction] = Field(default=[], max_length=100)
+    created_at: Timestamp | None = None
 
 
 class ShopifyCustomer(_Shopify):
-    id: PlatformId
-    email: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
+    id: ShopifyId
+    email: Email | None = None
+    first_name: PersonName | None = None
+    last_name: PersonName | None = None

@@ -15,7 +15,9 @@ from services.gateway.routes.customers import CustomerRoutes
 from services.gateway.routes.feeds import FeedRoutes
 from services.gateway.routes.moderation import ModerationRoutes
 from services.gateway.routes.ops import OpsRoutes
+from services.gateway.routes.orders import OrderRoutes
 from services.gateway.routes.program import ProgramRoutes
+from services.gateway.routes.proxy import ProxyRoutes
 from services.gateway.routes.session import SessionRoutes
 from services.gateway.routes.storefront import StorefrontRoutes
 from services.gateway.routes.webhooks import WebhookRoutes
@@ -28,9 +30,11 @@ class GatewayService(
     WebhookRoutes,
     FeedRoutes,
     CustomerRoutes,
+    OrderRoutes,
     ProgramRoutes,
     ModerationRoutes,
     StorefrontRoutes,
+    ProxyRoutes,
     SessionRoutes,
 ):
     name = "gateway"

@@ -1,9 +1,13 @@
 """The gateway's one HTTP layer: JSON in, JSON out, and every failure —
-ours, a remote service's, or the router's (unknown path, wrong method) —
-answered as `{"error": {"code", "message", "details"}}` with its status.
-`error_response` is the only place an exception becomes a response. Also
-what routes read from a request: bodies, query strings, headers, path parts."""
+ours, a remote service's, the router's (unknown path, wrong method) or the
+HTTP server's (a header line too long) — answered as
+`{"error": {"code", "message", "details"}}` with its status.
+`error_response` is the only place an exception becomes a response, and
+each request is logged here, once: a refused one is one INFO line naming
+why, never a traceback. Also what routes read from a request: bodies,
+query strings, headers, path parts."""
 
+import functools
 import json
 import logging
 import socket
@@ -15,13 +19,14 @@ from eventlet.event import Event
 from kombu.exceptions import OperationalError as BrokerUnavailable
 from nameko.exceptions import ContainerBeingKilled, RemoteError, RpcTimeout, UnknownService
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import WebServer, WsgiApp
+from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.wrappers import Request, Response
 
+from services.gateway import browser_policy
 from services.gateway.domain import WebhookDelivery
 from services.gateway.schemas import IdempotencyHeader
 from shared import metrics
@@ -30,6 +35,7 @@ from shared.errors import (
     LoyaltyError,
     NotFound,
     PayloadTooLarge,
+    TooManyRequests,
     Unauthorized,
     error_body,
     validation_details,
@@ -56,39 +62,63 @@ UNAVAILABLE = (
     ConnectionError,
 )
 
-# Raised by routes for a client's mistake (or an unavailable service): logged
-# by nameko as warnings, not as errors of ours.
+# Raised by routes for a client's mistake (or an unavailable service):
+# answered, and logged as one line, never as an error of ours.
 EXPECTED = (LoyaltyError, ValidationError, HTTPException, *UNAVAILABLE)
+
+# Ledger ids are PostgreSQL BIGINTs: a larger number names no activity.
+MAX_ACTIVITY_ID = 2**63 - 1
 
 
 def json_response(body, status: int = 200, headers=None) -> Response:
     return Response(json.dumps(body), status=status, headers=headers, mimetype="application/json")
 
 
+class ErrorResponse(Response):
+    """A JSON error, knowing its code for the request's log line."""
+
+    def __init__(self, code: str, message: str, status: int, details=None, headers=None):
+        super().__init__(
+            json.dumps(error_body(code, message, details)),
+            status=status,
+            headers=headers,
+            mimetype="application/json",
+        )
+        self.error_code = code
+
+
 def error_response(exc: BaseException, request: Request | None = None, logged: bool = False) -> Response:
     """The response for any exception. `logged`: nameko already logged it."""
     if isinstance(exc, Unauthorized):
-        return json_response(exc.to_body(), exc.status, {"WWW-Authenticate": 'Bearer realm="loyalty"'})
-    if isinstance(exc, LoyaltyError):
-        return json_response(exc.to_body(), exc.status)
-    if isinstance(exc, ValidationError):
-        return json_response(
-            error_body("unprocessable", "request is not valid", validation_details(exc)), 422
+        return ErrorResponse(
+            exc.code, exc.message, exc.status, exc.details, {"WWW-Authenticate": 'Bearer realm="loyalty"'}
         )
+    if isinstance(exc, TooManyRequests):
+        retry_after = (
+            (exc.details or {}).get("retry_after_seconds") if isinstance(exc.details, dict) else None
+        )
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+        return ErrorResponse(exc.code, exc.message, exc.status, exc.details, headers)
+    if isinstance(exc, LoyaltyError):
+        return ErrorResponse(exc.code, exc.message, exc.status, exc.details)
+    if isinstance(exc, ValidationError):
+        return ErrorResponse("unprocessable", "request is not valid", 422, validation_details(exc))
     if isinstance(exc, UNAVAILABLE):
         if not logged:
             log.warning("a service behind the gateway failed: %r", exc)
-        return json_response(
-            error_body("service_unavailable", "a service is unavailable right now; try again shortly"), 503
+        return ErrorResponse(
+            "service_unavailable", "a service is unavailable right now; try again shortly", 503
         )
     if isinstance(exc, RouteNotFound):
         where = f"{request.method} {request.path}" if request is not None else "this path"
-        return json_response(error_body("not_found", f"no such route: {where}"), 404)
+        return ErrorResponse("not_found", f"no such route: {where}", 404)
     if isinstance(exc, MethodNotAllowed):
         allowed = sorted(exc.valid_methods or [])
-        return json_response(
-            error_body("method_not_allowed", "method not allowed here", {"allowed": allowed}),
+        return ErrorResponse(
+            "method_not_allowed",
+            "method not allowed here",
             405,
+            {"allowed": allowed},
             {"Allow": ", ".join(allowed)},
         )
     if isinstance(exc, RequestEntityTooLarge):
@@ -96,10 +126,10 @@ def error_response(exc: BaseException, request: Request | None = None, logged: b
     if isinstance(exc, HTTPException) and exc.code is not None and exc.code < 400:
         return exc.get_response()  # the router's redirects (e.g. merged slashes)
     if isinstance(exc, HTTPException) and exc.code is not None and exc.code < 500:
-        return json_response(error_body("bad_request", exc.description or "bad request"), exc.code)
+        return ErrorResponse("bad_request", exc.description or "bad request", exc.code)
     if not logged:
         log.error("unexpected error answered with 500", exc_info=exc)
-    return json_response(error_body("internal_error", "internal error; it has been logged"), 500)
+    return ErrorResponse("internal_error", "internal error; it has been logged", 500)
 
 
 def body_too_large() -> PayloadTooLarge:
@@ -150,8 +180,8 @@ def idempotency_key(request: Request) -> str | None:
 
 
 def activity_id_from_path(value: str) -> int:
-    # Ledger ids are numbers: anything else names no activity.
-    if not value.isdigit():
+    # Ledger ids are positive 64-bit numbers: anything else names no activity.
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_ACTIVITY_ID:
         raise NotFound("no such activity", {"activity_id": value})
     return int(value)
 
@@ -174,8 +204,27 @@ class RoutedRequest(Request):
     path_values: dict[str, Any]
 
 
+def log_request(request: Request, response: Response, started: float) -> None:
+    """The request's one log line (the query string, which may carry a
+    customer's token, is left out): INFO, with the error's code when it was
+    refused; WARNING when we failed."""
+    status = response.status_code
+    error_code = getattr(response, "error_code", "")
+    level = logging.WARNING if status >= 500 else logging.INFO
+    log.log(
+        level,
+        "%s %r %d %s%.1fms",
+        request.method,
+        request.path,
+        status,
+        f"{error_code} " if error_code else "",
+        (time.monotonic() - started) * 1000,
+    )
+
+
 class JsonWsgiApp(WsgiApp):
     def __call__(self, environ, start_response):
+        started = time.monotonic()
         # eventlet's input stream ends where the body ends, chunked or not:
         # saying so lets Werkzeug read chunked bodies too (up to the limit)
         # instead of treating them as empty.
@@ -190,19 +239,75 @@ class JsonWsgiApp(WsgiApp):
             request.headers.get("X-Request-Id"), request.headers.get("X-Shopify-Webhook-Id")
         )
         environ[CORRELATION_ID_KEY] = correlation_id
-        started, route = time.monotonic(), "unmatched"
         with bound(correlation_id=correlation_id):
-            try:
-                rule, values = self.url_map.bind_to_environ(environ).match(return_rule=True)
-                route = rule.rule
-                request.path_values = values
-                response = rule.endpoint.handle_request(request)
-            except Exception as exc:
-                response = error_response(exc, request)
-        response.headers["X-Request-Id"] = correlation_id
+            preflight = browser_policy.preflight(request)
+            response, route = (preflight, "preflight") if preflight else self.route(environ, request)
+            browser_policy.add_headers(request, response)
+            response.headers["X-Request-Id"] = correlation_id
+            log_request(request, response, started)
         metrics.HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
         metrics.HTTP_LATENCY.labels(request.method, route).observe(time.monotonic() - started)
         return response(environ, start_response)
+
+    def route(self, environ, request: RoutedRequest) -> tuple[Response, str]:
+        """The route's response, and the route (its URL rule) for metrics."""
+        try:
+            rule, values = self.url_map.bind_to_environ(environ).match(return_rule=True)
+        except Exception as exc:
+            return error_response(exc, request), "unmatched"
+        request.path_values = values
+        try:
+            return rule.endpoint.handle_request(request), rule.rule
+        except Exception as exc:
+            return error_response(exc, request), rule.rule
+
+
+class _RefusalsAsJson:
+    """The connection's output, where eventlet's own refusals of a request it
+    cannot parse (a header line or request line too long, a bad
+    Content-Length: a status line and an empty body) become our JSON error."""
+
+    def __init__(self, wfile):
+        self._wfile = wfile
+
+    def write(self, data):
+        if data.startswith(b"HTTP/1.0 4") and data.lower().endswith(b"content-length: 0\r\n\r\n"):
+            status_line = data.split(b"\r\n", 1)[0].decode("latin-1")
+            status, _, reason = status_line.removeprefix("HTTP/1.0 ").partition(" ")
+            log.info("refused a request the HTTP server could not read: %s %s", status, reason)
+            body = json.dumps(error_body("bad_request", reason.lower() or "bad request")).encode()
+            data = (
+                f"HTTP/1.0 {status} {reason}\r\nConnection: close\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            ).encode("latin-1") + body
+        return self._wfile.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._wfile, name)
+
+
+class JsonHttpProtocol(HttpOnlyProtocol):
+    """nameko's HTTP protocol, answering the requests it cannot even parse
+    with a JSON error too."""
+
+    wfile: Any  # the connection's output, set up by eventlet
+
+    def setup(self):
+        super().setup()
+        self.wfile = _RefusalsAsJson(self.wfile)
+
+    def send_error(self, code, message=None, explain=None):
+        # http.server's answer to a malformed request line: HTML otherwise.
+        log.info("refused a request the HTTP server could not read: %s %s", code, message)
+        body = json.dumps(error_body("bad_request", message or "bad request")).encode()
+        self.send_response(code, message)
+        self.send_header("Connection", "close")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.close_connection = True
+        if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+            self.wfile.write(body)
 
 
 class JsonWebServer(WebServer):
@@ -214,6 +319,13 @@ class JsonWebServer(WebServer):
         # and travels on with every RPC the route makes.
         return {"correlation_id": request.environ.get(CORRELATION_ID_KEY)}
 
+    def get_wsgi_server(self, sock, wsgi_app, protocol=JsonHttpProtocol, debug=False):
+        # JsonWsgiApp logs each request itself (eventlet's access line would
+        # repeat it, query string and customer tokens included).
+        server = super().get_wsgi_server(sock, wsgi_app, protocol=protocol, debug=debug)
+        server.log_output = False
+        return server
+
     def process_request(self, sock, address):
         # The WSGI server writes a response's headers and body separately;
         # with Nagle's algorithm on, the body then waits for the client's
@@ -223,15 +335,20 @@ class JsonWebServer(WebServer):
         super().process_request(sock, address)
 
 
+class Refusal:
+    """What a route that refused its request returns to the HTTP layer: the
+    exception, answered there, and not a failed worker (nameko would log
+    each one with its traceback: anyone could flood the logs)."""
+
+    def __init__(self, exc: BaseException):
+        self.exc = exc
+
+
 class JsonHttpRequestHandler(HttpRequestHandler):
     """nameko's @http with JSON results and JSON errors. A route returns a
     dict/list (200), `(status, body)`, or a werkzeug Response as is."""
 
     server = JsonWebServer()
-
-    def __init__(self, method, url, **kwargs):
-        kwargs.setdefault("expected_exceptions", EXPECTED)
-        super().__init__(method, url, **kwargs)
 
     def handle_request(self, request):
         request.shallow = False
@@ -254,15 +371,31 @@ class JsonHttpRequestHandler(HttpRequestHandler):
             # Raised in the worker: nameko has logged it with its traceback.
             return error_response(exc, request, logged=True)
         try:
-            return self.response_from_result(result)
+            return self.response_from_result(result, request)
         except Exception as exc:
             return error_response(exc, request)
 
-    def response_from_result(self, result):
+    def response_from_result(self, result, request):
+        if isinstance(result, Refusal):
+            return error_response(result.exc, request)
         if isinstance(result, Response):
             return result
         status, body = result if isinstance(result, tuple) else (200, result)
         return json_response(body, status)
 
 
-json_http = JsonHttpRequestHandler.decorator
+def json_http(method: str, url: str, **kwargs):
+    """Declare a route: `@json_http("GET", "/path/<part>")`. A client's
+    mistake the route raises (EXPECTED) is answered as a Refusal."""
+
+    def declare(route):
+        @functools.wraps(route)
+        def answered(self, request, **path):
+            try:
+                return route(self, request, **path)
+            except EXPECTED as exc:
+                return Refusal(exc)
+
+        return JsonHttpRequestHandler.decorator(method, url, **kwargs)(answered)
+
+    return declare

@@ -45,6 +45,24 @@ def can_earn(member_status: str) -> bool:
     return member_status == MEMBER_ACTIVE
 
 
+# Why an order earns nothing, ever (recorded with it: the merchant sees why,
+# and no later event of the order changes it).
+NoPointsReason = Literal["test_order", "voided", "refunded", "member_excluded"]
+_FINAL_STATUSES: dict[str, NoPointsReason] = {"voided": "voided", "refunded": "refunded"}
+
+
+def no_points_reason(
+    test: bool, financial_status: str | None, is_paid: bool, member_status: str
+) -> NoPointsReason | None:
+    """A test order, one voided or refunded before we heard of it, or (once
+    paid) an excluded member's; None: it earns, or will once paid."""
+    if test:
+        return "test_order"
+    if (status := (financial_status or "").lower()) in _FINAL_STATUSES:
+        return _FINAL_STATUSES[status]
+    return "member_excluded" if is_paid and not can_earn(member_status) else None
+
+
 _ROUNDING = {"floor": ROUND_FLOOR, "round": ROUND_HALF_UP, "ceil": ROUND_CEILING}
 
 

@@ -1,10 +1,12 @@
 """The points service's tables: members, the append-only ledger and its lots,
 order awards and refunds (what an order earned and at which rate), program
 settings, rewards, discount codes, idempotency keys and the audit trail.
-Every row carries shop_id."""
+Every row carries shop_id. Points and balances are 64-bit (Points); amounts
+hold up to 10^12 currency units with three decimals (Amount)."""
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -21,6 +23,10 @@ from sqlalchemy import (
 from shared.db import BigId, UTCDateTime, service_metadata
 
 metadata = service_metadata()
+
+# A program may give up to 1000 points per unit of an order of up to 10^12.
+Points = BigInteger
+Amount = Numeric(16, 3)
 
 members = Table(
     "members",
@@ -40,9 +46,9 @@ members = Table(
     Column("status", String(16), nullable=False),
     # Running totals of the ledger, updated in the same transaction as every
     # activity row under the member's row lock.
-    Column("balance", Integer, nullable=False),
-    Column("lifetime_earned", Integer, nullable=False),
-    Column("lifetime_redeemed", Integer, nullable=False),
+    Column("balance", Points, nullable=False),
+    Column("lifetime_earned", Points, nullable=False),
+    Column("lifetime_redeemed", Points, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("shop_id", "customer_id"),
     CheckConstraint("balance >= 0", name="balance_not_negative"),
@@ -79,10 +85,10 @@ point_activities = Table(
     Column("customer_id", String(64), nullable=False),
     Column("type", String(16), nullable=False),
     Column("action", String(300), nullable=False),
-    Column("points", Integer, nullable=False),
-    Column("balance_after", Integer, nullable=False),
+    Column("points", Points, nullable=False),
+    Column("balance_after", Points, nullable=False),
     # Points a refund should have taken back but could not (balance at zero).
-    Column("uncollected_points", Integer, nullable=False),
+    Column("uncollected_points", Points, nullable=False),
     Column("reference", String(200)),
     Column("actor", String(200), nullable=False),
     Column("occurred_at", UTCDateTime, nullable=False),
@@ -132,8 +138,8 @@ point_lots = Table(
     Column("shop_id", String(64), nullable=False),
     Column("customer_id", String(64), nullable=False),
     Column("activity_id", BigId, nullable=False),  # the credit that opened it
-    Column("points", Integer, nullable=False),
-    Column("remaining", Integer, nullable=False),
+    Column("points", Points, nullable=False),
+    Column("remaining", Points, nullable=False),
     Column("earned_at", UTCDateTime, nullable=False),
     Column("available_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime),
@@ -161,18 +167,20 @@ order_awards = Table(
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("shop_id", String(64), nullable=False),
     Column("order_id", String(64), nullable=False),
-    Column("order_name", String(64)),
+    Column("order_name", String(100)),  # the name, or "#" and the order id
     Column("customer_id", String(64), nullable=False),
-    Column("subtotal", Numeric(14, 2), nullable=False),
+    Column("subtotal", Amount, nullable=False),
     Column("rate", Numeric(12, 4), nullable=False),  # points_per_currency_unit when earned
-    Column("points", Integer, nullable=False),
+    Column("points", Points, nullable=False),
     # Cumulative over the order's refunds, so the total never exceeds `points`.
-    Column("refunded_amount", Numeric(14, 2), nullable=False),
-    Column("refunded_points", Integer, nullable=False),
+    Column("refunded_amount", Amount, nullable=False),
+    Column("refunded_points", Points, nullable=False),
     Column("activity_id", BigId),  # null when the order earned 0
     Column("created_at", UTCDateTime, nullable=False),
     # An admin reversed the award: later refunds have nothing left to take.
     Column("reversed_at", UTCDateTime),
+    # Why the order earns nothing, ever (domain.NO_POINTS_REASONS); null if it earned.
+    Column("no_points_reason", String(32)),
     UniqueConstraint("shop_id", "order_id"),
 )
 
@@ -183,8 +191,8 @@ order_refunds = Table(
     Column("shop_id", String(64), nullable=False),
     Column("refund_id", String(64), nullable=False),
     Column("order_id", String(64), nullable=False),
-    Column("amount", Numeric(14, 2), nullable=False),
-    Column("points", Integer, nullable=False),  # taken back, collected or not
+    Column("amount", Amount, nullable=False),
+    Column("points", Points, nullable=False),  # taken back, collected or not
     Column("activity_id", BigId),
     Column("created_at", UTCDateTime, nullable=False),
     # Null while the refund waits for its order's award (the two events

@@ -99,6 +99,11 @@ class CodeRef(Input):
     code: str = Field(min_length=1, max_length=64)
 
 
+class OrderRef(Input):
+    shop_id: str = ShopId
+    order_id: CustomerId
+
+
 class ReferralRef(Input):
     shop_id: str = ShopId
     referral_id: str = Field(min_length=1, max_length=64)
@@ -171,6 +176,22 @@ class Activity(Output):
     occurred_at: datetime
     pending_until: datetime | None
     reverses_activity_id: int | None
+
+
+class OrderAward(Output):
+    """What an order earned, and if nothing, why (domain.NoPointsReason)."""
+
+    order_id: str
+    order_name: str | None
+    customer_id: str
+    subtotal: Decimal
+    points: int
+    no_points_reason: Literal["test_order", "voided", "refunded", "member_excluded"] | None
+    refunded_amount: Decimal
+    refunded_points: int
+    activity_id: int | None
+    created_at: datetime
+    reversed_at: datetime | None
 
 
 class NextExpiry(Output):

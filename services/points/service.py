@@ -5,6 +5,7 @@ issues."""
 
 from pathlib import Path
 
+from nameko.rpc import rpc
 from nameko.timer import timer
 from sqlalchemy import text
 
@@ -32,6 +33,7 @@ from services.points.schemas import (
     CustomersQuery,
     EmailLookup,
     ExportQuery,
+    OrderRef,
     ProfileUpdate,
     ProgramUpdate,
     Redemption,
@@ -43,7 +45,7 @@ from services.points.schemas import (
     WelcomeCodeRequest,
 )
 from shared.database import Database
-from shared.entrypoints import reliable_event_handler, rpc
+from shared.entrypoints import reliable_event_handler
 from shared.pagination import parse_query
 from shared.telemetry import Telemetry
 
@@ -150,6 +152,11 @@ class PointsService:
             _given(shop_id=shop_id, customer_id=customer_id, cursor=cursor, limit=limit),
         )
         return _page(self._read(views.list_customer_activities, query))
+
+    @rpc
+    def get_order(self, shop_id, order_id):
+        ref = parse_query(OrderRef, {"shop_id": shop_id, "order_id": order_id})
+        return self._read(views.get_order, ref.shop_id, ref.order_id).model_dump(mode="json")
 
     @rpc
     def find_member_by_email(self, shop_id, email):

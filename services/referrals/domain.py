@@ -245,8 +245,9 @@ def is_referrers_own_order(referral: StoredReferral, order: OrderPlaced) -> bool
 
 
 def may_complete_referrals(order: OrderPlaced) -> bool:
-    """Only a paid order that names a code or an email can complete a referral."""
-    return order.is_paid and bool(order_code_keys(order) or email_key(order.email))
+    """Only a paid order that names a code or an email can complete a
+    referral; a test order earns the referrer nothing either."""
+    return order.is_paid and not order.test and bool(order_code_keys(order) or email_key(order.email))
 
 
 def referral_completed_by(order: OrderPlaced, candidates: Iterable[ReferralT]) -> ReferralT | None:

@@ -80,6 +80,12 @@ def create_referral_link(db, points, request: LinkRequest) -> ReferralLink:
     return ReferralLink.model_validate(link)
 
 
+def get_referral_link(uow: UnitOfWork, request: LinkRequest) -> ReferralLink | None:
+    """The member's link, if they have asked for one."""
+    link = repository.link_of_customer(uow.session, request.shop_id, request.customer_id)
+    return None if link is None else ReferralLink.model_validate(link)
+
+
 def record_click(uow: UnitOfWork, click: ClickRequest) -> LinkClicks:
     link = repository.record_click(uow.session, click.shop_id, click.code, click.client_ip, uow.clock.now())
     if link is None:

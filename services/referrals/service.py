@@ -6,7 +6,7 @@ The work of each is in operations."""
 
 from pathlib import Path
 
-from nameko.rpc import RpcProxy
+from nameko.rpc import RpcProxy, rpc
 from sqlalchemy import text
 
 from services.referrals import domain, operations
@@ -21,7 +21,7 @@ from services.referrals.schemas import (
     ReferralRef,
 )
 from shared.database import Database
-from shared.entrypoints import reliable_event_handler, rpc
+from shared.entrypoints import reliable_event_handler
 from shared.pagination import parse_query
 from shared.telemetry import Telemetry
 
@@ -60,6 +60,12 @@ class ReferralsService:
     def create_referral_link(self, shop_id, customer_id=None):
         request = parse_query(LinkRequest, provided(shop_id=shop_id, customer_id=customer_id))
         return operations.create_referral_link(self.db, self.points, request).model_dump(mode="json")
+
+    @rpc
+    def get_referral_link(self, shop_id, customer_id=None):
+        request = parse_query(LinkRequest, provided(shop_id=shop_id, customer_id=customer_id))
+        link = self._read(operations.get_referral_link, request)
+        return {"link": None if link is None else link.model_dump(mode="json")}
 
     @rpc
     def record_click(self, shop_id, code=None, client_ip=None):

@@ -3,10 +3,12 @@ moderation moves (pending → approved | rejected, final; the same decision
 again is a no-op), which events approval causes, and which point awards are
 a review's reward."""
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Literal, Protocol, TypedDict, cast
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from shared.errors import Conflict
 from shared.events import GoogleReviewApproved, PointsAwarded, ReviewApproved
@@ -86,6 +88,7 @@ class NewReview(NewItem):
 
 class NewGoogleReview(NewItem):
     review_url: str
+    review_url_key: str
 
 
 def new_review(
@@ -116,12 +119,43 @@ def new_review(
     }
 
 
+# Query parameters that say where a link was shared or clicked, not which
+# review it is.
+TRACKING_PARAMETERS = frozenset(
+    {"gclid", "gclsrc", "dclid", "fbclid", "msclkid", "mc_cid", "mc_eid", "igshid", "_ga", "_gl"}
+    | {"entry", "g_ep", "g_st", "ved", "ei"}  # Google's own, on Maps and Search links
+)
+
+
+def normalize_review_url(url: str) -> str:
+    """The one spelling of a review's address: https, lower-case host, no
+    default port, no trailing slash, no fragment, and no tracking
+    parameters (utm_* and the click ids above); the rest sorted."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    port = parts.port if parts.port not in (None, 80, 443) else None
+    query = sorted(
+        (name, value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not name.lower().startswith("utm_") and name.lower() not in TRACKING_PARAMETERS
+    )
+    netloc = f"{host}:{port}" if port else host
+    return urlunsplit(("https", netloc, parts.path.rstrip("/"), urlencode(query), ""))
+
+
+def review_url_key(url: str) -> str:
+    """What makes two submissions the same review: its normalized address,
+    hashed to fit a unique index (an address may be 2 KB long)."""
+    return hashlib.sha256(normalize_review_url(url).encode()).hexdigest()
+
+
 def new_google_review(shop_id: str, customer_id: str, review_url: str, now: datetime) -> NewGoogleReview:
     return {
         "id": str(uuid.uuid4()),
         "shop_id": shop_id,
         "customer_id": customer_id,
         "review_url": review_url,
+        "review_url_key": review_url_key(review_url),
         "status": PENDING,
         "reward_points": None,
         "occurred_at": now,

@@ -44,6 +44,9 @@ google_review_submissions = Table(
     Column("shop_id", String(64), nullable=False),
     Column("customer_id", String(64), nullable=False),
     Column("review_url", String(2048), nullable=False),
+    # domain.review_url_key: one submission per customer per review. Null
+    # only on duplicates submitted before the key existed (migration 0004).
+    Column("review_url_key", String(64)),
     Column("status", String(16), nullable=False),
     Column("reward_points", Integer),
     Column("occurred_at", UTCDateTime, nullable=False),
@@ -70,4 +73,13 @@ Index(
     google_review_submissions.c.customer_id,
     google_review_submissions.c.occurred_at,
     google_review_submissions.c.id,
+)
+# One reward per customer per review: a second submission is refused by
+# the database itself, however close together the two arrive.
+Index(
+    None,
+    google_review_submissions.c.shop_id,
+    google_review_submissions.c.customer_id,
+    google_review_submissions.c.review_url_key,
+    unique=True,
 )

@@ -15,8 +15,8 @@ from services.reviews.schemas import (
     Review,
     ReviewSubmission,
 )
-from shared.db import UnitOfWork
-from shared.errors import NotFound
+from shared.db import UnitOfWork, must_exist
+from shared.errors import Conflict, NotFound
 from shared.events import PointsAwarded
 from shared.pagination import Page
 
@@ -39,8 +39,20 @@ def submit_review(uow: UnitOfWork, submission: ReviewSubmission) -> Review:
 
 
 def submit_google_review(uow: UnitOfWork, submission: GoogleReviewSubmission) -> GoogleReview:
+    """A customer's Google review, once: the same review again (however its
+    address is spelt: domain.normalize_review_url) is a 409."""
     item = domain.new_google_review(now=uow.clock.now(), **submission.model_dump(mode="json"))
-    repository.add_item(uow.session, domain.GOOGLE_REVIEW, item)
+    if not repository.add_google_review(uow.session, item):
+        earlier = must_exist(
+            repository.google_review_by_key(
+                uow.session, item["shop_id"], item["customer_id"], item["review_url_key"]
+            ),
+            "the submission that holds this review's key",
+        )
+        raise Conflict(
+            "this Google review has already been submitted",
+            {"submission_id": earlier.id, "status": earlier.status},
+        )
     return GoogleReview.model_validate(item)
 
 

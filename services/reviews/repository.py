@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from services.reviews.domain import GOOGLE_REVIEW, REVIEW, Moderation, NewGoogleReview, NewReview
 from services.reviews.models import google_review_submissions, reviews
 from services.reviews.schemas import ActivityQuery, CustomerReviewsQuery
-from shared.db import cursor_result
+from shared.db import cursor_result, insert_unless_exists
 from shared.pagination import Page, keyset_page
 
 TABLES: dict[str, Table] = {REVIEW: reviews, GOOGLE_REVIEW: google_review_submissions}
@@ -19,6 +19,23 @@ TABLES: dict[str, Table] = {REVIEW: reviews, GOOGLE_REVIEW: google_review_submis
 
 def add_item(session: Session, kind: str, row: NewReview | NewGoogleReview) -> None:
     session.execute(insert(TABLES[kind]).values(**row))
+
+
+def add_google_review(session: Session, row: NewGoogleReview) -> bool:
+    """False when this customer already submitted this review (the unique
+    key on shop, customer and review_url_key decides)."""
+    return insert_unless_exists(session, google_review_submissions, **row)
+
+
+def google_review_by_key(session: Session, shop_id: str, customer_id: str, review_url_key: str):
+    table = google_review_submissions
+    return session.execute(
+        select(table).where(
+            table.c.shop_id == shop_id,
+            table.c.customer_id == customer_id,
+            table.c.review_url_key == review_url_key,
+        )
+    ).first()
 
 
 def item(session: Session, kind: str, shop_id: str, item_id: str, for_update: bool = False):

@@ -4,6 +4,7 @@ service reports for them. The work of each is in operations."""
 
 from pathlib import Path
 
+from nameko.rpc import rpc
 from sqlalchemy import text
 
 from services.reviews import domain, operations
@@ -19,7 +20,7 @@ from services.reviews.schemas import (
     ReviewSubmission,
 )
 from shared.database import Database
-from shared.entrypoints import reliable_event_handler, rpc
+from shared.entrypoints import reliable_event_handler
 from shared.pagination import parse_query
 from shared.telemetry import Telemetry
 

@@ -47,11 +47,21 @@ def browser(deployed_system):
 
 @pytest.fixture
 def browser_page(browser):
+    """A fresh page; the test fails if the dashboard broke its own
+    Content-Security-Policy anywhere along the way (nothing inline)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    assert violations == []
 
 
 def screenshot(page, name):

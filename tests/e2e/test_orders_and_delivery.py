@@ -14,7 +14,7 @@ from loyalty.services import all_handler_queues
 from shared.dead_letters import list_dead_letters
 from shared.events import OrderPlaced, make_event
 from shared.outbox import events_exchange
-from tests.support import wait_for
+from tests.support import loyalty_cli, wait_for
 
 
 def balance(shop, customer_id):
@@ -80,13 +80,6 @@ def test_redelivered_event_has_one_effect(system, shop):
     assert wait_for(lambda: balance(shop, "3201") == 25)
     shop.order(7202, "3201", "ned@example.com", "5.00")  # a later event: the repeats are done by now
     assert wait_for(lambda: balance(shop, "3201") == 30)
-
-
-def loyalty_cli(system, *args) -> subprocess.CompletedProcess:
-    env = dict(os.environ, AMQP_URI=system.amqp_uri)
-    return subprocess.run(
-        [sys.executable, "-m", "loyalty.cli", *args], env=env, capture_output=True, text=True, timeout=120
-    )
 
 
 def test_event_that_keeps_failing_is_dead_lettered_then_replayed_once(system, shop, monkeypatch):

@@ -77,3 +77,32 @@ def test_approved_reviews_earn_the_programs_points_and_the_photo_bonus_once(shop
     )
     assert google_feed
     assert google_feed[0]["status"] == "approved"
+
+
+def test_the_same_google_review_is_paid_once_however_often_and_however_spelt(shop):
+    shop.customer_created("7101", "sam@example.com")
+    url = "https://www.google.com/maps/reviews/data=!4m8!14m7!1m6!2m5!1sChZDSUhN"
+    first = shop.storefront("POST", "/google-reviews", json=signed(shop, "7101", review_url=url))
+    again = [
+        shop.storefront("POST", "/google-reviews", json=signed(shop, "7101", review_url=spelling))
+        for spelling in (
+            url,
+            url.replace("https://www.google", "http://WWW.GOOGLE") + "/",
+            url + "?utm_source=email",
+        )
+    ]
+    a_friend = shop.storefront("POST", "/google-reviews", json=signed(shop, "7102", review_url=url))
+
+    assert first.status_code == 201
+    assert [r.status_code for r in again] == [409, 409, 409]
+    assert again[0].json()["error"]["details"] == {"submission_id": first.json()["id"], "status": "pending"}
+    assert a_friend.status_code == 201  # one reward per customer per review
+    assert shop.api("POST", f"/api/google-reviews/{first.json()['id']}/approve").status_code == 200
+
+    def balance():
+        response = shop.api("GET", "/api/customers/7101")
+        return response.json()["customer"]["balance"] if response.status_code == 200 else None
+
+    assert wait_for(lambda: balance() == 100)
+    submissions = shop.api("GET", "/api/activities/google-reviews").json()["items"]
+    assert sorted(s["customer_id"] for s in submissions) == ["7101", "7102"]

@@ -1,10 +1,14 @@
 """The storefront widget's calls: no admin key; customers prove who they are."""
 
+from services.gateway import operations
 from services.gateway.auth import require_signed_customer, storefront_route
+from services.gateway.client_address import client_address
+from services.gateway.domain import referral_url
 from services.gateway.routes.base import Routes
 from services.gateway.rpc import ask
 from services.gateway.schemas import GoogleReviewRequest, ReferralClaimRequest, ReviewRequest, SignedCustomer
-from services.gateway.web import json_http, parse_body
+from services.gateway.web import json_http, parse_body, query_params
+from shared.pagination import parse_query
 
 
 class StorefrontRoutes(Routes):
@@ -13,13 +17,22 @@ class StorefrontRoutes(Routes):
     def create_referral_link(self, request, shop):
         signed = require_signed_customer(shop, parse_body(request, SignedCustomer), self.db.clock.now())
         link = ask(self.referrals.create_referral_link, shop_id=shop.id, customer_id=signed.customer_id)
-        return 201, {"code": link["code"], "url": f"https://{shop.domain}/?ref={link['code']}"}
+        return 201, {"code": link["code"], "url": referral_url(shop.domain, link["code"])}
+
+    @json_http("GET", "/storefront/<shop>/customers/<customer_id>")
+    @storefront_route
+    def storefront_customer(self, request, shop, customer_id):
+        """Balance, tier, next expiry, link and rewards (SPEC §7), with
+        `?customer_token=` proving who asks."""
+        signed = parse_query(SignedCustomer, {**query_params(request), "customer_id": customer_id})
+        require_signed_customer(shop, signed, self.db.clock.now())
+        return operations.storefront_customer_view(self.points, self.referrals, shop, signed.customer_id)
 
     @json_http("POST", "/storefront/<shop>/referrals/<code>/clicks")
     @storefront_route
     def record_referral_click(self, request, shop, code):
         return 201, ask(
-            self.referrals.record_click, shop_id=shop.id, code=code, client_ip=request.remote_addr
+            self.referrals.record_click, shop_id=shop.id, code=code, client_ip=client_address(request)
         )
 
     @json_http("POST", "/storefront/<shop>/referrals/<code>/claims")
@@ -31,7 +44,7 @@ class StorefrontRoutes(Routes):
             shop_id=shop.id,
             code=code,
             email=claim.email,
-            client_ip=request.remote_addr,
+            client_ip=client_address(request),
         )
 
     @json_http("POST", "/storefront/<shop>/reviews")

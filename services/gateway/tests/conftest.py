@@ -17,8 +17,8 @@ from sqlalchemy import select
 from services.gateway.models import metadata
 from services.gateway.operations import create_shop_cli
 from services.gateway.service import GatewayService
-from shared.db import make_engine
 from shared.database import Database
+from shared.db import make_engine
 
 
 def free_port() -> int:

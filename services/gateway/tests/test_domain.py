@@ -235,3 +235,32 @@ def test_a_keys_name_must_be_short_and_printable(name):
     with pytest.raises(Unprocessable):
         domain.key_name(name)
     assert domain.key_name("  Alice (support) ") == "Alice (support)"
+
+
+# --- the app proxy's signature ------------------------------------------------------------
+
+
+def test_the_app_proxy_signature_is_shopifys_published_example():
+    """Shopify's documented example (secret "hush"): a repeated parameter's
+    values joined by ",", everything but the signature sorted by name."""
+    from urllib.parse import parse_qs
+
+    from services.gateway.proxy_signature import proxy_signature, verify_proxy_request
+
+    query = (
+        "extra=1&extra=2&shop=shop-name.myshopify.com&logged_in_customer_id=1"
+        "&path_prefix=%2Fapps%2Fawesome_reviews&timestamp=1317327555"
+        "&signature=4c68c8624d737112c91818c11017d24d334b524cb5c2b8ba08daa056f7395ddb"
+    )
+    params = parse_qs(query, keep_blank_values=True)
+    shop = domain.Shop("shp_1", "shop-name.myshopify.com", "shop-name", "hush")
+
+    assert proxy_signature("hush", params) == params["signature"][0]
+    caller = verify_proxy_request(shop, params, now=datetime.fromtimestamp(1317327555 + 299, UTC))
+    assert (caller.shop, caller.customer_id) == (shop, "1")
+    with pytest.raises(Unauthorized):
+        verify_proxy_request(shop, params, now=datetime.fromtimestamp(1317327555 + 301, UTC))
+    with pytest.raises(Unauthorized):
+        verify_proxy_request(
+            shop, {**params, "extra": ["2", "1"]}, now=datetime.fromtimestamp(1317327555, UTC)
+        )

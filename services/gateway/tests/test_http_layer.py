@@ -156,3 +156,19 @@ def test_opened_embedded_in_the_shopify_admin_the_dashboard_loads_app_bridge_fir
     app_bridge = page.index('<script src="https://cdn.shopify.com/shopifycloud/app-bridge.js"></script>')
     assert app_bridge < page.index('<script src="/dashboard/app.js">')
     assert '<meta name="shopify-api-key" content="client-&lt;1&gt;">' in page
+
+
+@pytest.mark.unit
+def test_no_two_route_groups_name_a_route_alike():
+    """The groups are joined into one class: a route named like another
+    group's would silently hide it (no such route, 404)."""
+    from services.gateway.routes.base import Routes
+    from services.gateway.service import GatewayService
+
+    groups = [
+        cls
+        for cls in GatewayService.__mro__
+        if issubclass(cls, Routes) and cls not in (Routes, GatewayService)
+    ]
+    names = [name for group in groups for name, value in vars(group).items() if callable(value)]
+    assert sorted(names) == sorted(set(names))

@@ -223,20 +223,32 @@ def test_a_topic_we_do_not_use_is_acknowledged_and_ignored(gateway, shop):
     assert shop.outbox() == []
 
 
-def test_a_body_that_does_not_validate_is_422_and_records_nothing(gateway, shop):
-    response = shop.webhook("orders/paid", {**ORDER, "subtotal_price": "lots"})
-    assert response.status_code == 422
-    error = response.json()["error"]
-    assert error["code"] == "unprocessable"
-    assert [d["field"] for d in error["details"]] == ["subtotal_price"]
+def refused(shop):
+    return [row for row in shop.gateway.rows("refused_webhooks") if row["shop_id"] == shop.id]
+
+
+def test_a_body_that_can_never_apply_is_answered_200_refused_and_recorded(gateway, shop):
+    response = shop.webhook("orders/paid", {**ORDER, "subtotal_price": "lots"}, webhook_id="wh-lots")
+    again = shop.webhook("orders/paid", {**ORDER, "subtotal_price": "lots"}, webhook_id="wh-lots")
+
+    # 200: the platform must not send it again for days; it can never apply.
+    assert response.status_code == again.status_code == 200
+    assert response.json()["status"] == "refused"
+    assert [d["field"] for d in response.json()["details"]] == ["subtotal_price"]
     assert shop.outbox() == []
+    assert [(r["webhook_id"], r["topic"], r["reason"]) for r in refused(shop)] == [
+        ("wh-lots", "orders/paid", "request is not valid")
+    ]
+    assert refused(shop)[0]["details"][0]["field"] == "subtotal_price"
 
 
-def test_a_signed_body_that_is_not_json_is_400(gateway, shop):
+def test_a_signed_body_that_is_not_json_is_refused_and_recorded(gateway, shop):
     response = shop.webhook("orders/paid", None, raw=b"{not json")
-    assert response.status_code == 400
-    assert response.json()["error"]["code"] == "bad_request"
+    assert response.status_code == 200
+    assert response.json()["status"] == "refused"
+    assert response.json()["reason"] == "request body is not valid JSON"
     assert shop.outbox() == []
+    assert len(refused(shop)) == 1
 
 
 def test_a_delivery_without_webhook_id_is_400(gateway, shop):

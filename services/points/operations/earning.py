@@ -95,33 +95,36 @@ def award_points_for_order(uow: UnitOfWork, shop_id: str, order: OrderPlaced) ->
     """Member on first sight; points once per order when it is paid, at the
     rate of that moment (kept with the award for later refunds), pending for
     the return window; the program's codes it used are marked used whether
-    or not it is paid yet."""
+    or not it is paid yet. An order that will never earn (a test order, one
+    voided or refunded on arrival, an excluded member's) is recorded with
+    why, and earns nothing later either."""
     now = uow.clock.now()
     codes.mark_codes_used(uow, shop_id, order)
     if not order.customer_id:
         return
     member = repository.members.ensure_member(uow.session, shop_id, order.customer_id, now, email=order.email)
-    if (
-        not order.is_paid
-        or not domain.can_earn(member.status)
-        or repository.orders.order_award(uow.session, shop_id, order.order_id) is not None
-    ):
+    if repository.orders.order_award(uow.session, shop_id, order.order_id) is not None:
+        return
+    reason = domain.no_points_reason(order.test, order.financial_status, order.is_paid, member.status)
+    if reason is None and not order.is_paid:
         return
     settings = repository.program.program_settings_of(uow.session, shop_id)
     rate = settings.points_per_currency_unit
-    points = domain.points_for_order(order.subtotal, rate, settings.rounding)
     label = domain.order_label(order.order_id, order.order_name)
-    activity_id = _award(
-        uow,
-        member,
-        settings,
-        points,
-        domain.placed_order_action(label),
-        "order",
-        "order",
-        order.order_id,
-        pending=settings.pending_days > 0,
-    )
+    points, activity_id = 0, None
+    if reason is None:
+        points = domain.points_for_order(order.subtotal, rate, settings.rounding)
+        activity_id = _award(
+            uow,
+            member,
+            settings,
+            points,
+            domain.placed_order_action(label),
+            "order",
+            "order",
+            order.order_id,
+            pending=settings.pending_days > 0,
+        )
     repository.orders.record_order_award(
         uow.session,
         shop_id=shop_id,
@@ -133,6 +136,7 @@ def award_points_for_order(uow: UnitOfWork, shop_id: str, order: OrderPlaced) ->
         points=points,
         activity_id=activity_id,
         created_at=now,
+        no_points_reason=reason,
     )
     # Refunds that arrived before the order did wait for it.
     for refund in repository.orders.waiting_refunds(uow.session, shop_id, order.order_id):

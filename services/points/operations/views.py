@@ -1,5 +1,5 @@
 """What the merchant reads: the activity feeds, customers and their
-profiles, and the audit log."""
+profiles, what an order earned, and the audit log."""
 
 from sqlalchemy.engine import Row
 
@@ -13,6 +13,7 @@ from services.points.schemas import (
     CustomerDetail,
     CustomersQuery,
     MemberProfile,
+    OrderAward,
 )
 from shared.db import UnitOfWork, must_exist
 from shared.errors import NotFound
@@ -96,6 +97,15 @@ def get_customer(uow: UnitOfWork, shop_id: str, customer_id: str) -> CustomerDet
     return CustomerDetail.model_validate(
         dict(profile(uow, member).model_dump(), recent_activities=[row._asdict() for row in recent["items"]])
     )
+
+
+def get_order(uow: UnitOfWork, shop_id: str, order_id: str) -> OrderAward:
+    """What a paid (or never-earning) order earned; 404 for an order points
+    has not seen paid, or not at all."""
+    award = repository.orders.order_award(uow.session, shop_id, order_id)
+    if award is None:
+        raise NotFound(f"order {order_id} has earned nothing yet", {"order_id": order_id})
+    return OrderAward.model_validate(award._asdict())
 
 
 def find_member_by_email(uow: UnitOfWork, shop_id: str, email: str) -> MemberProfile | None:

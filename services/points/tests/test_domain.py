@@ -322,3 +322,20 @@ def test_actions_of_admin_entries_read_like_the_dashboard():
     assert domain.adjustment_action("goodwill") == "Adjusted by admin: goodwill"
     assert domain.redemption_action("$5 off") == "Redeemed $5 off"
     assert domain.reversal_action("Placed order #1001") == "Reversed: Placed order #1001"
+
+
+@pytest.mark.parametrize(
+    ("test", "financial_status", "is_paid", "member_status", "reason"),
+    [
+        (True, "paid", True, "active", "test_order"),
+        (True, "pending", False, "active", "test_order"),  # a test order never earns, paid or not
+        (False, "voided", False, "active", "voided"),
+        (False, "REFUNDED", False, "active", "refunded"),
+        (False, "paid", True, "excluded", "member_excluded"),
+        (False, "pending", False, "excluded", None),  # may still be paid after re-inclusion
+        (False, "pending", False, "active", None),
+        (False, "paid", True, "active", None),
+    ],
+)
+def test_an_order_that_will_never_earn_says_why(test, financial_status, is_paid, member_status, reason):
+    assert domain.no_points_reason(test, financial_status, is_paid, member_status) == reason

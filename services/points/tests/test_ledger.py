@@ -65,18 +65,22 @@ class Points:
             CustomerCreated(customer_id=customer_id, email=email or f"{customer_id}@example.com", **names),
         )
 
-    def order(self, order_id, subtotal, customer_id="c1", codes=()):
+    def order(self, order_id, subtotal, customer_id="c1", codes=(), financial_status="paid", test=False):
         self.event(
             earning.award_points_for_order,
             OrderPlaced(
                 order_id=order_id,
                 order_name=f"#{order_id}",
                 customer_id=customer_id,
-                financial_status="paid",
+                financial_status=financial_status,
                 subtotal=Decimal(subtotal),
                 discount_codes=list(codes),
+                test=test,
             ),
         )
+
+    def order_award(self, order_id):
+        return self(views.get_order, self.shop_id, order_id)
 
     def refund(self, order_id, refund_id, amount):
         self.event(
@@ -384,6 +388,55 @@ def test_excluded_members_earn_nothing_cannot_redeem_and_get_no_back_fill(points
     assert (customer.status, customer.balance) == ("active", 50)
     points.order("2003", "30.00")
     assert points.customer().balance == 80
+
+
+def test_orders_that_can_never_earn_are_recorded_with_why(points):
+    points.join()
+    points.order("3001", "70.00", test=True)
+    points.order("3002", "80.00", financial_status="voided")
+    points.order("3003", "90.00", financial_status="refunded")
+    points.order("3004", "20.00", financial_status="pending")
+    # Later events of the same orders change nothing.
+    points.order("3001", "70.00")
+    points.order("3002", "80.00")
+
+    assert points.assert_ledger_holds().balance == 0
+    assert [
+        (points.order_award(o).points, points.order_award(o).no_points_reason)
+        for o in ("3001", "3002", "3003")
+    ] == [(0, "test_order"), (0, "voided"), (0, "refunded")]
+    with pytest.raises(NotFound):
+        points.order_award("3004")  # not paid yet: it may still earn
+    points.order("3004", "20.00")
+    award = points.order_award("3004")
+    assert (award.points, award.no_points_reason, award.activity_id is not None) == (20, None, True)
+
+
+def test_an_excluded_members_order_earns_nothing_even_when_they_are_back(points):
+    points.join()
+    points(
+        commands.set_exclusion,
+        StatusChange(shop_id=points.shop_id, customer_id="c1", actor=ADMIN, reason="fraud check"),
+        True,
+    )
+    points.order("3101", "40.00")
+    points(commands.set_exclusion, StatusChange(shop_id=points.shop_id, customer_id="c1", actor=ADMIN), False)
+    points.order("3101", "40.00")  # e.g. its orders/paid after orders/create
+
+    assert points.order_award("3101").no_points_reason == "member_excluded"
+    assert points.assert_ledger_holds().balance == 0
+
+
+def test_points_and_balances_go_past_32_bits(points):
+    """10^12 at 1000 points per unit: 10^15 points, twice."""
+    points.program(points_per_currency_unit="1000")
+    points.order("3201", "1000000000000")
+    points.order("3202", "999999999999.999")
+    customer = points.assert_ledger_holds()
+    assert customer.balance == 10**15 + 999_999_999_999_999
+    assert points.order_award("3202").subtotal == Decimal("999999999999.999")
+    points.refund("3201", "r-3201", "500000000000")
+    assert points.assert_ledger_holds().balance == 10**15 // 2 + 999_999_999_999_999
 
 
 def test_the_tier_follows_lifetime_points_until_an_admin_sets_one(points):

@@ -6,26 +6,20 @@ name; the program rules, a column each, become one document."""
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from alembic import command
 from sqlalchemy import JSON, Integer, Numeric, String, column, insert, inspect, select, table, text
 from sqlalchemy.orm import Session
 
 from services.points.repository.program import program_settings_of
 from services.points.service import MIGRATIONS
 from shared.db import make_engine
-from shared.migrations import _MIGRATING, alembic_config
+from tests.support import migrate
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
 
 
-def migrate(url, revision, step=command.upgrade):
-    with _MIGRATING:
-        step(alembic_config(MIGRATIONS, url), revision)
-
-
 def test_existing_balances_become_lots_and_names_become_searchable(database_url_factory):
     url = database_url_factory("points")
-    migrate(url, "0001")
+    migrate(MIGRATIONS, url, "0001")
     engine = make_engine(url)
     with engine.begin() as conn:
         for customer_id, balance, first, last in [("c1", 120, "Ann", "Lee"), ("c2", 0, None, None)]:
@@ -55,7 +49,7 @@ def test_existing_balances_become_lots_and_names_become_searchable(database_url_
             {"t": T0},
         )
 
-    migrate(url, "head")
+    migrate(MIGRATIONS, url, "head")
 
     with engine.connect() as conn:
         lots = conn.execute(text("SELECT customer_id, points, remaining FROM point_lots")).all()
@@ -95,7 +89,7 @@ rules_0002 = table(
 
 def test_the_program_rules_become_one_document_and_back(database_url_factory):
     url = database_url_factory("points")
-    migrate(url, "0002")
+    migrate(MIGRATIONS, url, "0002")
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(
@@ -104,7 +98,7 @@ def test_the_program_rules_become_one_document_and_back(database_url_factory):
             )
         )
 
-    migrate(url, "head")
+    migrate(MIGRATIONS, url, "head")
     with engine.connect() as conn:
         document = program_settings_of(Session(conn), "s1").model_dump(mode="json")
         columns = {c["name"] for c in inspect(conn).get_columns("program_settings")}
@@ -124,10 +118,68 @@ def test_the_program_rules_become_one_document_and_back(database_url_factory):
     }
     assert columns == {"shop_id", "rules", "updated_at"}
 
-    migrate(url, "0002", command.downgrade)
+    migrate(MIGRATIONS, url, "0002", downgrade=True)
     with engine.connect() as conn:
         row = conn.execute(select(rules_0002)).mappings().one()
     engine.dispose()
     assert {name: row[name] for name in RULE_COLUMNS} == {
         name: value for name, (_, value) in RULE_COLUMNS.items()
     }
+
+
+def test_existing_points_and_amounts_widen_to_64_bits_and_orders_keep_what_they_earned(database_url_factory):
+    url = database_url_factory("points")
+    migrate(MIGRATIONS, url, "0003")
+    engine = make_engine(url)
+    near_the_old_limit = 2**31 - 1
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO members (shop_id, customer_id, status, balance, lifetime_earned, "
+                "lifetime_redeemed, created_at) VALUES ('s1', 'c1', 'active', :b, :b, 0, :t)"
+            ),
+            {"b": near_the_old_limit, "t": T0},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO order_awards (shop_id, order_id, order_name, customer_id, subtotal, rate, "
+                "points, "
+                "refunded_amount, refunded_points, created_at) "
+                "VALUES ('s1', 'o1', '#1001', 'c1', 999999999999.99, 1, :b, 0, 0, :t)"
+            ),
+            {"b": near_the_old_limit, "t": T0},
+        )
+
+    migrate(MIGRATIONS, url, "head")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE members SET balance = balance + :more"), {"more": 2**40})
+        conn.execute(
+            text(
+                "INSERT INTO order_awards (shop_id, order_id, order_name, customer_id, subtotal, rate, "
+                "points, "
+                "refunded_amount, refunded_points, created_at, no_points_reason) "
+                "VALUES ('s1', 'o2', :name, 'c1', 1000000000000.125, 1000, :p, 0, 0, :t, 'test_order')"
+            ),
+            {"name": "#" + "9" * 64, "p": 10**15, "t": T0},
+        )
+        balance = conn.execute(text("SELECT balance FROM members")).scalar()
+        awards = conn.execute(
+            text("SELECT order_id, subtotal, points, no_points_reason FROM order_awards ORDER BY order_id")
+        ).all()
+    assert balance == near_the_old_limit + 2**40
+    assert [(o, Decimal(str(s)), p, r) for o, s, p, r in awards] == [
+        ("o1", Decimal("999999999999.99"), near_the_old_limit, None),
+        ("o2", Decimal("1000000000000.125"), 10**15, "test_order"),
+    ]
+
+    # Down again once the values fit the old columns.
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM order_awards WHERE order_id = 'o2'"))
+        conn.execute(text("UPDATE members SET balance = 5"))
+    migrate(MIGRATIONS, url, "0003", downgrade=True)
+    with engine.connect() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("order_awards")}
+        kept = conn.execute(text("SELECT points FROM order_awards")).scalar()
+    engine.dispose()
+    assert "no_points_reason" not in columns
+    assert kept == near_the_old_limit

@@ -142,7 +142,10 @@ def test_an_excluded_member_earns_nothing(rpc, publish, rows, db, published_by_p
     )
     customer = rpc.get_customer(shop_id, "c1")
     assert (customer["status"], customer["balance"], customer["recent_activities"]) == ("excluded", 0, [])
-    assert rows(order_awards, shop_id=shop_id) == []
+    # The order is kept as one that earned nothing, and why.
+    assert [(row.order_id, row.points) for row in rows(order_awards, shop_id=shop_id)] == [("1006", 0)]
+    award = rpc.get_order(shop_id, "1006")
+    assert (award["points"], award["no_points_reason"], award["activity_id"]) == (0, "member_excluded", None)
     assert awarded() == []
 
 

@@ -191,6 +191,7 @@ def test_only_a_paid_order_with_a_code_or_an_email_may_complete_a_referral():
     assert domain.may_complete_referrals(order(email=None))
     assert not domain.may_complete_referrals(order(financial_status="pending"))
     assert not domain.may_complete_referrals(order(email=None, discount_codes=[" "]))
+    assert not domain.may_complete_referrals(order(test=True))
 
 
 def test_order_codes_are_matched_case_insensitively_once_each():

@@ -249,6 +249,13 @@ def test_a_member_has_one_link_however_often_they_ask(referrals, clock):
     assert referrals.create_referral_link(SHOP, "2")["code"] != link["code"]
 
 
+def test_a_members_link_is_read_without_making_one(referrals):
+    assert referrals.get_referral_link(SHOP, "1") == {"link": None}
+    link = referrals.create_referral_link(SHOP, "1")
+    assert referrals.get_referral_link(SHOP, "1") == {"link": link}
+    assert referrals.get_referral_link("another-shop", "1") == {"link": None}
+
+
 def test_unknown_and_excluded_members_get_no_link(referrals):
     with pytest.raises(NotFound):
         referrals.create_referral_link(SHOP, "404")

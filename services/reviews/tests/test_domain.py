@@ -103,3 +103,38 @@ def test_only_review_awards_are_a_reviews_reward(reason, expected):
 
 def test_an_award_without_reference_rewards_nothing():
     assert domain.rewarded_item(award("review", reference=None)) is None
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "https://www.google.com/maps/reviews/data=!4m8!14m7",
+        "http://www.google.com/maps/reviews/data=!4m8!14m7",
+        "HTTPS://WWW.Google.COM/maps/reviews/data=!4m8!14m7/",
+        "https://www.google.com:443/maps/reviews/data=!4m8!14m7",
+        "https://www.google.com/maps/reviews/data=!4m8!14m7?utm_source=email&utm_campaign=x",
+        "https://www.google.com/maps/reviews/data=!4m8!14m7?entry=ttu&g_ep=Eg",
+        "https://www.google.com/maps/reviews/data=!4m8!14m7#reviews",
+        "  https://www.google.com/maps/reviews/data=!4m8!14m7  ",
+    ],
+)
+def test_one_review_has_one_address_however_it_is_spelt(spelling):
+    assert domain.normalize_review_url(spelling) == "https://www.google.com/maps/reviews/data=!4m8!14m7"
+    assert domain.review_url_key(spelling) == domain.review_url_key(
+        "https://www.google.com/maps/reviews/data=!4m8!14m7"
+    )
+
+
+def test_what_names_the_review_is_kept():
+    base = domain.review_url_key("https://g.page/r/shop/review")
+    assert domain.review_url_key("https://g.page/r/other-shop/review") != base
+    assert domain.review_url_key("https://g.page/r/shop/review?id=2") != domain.review_url_key(
+        "https://g.page/r/shop/review?id=3"
+    )
+    # Meaningful parameters in any order are the same address.
+    assert (
+        domain.normalize_review_url("https://x.example/r?b=2&a=1&utm_medium=x")
+        == "https://x.example/r?a=1&b=2"
+    )
+    # The path's case is the site's to decide: kept.
+    assert domain.review_url_key("https://g.co/kgs/AbC") != domain.review_url_key("https://g.co/kgs/abc")

@@ -358,6 +358,33 @@ def test_google_reviews_are_validated_and_kept_per_shop(reviews):
     assert reviews.list_google_review_activities(OTHER_SHOP)["items"] == []
 
 
+def test_a_google_review_earns_once_per_customer_however_its_address_is_spelt(reviews):
+    first = reviews.submit_google_review(SHOP, "c7", "https://www.google.com/maps/reviews/abc?utm_source=x")
+
+    for again in (
+        "https://www.google.com/maps/reviews/abc",
+        "http://WWW.GOOGLE.COM/maps/reviews/abc/",
+        "https://www.google.com/maps/reviews/abc?entry=ttu#top",
+    ):
+        with pytest.raises(Conflict) as raised:
+            reviews.submit_google_review(SHOP, "c7", again)
+        assert raised.value.details == {"submission_id": first["id"], "status": "pending"}
+    # Another review, another customer, another shop: each their own.
+    assert reviews.submit_google_review(SHOP, "c7", "https://www.google.com/maps/reviews/xyz")
+    assert reviews.submit_google_review(SHOP, "c8", "https://www.google.com/maps/reviews/abc")
+    assert reviews.submit_google_review(OTHER_SHOP, "c7", "https://www.google.com/maps/reviews/abc")
+    # Even once moderated, the same review is not submitted again.
+    reviews.reject_google_review(SHOP, first["id"], "admin")
+    with pytest.raises(Conflict):
+        reviews.submit_google_review(SHOP, "c7", "https://www.google.com/maps/reviews/abc")
+    mine = [
+        item
+        for item in reviews.list_customer_reviews(SHOP, "c7")["google_reviews"]
+        if "abc" in item["review_url"]
+    ]
+    assert [item["id"] for item in mine] == [first["id"]]
+
+
 def test_a_customers_reviews_and_google_reviews_newest_first_with_their_rewards(
     start_service, amqp_uri, award_points, clock
 ):
