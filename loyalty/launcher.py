@@ -231,7 +231,7 @@ def print_welcome(port: int, credentials: dict) -> None:
     say("all services are up.")
     print(
         "\n"
-        f"  Dashboard:      http://localhost:{port}/#key={credentials['admin_api_key']}\n"
+        f"  Dashboard:      http://localhost:{port}/  (sign in with the admin API key)\n"
         f"  Demo shop:      {credentials.get('domain', DEMO_DOMAIN)}  ({credentials['shop']})\n"
         f"  Admin API key:  {credentials['admin_api_key']}\n"
         f"  Webhook secret: {credentials['webhook_secret']}\n"

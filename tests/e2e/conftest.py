@@ -58,7 +58,9 @@ def deployed_system(database_url_factory, tmp_path_factory):
         services.setup_broker()
         try:
             services.start_all()
-            yield System(services.base_url, uri, env["GATEWAY_DATABASE_URL"])
+            system = System(services.base_url, uri, env["GATEWAY_DATABASE_URL"])
+            system.processes = services  # a test may stop a service and start it again
+            yield system
         finally:
             services.stop_all()
 
