@@ -79,6 +79,7 @@ export type Review = {
   reward_points: number | null;
   photo_bonus_points: number | null;
   occurred_at: string;
+  moderated_at: string | null;
 };
 
 export type GoogleReview = {
@@ -90,6 +91,7 @@ export type GoogleReview = {
   status: ModerationStatus;
   reward_points: number | null;
   occurred_at: string;
+  moderated_at: string | null;
 };
 
 export type CustomerDetail = {

@@ -78,7 +78,7 @@ export function ActionModal(props: Props) {
               onAction: submit,
             }
       }
-      secondaryActions={[{ content: result ? "Close" : (props.cancelLabel ?? "Cancel"), onAction: props.onClose }]}
+      secondaryActions={[{ content: result ? "Done" : (props.cancelLabel ?? "Cancel"), onAction: props.onClose }]}
     >
       <Modal.Section>
         <form

@@ -11,7 +11,7 @@ import { When } from "../components/When";
 import { rangeQuery } from "../dateRange";
 import { formatPoints } from "../format";
 import type { GoogleReview } from "../types";
-import { MODERATION_TABS, ModerationButtons } from "./ReviewActivities";
+import { awaitingReward, MODERATION_TABS, ModerationButtons } from "./ReviewActivities";
 
 export function GoogleReviewLink({ review }: { review: GoogleReview }) {
   return (
@@ -24,10 +24,11 @@ export function GoogleReviewLink({ review }: { review: GoogleReview }) {
 export function GoogleReviews() {
   const { range } = useDateRange();
   const [tab, setTab] = useState(0);
-  const page = usePagedQuery<GoogleReview>("/api/activities/google-reviews", {
-    status: MODERATION_TABS[tab].id,
-    ...rangeQuery(range),
-  });
+  const page = usePagedQuery<GoogleReview>(
+    "/api/activities/google-reviews",
+    { status: MODERATION_TABS[tab].id, ...rangeQuery(range) },
+    { refetchWhile: awaitingReward },
+  );
   return (
     <Page
       title="Google review submissions"

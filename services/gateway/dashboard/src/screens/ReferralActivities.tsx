@@ -84,11 +84,26 @@ export function CancelReferralModal({ referral, onClose }: { referral: Referral;
   );
 }
 
+/** Cancelled within the last minute with its code still active: points voids
+ * the code a moment after the cancellation (an event between two services). */
+const awaitingVoid = (items: Referral[]) =>
+  items.some(
+    (r) =>
+      r.status === "cancelled" &&
+      r.discount_code_status === "active" &&
+      r.cancelled_at != null &&
+      Date.now() - Date.parse(r.cancelled_at) < 60_000,
+  );
+
 export function ReferralActivities() {
   const { range } = useDateRange();
   const [tab, setTab] = useState(0);
   const [cancelling, setCancelling] = useState<Referral | null>(null);
-  const page = usePagedQuery<Referral>("/api/activities/referrals", { status: TABS[tab].id, ...rangeQuery(range) });
+  const page = usePagedQuery<Referral>(
+    "/api/activities/referrals",
+    { status: TABS[tab].id, ...rangeQuery(range) },
+    { refetchWhile: awaitingVoid },
+  );
   return (
     <Page
       title="Referral activities"

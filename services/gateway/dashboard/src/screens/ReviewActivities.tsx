@@ -22,6 +22,19 @@ export const MODERATION_TABS: Tab[] = [
   { id: "rejected", label: "Rejected" },
 ];
 
+/** Approved within the last minute and not yet credited: points credits the
+ * reward a moment after the approval (an event between two services). */
+export const awaitingReward = (
+  items: { status: ModerationStatus; reward_points: number | null; moderated_at: string | null }[],
+) =>
+  items.some(
+    (item) =>
+      item.status === "approved" &&
+      item.reward_points == null &&
+      item.moderated_at != null &&
+      Date.now() - Date.parse(item.moderated_at) < 60_000,
+  );
+
 export function Stars({ rating }: { rating: number }) {
   return (
     <Text as="span" tone="caution">
@@ -35,7 +48,12 @@ export function Stars({ rating }: { rating: number }) {
 
 /** The points a review earned, with the photo bonus on its own line. */
 export function ReviewReward({ review }: { review: Review }) {
-  if (review.reward_points == null) return <Text as="span">—</Text>;
+  if (review.reward_points == null)
+    return (
+      <Text as="span" alignment="end">
+        —
+      </Text>
+    );
   return (
     <BlockStack gap="050" inlineAlign="end">
       <Text as="span" numeric>
@@ -98,10 +116,11 @@ export function ModerationButtons({
 export function ReviewActivities() {
   const { range } = useDateRange();
   const [tab, setTab] = useState(0);
-  const page = usePagedQuery<Review>("/api/activities/reviews", {
-    status: MODERATION_TABS[tab].id,
-    ...rangeQuery(range),
-  });
+  const page = usePagedQuery<Review>(
+    "/api/activities/reviews",
+    { status: MODERATION_TABS[tab].id, ...rangeQuery(range) },
+    { refetchWhile: awaitingReward },
+  );
   return (
     <Page
       title="Review activities"

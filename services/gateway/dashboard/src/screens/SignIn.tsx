@@ -22,15 +22,13 @@ export function SignIn({ notice }: { notice: string | null }) {
   };
 
   return (
-    <Page narrowWidth title="Customers' activities">
+    <Page narrowWidth title="Sign in" subtitle="Customers' activities: your loyalty program's dashboard">
       <BlockStack gap="400">
         {notice && !error && <Banner tone="warning">{notice}</Banner>}
         <Card>
           <Form onSubmit={submit}>
             <FormLayout>
-              <Text as="h2" variant="headingMd">
-                Sign in
-              </Text>
+              <Text as="p">Use your shop's admin API key.</Text>
               <TextField
                 label="Admin API key"
                 type="password"
