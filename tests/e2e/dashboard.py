@@ -81,7 +81,8 @@ class Dashboard:
         found = self.page.evaluate(
             "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
             ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
-            ".map(v => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map(n => n.target).join(' | ')}`)"
+            ".map(v => `${v.id} (${v.impact}): ${v.help} — `"
+            " + v.nodes.slice(0, 3).map(n => n.target).join(' | '))"
         )
         return list(found)
 

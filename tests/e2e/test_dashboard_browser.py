@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from tests.e2e.dashboard import CHROMIUM, shop_with_every_activity, signed
+from tests.e2e.dashboard import CHROMIUM, shop_with_every_activity
 from tests.support import wait_for
 
 # Playwright's driver and eventlet's hub don't share a process: `make test`
