@@ -63,6 +63,14 @@ class Dashboard:
         row.wait_for()
         return row
 
+    def wait_for_row(self, *texts: str) -> None:
+        """Until one row holds every one of `texts` (a row that changes in place)."""
+        self.page.wait_for_function(
+            "texts => [...document.querySelectorAll('tbody tr')]"
+            ".some(row => texts.every(text => row.innerText.includes(text)))",
+            arg=list(texts),
+        )
+
     def dialog(self):
         """The open dialog, once its title shows (on a phone Polaris draws
         it as a sheet whose dialog element itself has no height)."""
@@ -128,17 +136,24 @@ def signed(shop, customer_id: str, **body) -> dict:
     return {"customer_id": customer_id, "customer_token": shop.customer_token(customer_id), **body}
 
 
+def shop_with_a_program(system):
+    """A new shop whose points expire after a year, with a Gold tier at
+    1,000 lifetime points and a $5 reward for 100 points (`shop.reward`)."""
+    shop = system.create_shop()
+    program = {"expiry_days": 365, "vip_tiers": [{"name": "Gold", "threshold": 1000}]}
+    assert shop.api("PUT", "/api/program", json=program).status_code == 200
+    reward = {"name": "$5 off", "kind": "fixed_amount", "value": "5", "points_cost": 100}
+    shop.reward = shop.api("POST", "/api/rewards", json=reward).json()
+    return shop
+
+
 def shop_with_every_activity(system):
     """A shop with something on every screen: Uma (who referred Wes, still
     pending, and Xia, whose order completed it), Vic, a points adjustment, a
     pending review and Google review, a $5 reward, expiry and a Gold tier."""
     from tests.support import wait_for
 
-    shop = system.create_shop()
-    program = {"expiry_days": 365, "vip_tiers": [{"name": "Gold", "threshold": 1000}]}
-    assert shop.api("PUT", "/api/program", json=program).status_code == 200
-    reward = {"name": "$5 off", "kind": "fixed_amount", "value": "5", "points_cost": 100}
-    shop.reward = shop.api("POST", "/api/rewards", json=reward).json()
+    shop = shop_with_a_program(system)
     shop.customer_created("6001", "uma@example.com", first_name="Uma", last_name="Stone")
     shop.customer_created("6002", "vic@example.com", first_name="Vic", last_name="Hale")
     shop.order(9601, "6001", "uma@example.com", "1478.00")

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from tests.e2e.dashboard import CHROMIUM, shop_with_every_activity
+from tests.e2e.dashboard import CHROMIUM, shop_with_a_program, shop_with_every_activity
 from tests.support import wait_for
 
 # Playwright's driver and eventlet's hub don't share a process: `make test`
@@ -78,6 +78,7 @@ def test_overview_panels_lead_to_point_activities_with_tabs_search_range_and_exp
 
     page.get_by_role("button", name="Search and filter results").click()
     page.get_by_placeholder("Search by email").fill("vic@")
+    dashboard.wait_for_row("vic@example.com", "Placed order #9602")
     page.wait_for_function("() => document.querySelectorAll('tbody tr').length === 2")
     assert not page.get_by_role("row").filter(has_text="uma@example.com").count()
 
@@ -131,12 +132,8 @@ def test_point_activities_page_through_by_cursor(deployed_system, dashboard):
 
 @pytest.fixture
 def member_with_points(deployed_system):
-    """A shop with a Gold tier, expiry after a year, a $5 reward, and Ana with 300 points."""
-    shop = deployed_system.create_shop()
-    program = {"expiry_days": 365, "vip_tiers": [{"name": "Gold", "threshold": 1000}]}
-    assert shop.api("PUT", "/api/program", json=program).status_code == 200
-    reward = {"name": "$5 off", "kind": "fixed_amount", "value": "5", "points_cost": 100}
-    shop.reward = shop.api("POST", "/api/rewards", json=reward).json()
+    """shop_with_a_program, and Ana with 300 points."""
+    shop = shop_with_a_program(deployed_system)
     shop.customer_created("7001", "ana@example.com", first_name="Ana", last_name="Diaz")
     shop.order(9701, "7001", "ana@example.com", "300.00")
     assert wait_for(
@@ -312,10 +309,7 @@ def test_cancelling_a_referral_says_what_happens_to_a_pending_and_a_completed_on
     assert "uma@example.com will not be rewarded for this referral, now or later." in dialog.inner_text()
     dialog.get_by_role("button", name="Cancel referral").click()
     dashboard.toast("Referral cancelled")
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('tbody tr')].some(r => r.innerText.includes('wes@example.com')"
-        " && r.innerText.includes('Cancelled') && r.innerText.includes('Voided'))"
-    )
+    dashboard.wait_for_row("wes@example.com", "Cancelled", "Voided")
     assert shop.api("GET", f"/api/discount-codes/{code}").json()["status"] == "voided"
     assert dashboard.row("wes@example.com").get_by_role("button", name="Cancel referral").count() == 0
 
@@ -329,19 +323,14 @@ def test_merchant_moderates_reviews_and_google_reviews(busy_shop, dashboard):
     assert "Pending" in review.inner_text()
     review.get_by_role("button", name="Approve").click()
     dashboard.toast("Review approved")
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('tbody tr')].some(r => r.innerText.includes('Lovely')"
-        " && r.innerText.includes('Approved') && r.innerText.includes('50 points'))"
-    )
+    dashboard.wait_for_row("Lovely", "Approved", "50 points")
 
     page.get_by_role("link", name="Google reviews").click()
     dashboard.heading("Google review submissions")
     submission = dashboard.row("Open review")
     submission.get_by_role("button", name="Reject").click()
     dashboard.toast("Google review rejected")
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('tbody tr')].some(r => r.innerText.includes('Rejected'))"
-    )
+    dashboard.wait_for_row("Open review", "Rejected")
     assert submission.get_by_role("button", name="Approve").count() == 0
 
     # The customer's detail shows both.

@@ -1,8 +1,8 @@
-import { BlockStack, IndexTable, InlineStack, Page, Text } from "@shopify/polaris";
+import { BlockStack, IndexTable, Text } from "@shopify/polaris";
 import { useState } from "react";
 
 import { useDateRange } from "../components/DateRangeContext";
-import { DateRangePicker } from "../components/DateRangePicker";
+import { FeedPage } from "../components/FeedPage";
 import { FeedFilters, PagedIndexTable, useDebounced } from "../components/IndexPage";
 import { CustomerLink } from "../components/links";
 import { usePagedQuery } from "../components/usePagedQuery";
@@ -41,56 +41,51 @@ export function AuditLog() {
   const customerId = useDebounced(search.trim());
   const page = usePagedQuery<AuditEntry>("/api/audit-log", { customer_id: customerId, ...rangeQuery(range) });
   return (
-    <Page title="Audit log" subtitle="Every admin action: who, when, why, and what changed">
-      <BlockStack gap="400">
-        <InlineStack>
-          <DateRangePicker />
-        </InlineStack>
-        <PagedIndexTable
-          what="The audit log"
-          resourceName={{ singular: "entry", plural: "entries" }}
-          headings={[
-            { title: "Date" },
-            { title: "Action" },
-            { title: "Customer" },
-            { title: "By" },
-            { title: "Reason" },
-            { title: "Changes" },
-          ]}
-          page={page}
-          empty={{ title: "No admin actions found", description: "Try a longer date range or another customer ID." }}
-          filters={
-            <FeedFilters
-              tabs={[{ id: "all", label: "All actions" }]}
-              selected={0}
-              onSelect={() => undefined}
-              search={{ value: search, onChange: setSearch, placeholder: "Filter by customer ID" }}
-            />
-          }
-          row={(entry, index) => (
-            <IndexTable.Row id={String(entry.id)} key={entry.id} position={index}>
-              <IndexTable.Cell>
-                <When at={entry.occurred_at} />
-              </IndexTable.Cell>
-              <IndexTable.Cell>{ACTIONS[entry.action] ?? entry.action}</IndexTable.Cell>
-              <IndexTable.Cell>{entry.customer_id ? <CustomerLink id={entry.customer_id} /> : "—"}</IndexTable.Cell>
-              <IndexTable.Cell>{formatActor(entry.actor)}</IndexTable.Cell>
-              <IndexTable.Cell>{entry.reason ?? "—"}</IndexTable.Cell>
-              <IndexTable.Cell>
-                <BlockStack gap="050">
-                  {changes(entry)
-                    .slice(0, 4)
-                    .map((line) => (
-                      <Text as="span" variant="bodySm" key={line} breakWord>
-                        {line}
-                      </Text>
-                    ))}
-                </BlockStack>
-              </IndexTable.Cell>
-            </IndexTable.Row>
-          )}
-        />
-      </BlockStack>
-    </Page>
+    <FeedPage title="Audit log" subtitle="Every admin action: who, when, why, and what changed">
+      <PagedIndexTable
+        what="The audit log"
+        resourceName={{ singular: "entry", plural: "entries" }}
+        headings={[
+          { title: "Date" },
+          { title: "Action" },
+          { title: "Customer" },
+          { title: "By" },
+          { title: "Reason" },
+          { title: "Changes" },
+        ]}
+        page={page}
+        empty={{ title: "No admin actions found", description: "Try a longer date range or another customer ID." }}
+        filters={
+          <FeedFilters
+            tabs={[{ id: "all", label: "All actions" }]}
+            selected={0}
+            onSelect={() => undefined}
+            search={{ value: search, onChange: setSearch, placeholder: "Filter by customer ID" }}
+          />
+        }
+        row={(entry, index) => (
+          <IndexTable.Row id={String(entry.id)} key={entry.id} position={index}>
+            <IndexTable.Cell>
+              <When at={entry.occurred_at} />
+            </IndexTable.Cell>
+            <IndexTable.Cell>{ACTIONS[entry.action] ?? entry.action}</IndexTable.Cell>
+            <IndexTable.Cell>{entry.customer_id ? <CustomerLink id={entry.customer_id} /> : "—"}</IndexTable.Cell>
+            <IndexTable.Cell>{formatActor(entry.actor)}</IndexTable.Cell>
+            <IndexTable.Cell>{entry.reason ?? "—"}</IndexTable.Cell>
+            <IndexTable.Cell>
+              <BlockStack gap="050">
+                {changes(entry)
+                  .slice(0, 4)
+                  .map((line) => (
+                    <Text as="span" variant="bodySm" key={line} breakWord>
+                      {line}
+                    </Text>
+                  ))}
+              </BlockStack>
+            </IndexTable.Cell>
+          </IndexTable.Row>
+        )}
+      />
+    </FeedPage>
   );
 }

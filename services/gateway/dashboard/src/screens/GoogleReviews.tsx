@@ -1,9 +1,9 @@
-import { BlockStack, IndexTable, InlineStack, Link, Page, Text } from "@shopify/polaris";
+import { IndexTable, Link, Text } from "@shopify/polaris";
 import { useState } from "react";
 
 import { StatusBadge } from "../components/badges";
 import { useDateRange } from "../components/DateRangeContext";
-import { DateRangePicker } from "../components/DateRangePicker";
+import { FeedPage } from "../components/FeedPage";
 import { FeedFilters, PagedIndexTable } from "../components/IndexPage";
 import { CustomerLink } from "../components/links";
 import { usePagedQuery } from "../components/usePagedQuery";
@@ -30,58 +30,52 @@ export function GoogleReviews() {
     { refetchWhile: awaitingReward },
   );
   return (
-    <Page
+    <FeedPage
       title="Google review submissions"
       subtitle="Proofs of Google reviews your customers sent, to verify and reward"
-      backAction={{ content: "Overview", url: "/" }}
     >
-      <BlockStack gap="400">
-        <InlineStack>
-          <DateRangePicker />
-        </InlineStack>
-        <PagedIndexTable
-          what="Google review submissions"
-          resourceName={{ singular: "submission", plural: "submissions" }}
-          headings={[
-            { title: "Customer" },
-            { title: "Google review" },
-            { title: "Status" },
-            { title: "Reward", alignment: "end" },
-            { title: "Date" },
-            { title: "Actions", hidden: true },
-          ]}
-          page={page}
-          empty={{
-            title: "No Google review submissions found",
-            description: "Try another status or a longer date range.",
-          }}
-          filters={<FeedFilters tabs={MODERATION_TABS} selected={tab} onSelect={setTab} />}
-          row={(g, index) => (
-            <IndexTable.Row id={g.id} key={g.id} position={index}>
-              <IndexTable.Cell>
-                <CustomerLink id={g.customer_id} label={g.customer_email ?? g.customer_name} />
-              </IndexTable.Cell>
-              <IndexTable.Cell>
-                <GoogleReviewLink review={g} />
-              </IndexTable.Cell>
-              <IndexTable.Cell>
-                <StatusBadge status={g.status} />
-              </IndexTable.Cell>
-              <IndexTable.Cell>
-                <Text as="span" alignment="end" numeric>
-                  {g.reward_points == null ? "—" : formatPoints(g.reward_points)}
-                </Text>
-              </IndexTable.Cell>
-              <IndexTable.Cell>
-                <When at={g.occurred_at} />
-              </IndexTable.Cell>
-              <IndexTable.Cell>
-                <ModerationButtons kind="google-reviews" id={g.id} status={g.status} />
-              </IndexTable.Cell>
-            </IndexTable.Row>
-          )}
-        />
-      </BlockStack>
-    </Page>
+      <PagedIndexTable
+        what="Google review submissions"
+        resourceName={{ singular: "submission", plural: "submissions" }}
+        headings={[
+          { title: "Customer" },
+          { title: "Google review" },
+          { title: "Status" },
+          { title: "Reward", alignment: "end" },
+          { title: "Date" },
+          { title: "Actions", hidden: true },
+        ]}
+        page={page}
+        empty={{
+          title: "No Google review submissions found",
+          description: "Try another status or a longer date range.",
+        }}
+        filters={<FeedFilters tabs={MODERATION_TABS} selected={tab} onSelect={setTab} />}
+        row={(g, index) => (
+          <IndexTable.Row id={g.id} key={g.id} position={index}>
+            <IndexTable.Cell>
+              <CustomerLink id={g.customer_id} label={g.customer_email ?? g.customer_name} />
+            </IndexTable.Cell>
+            <IndexTable.Cell>
+              <GoogleReviewLink review={g} />
+            </IndexTable.Cell>
+            <IndexTable.Cell>
+              <StatusBadge status={g.status} />
+            </IndexTable.Cell>
+            <IndexTable.Cell>
+              <Text as="span" alignment="end" numeric>
+                {g.reward_points == null ? "—" : formatPoints(g.reward_points)}
+              </Text>
+            </IndexTable.Cell>
+            <IndexTable.Cell>
+              <When at={g.occurred_at} />
+            </IndexTable.Cell>
+            <IndexTable.Cell>
+              <ModerationButtons kind="google-reviews" id={g.id} status={g.status} />
+            </IndexTable.Cell>
+          </IndexTable.Row>
+        )}
+      />
+    </FeedPage>
   );
 }

@@ -1,18 +1,18 @@
-import { BlockStack, IndexTable, InlineStack, Page, Text } from "@shopify/polaris";
+import { IndexTable, InlineStack, Text } from "@shopify/polaris";
 import { ExportIcon } from "@shopify/polaris-icons";
 import { useState } from "react";
 
 import { download } from "../api";
 import { AdjustmentBadge } from "../components/badges";
 import { useDateRange } from "../components/DateRangeContext";
-import { DateRangePicker } from "../components/DateRangePicker";
+import { FeedPage } from "../components/FeedPage";
+import { PointsCells } from "../components/PointsCells";
 import { FeedFilters, PagedIndexTable, useDebounced, type Tab } from "../components/IndexPage";
 import { CustomerLink } from "../components/links";
 import { useToast } from "../components/Toasts";
 import { usePagedQuery } from "../components/usePagedQuery";
 import { When } from "../components/When";
 import { rangeQuery } from "../dateRange";
-import { formatNumber, formatSignedPoints } from "../format";
 import type { Activity } from "../types";
 
 const TABS: Tab[] = [
@@ -46,67 +46,52 @@ export function PointActivities() {
   };
 
   return (
-    <Page
+    <FeedPage
       title="Point activities"
       subtitle="Every point your customers earned, redeemed, got refunded or let expire"
-      backAction={{ content: "Overview", url: "/" }}
       secondaryActions={[{ content: "Export CSV", icon: ExportIcon, onAction: exportCsv, loading: exporting }]}
     >
-      <BlockStack gap="400">
-        <InlineStack>
-          <DateRangePicker />
-        </InlineStack>
-        <PagedIndexTable
-          what="Point activities"
-          resourceName={{ singular: "point activity", plural: "point activities" }}
-          headings={[
-            { title: "Customer" },
-            { title: "Action" },
-            { title: "Points", alignment: "end" },
-            { title: "Balance", alignment: "end" },
-            { title: "Date" },
-          ]}
-          page={page}
-          empty={{
-            title: "No point activities found",
-            description: "Try another tab, a longer date range or another search.",
-          }}
-          filters={
-            <FeedFilters
-              tabs={TABS}
-              selected={tab}
-              onSelect={setTab}
-              search={{ value: search, onChange: setSearch, placeholder: "Search by email" }}
-            />
-          }
-          row={(a, index) => (
-            <IndexTable.Row id={String(a.id)} key={a.id} position={index}>
-              <IndexTable.Cell>
-                <CustomerLink id={a.customer_id} label={a.customer_email} />
-              </IndexTable.Cell>
-              <IndexTable.Cell>
-                <InlineStack gap="200" blockAlign="center" wrap={false}>
-                  <Text as="span">{a.action}</Text>
-                  {a.type === "adjusted" && <AdjustmentBadge />}
-                </InlineStack>
-              </IndexTable.Cell>
-              <IndexTable.Cell>
-                <Text as="span" alignment="end" numeric tone={a.points < 0 ? "critical" : "success"}>
-                  {formatSignedPoints(a.points)}
-                </Text>
-              </IndexTable.Cell>
-              <IndexTable.Cell>
-                <Text as="span" alignment="end" numeric>
-                  {formatNumber(a.balance_after)}
-                </Text>
-              </IndexTable.Cell>
-              <IndexTable.Cell>
-                <When at={a.occurred_at} />
-              </IndexTable.Cell>
-            </IndexTable.Row>
-          )}
-        />
-      </BlockStack>
-    </Page>
+      <PagedIndexTable
+        what="Point activities"
+        resourceName={{ singular: "point activity", plural: "point activities" }}
+        headings={[
+          { title: "Customer" },
+          { title: "Action" },
+          { title: "Points", alignment: "end" },
+          { title: "Balance", alignment: "end" },
+          { title: "Date" },
+        ]}
+        page={page}
+        empty={{
+          title: "No point activities found",
+          description: "Try another tab, a longer date range or another search.",
+        }}
+        filters={
+          <FeedFilters
+            tabs={TABS}
+            selected={tab}
+            onSelect={setTab}
+            search={{ value: search, onChange: setSearch, placeholder: "Search by email" }}
+          />
+        }
+        row={(a, index) => (
+          <IndexTable.Row id={String(a.id)} key={a.id} position={index}>
+            <IndexTable.Cell>
+              <CustomerLink id={a.customer_id} label={a.customer_email} />
+            </IndexTable.Cell>
+            <IndexTable.Cell>
+              <InlineStack gap="200" blockAlign="center" wrap={false}>
+                <Text as="span">{a.action}</Text>
+                {a.type === "adjusted" && <AdjustmentBadge />}
+              </InlineStack>
+            </IndexTable.Cell>
+            <PointsCells activity={a} />
+            <IndexTable.Cell>
+              <When at={a.occurred_at} />
+            </IndexTable.Cell>
+          </IndexTable.Row>
+        )}
+      />
+    </FeedPage>
   );
 }

@@ -1,4 +1,4 @@
-import { BlockStack, Button, IndexTable, InlineStack, Page, Text } from "@shopify/polaris";
+import { BlockStack, Button, IndexTable, InlineStack, Text } from "@shopify/polaris";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 
@@ -6,7 +6,7 @@ import { encode, send } from "../api";
 import { ActionModal } from "../components/ActionModal";
 import { StatusBadge } from "../components/badges";
 import { useDateRange } from "../components/DateRangeContext";
-import { DateRangePicker } from "../components/DateRangePicker";
+import { FeedPage } from "../components/FeedPage";
 import { FeedFilters, PagedIndexTable, type Tab } from "../components/IndexPage";
 import { CustomerLink } from "../components/links";
 import { ReferralSteps } from "../components/ReferralSteps";
@@ -105,68 +105,62 @@ export function ReferralActivities() {
     { refetchWhile: awaitingVoid },
   );
   return (
-    <Page
+    <FeedPage
       title="Referral activities"
       subtitle="Who your customers referred, how far each friend got, and what the referrer earned"
-      backAction={{ content: "Overview", url: "/" }}
     >
-      <BlockStack gap="400">
-        <InlineStack>
-          <DateRangePicker />
-        </InlineStack>
-        <PagedIndexTable
-          what="Referral activities"
-          resourceName={{ singular: "referral", plural: "referrals" }}
-          headings={[
-            { title: "Referrer" },
-            { title: "Referee" },
-            { title: "Status" },
-            { title: "Steps" },
-            { title: "Referee code" },
-            { title: "Referrer earned", alignment: "end" },
-            { title: "Date" },
-            { title: "Actions", hidden: true },
-          ]}
-          page={page}
-          empty={{ title: "No referrals found", description: "Try another status or a longer date range." }}
-          filters={<FeedFilters tabs={TABS} selected={tab} onSelect={setTab} />}
-          row={(r, index) => (
-            <IndexTable.Row id={r.id} key={r.id} position={index}>
-              <IndexTable.Cell>
-                <CustomerLink id={r.referrer_customer_id} label={r.referrer_email} />
-              </IndexTable.Cell>
-              <IndexTable.Cell>{r.referee_email}</IndexTable.Cell>
-              <IndexTable.Cell>
-                <StatusBadge status={r.status} />
-              </IndexTable.Cell>
-              <IndexTable.Cell>
-                <ReferralSteps referral={r} />
-              </IndexTable.Cell>
-              <IndexTable.Cell>
-                <RefereeCode referral={r} />
-              </IndexTable.Cell>
-              <IndexTable.Cell>
-                <Text as="span" alignment="end" numeric>
-                  {referrerEarned(r)}
-                </Text>
-              </IndexTable.Cell>
-              <IndexTable.Cell>
-                <When at={r.occurred_at} />
-              </IndexTable.Cell>
-              <IndexTable.Cell>
-                {r.status !== "cancelled" && (
-                  <div className="row-action">
-                    <Button size="slim" tone="critical" variant="tertiary" onClick={() => setCancelling(r)}>
-                      Cancel referral
-                    </Button>
-                  </div>
-                )}
-              </IndexTable.Cell>
-            </IndexTable.Row>
-          )}
-        />
-      </BlockStack>
+      <PagedIndexTable
+        what="Referral activities"
+        resourceName={{ singular: "referral", plural: "referrals" }}
+        headings={[
+          { title: "Referrer" },
+          { title: "Referee" },
+          { title: "Status" },
+          { title: "Steps" },
+          { title: "Referee code" },
+          { title: "Referrer earned", alignment: "end" },
+          { title: "Date" },
+          { title: "Actions", hidden: true },
+        ]}
+        page={page}
+        empty={{ title: "No referrals found", description: "Try another status or a longer date range." }}
+        filters={<FeedFilters tabs={TABS} selected={tab} onSelect={setTab} />}
+        row={(r, index) => (
+          <IndexTable.Row id={r.id} key={r.id} position={index}>
+            <IndexTable.Cell>
+              <CustomerLink id={r.referrer_customer_id} label={r.referrer_email} />
+            </IndexTable.Cell>
+            <IndexTable.Cell>{r.referee_email}</IndexTable.Cell>
+            <IndexTable.Cell>
+              <StatusBadge status={r.status} />
+            </IndexTable.Cell>
+            <IndexTable.Cell>
+              <ReferralSteps referral={r} />
+            </IndexTable.Cell>
+            <IndexTable.Cell>
+              <RefereeCode referral={r} />
+            </IndexTable.Cell>
+            <IndexTable.Cell>
+              <Text as="span" alignment="end" numeric>
+                {referrerEarned(r)}
+              </Text>
+            </IndexTable.Cell>
+            <IndexTable.Cell>
+              <When at={r.occurred_at} />
+            </IndexTable.Cell>
+            <IndexTable.Cell>
+              {r.status !== "cancelled" && (
+                <div className="row-action">
+                  <Button size="slim" tone="critical" variant="tertiary" onClick={() => setCancelling(r)}>
+                    Cancel referral
+                  </Button>
+                </div>
+              )}
+            </IndexTable.Cell>
+          </IndexTable.Row>
+        )}
+      />
       {cancelling && <CancelReferralModal referral={cancelling} onClose={() => setCancelling(null)} />}
-    </Page>
+    </FeedPage>
   );
 }

@@ -1,11 +1,11 @@
-import { BlockStack, Button, ButtonGroup, IndexTable, InlineStack, Page, Text } from "@shopify/polaris";
+import { BlockStack, Button, ButtonGroup, IndexTable, Text } from "@shopify/polaris";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 
 import { encode, send } from "../api";
 import { StatusBadge } from "../components/badges";
 import { useDateRange } from "../components/DateRangeContext";
-import { DateRangePicker } from "../components/DateRangePicker";
+import { FeedPage } from "../components/FeedPage";
 import { FeedFilters, PagedIndexTable, type Tab } from "../components/IndexPage";
 import { CustomerLink } from "../components/links";
 import { useToast } from "../components/Toasts";
@@ -122,73 +122,64 @@ export function ReviewActivities() {
     { refetchWhile: awaitingReward },
   );
   return (
-    <Page
-      title="Review activities"
-      subtitle="Product reviews to moderate, and the points approved ones earned"
-      backAction={{ content: "Overview", url: "/" }}
-    >
-      <BlockStack gap="400">
-        <InlineStack>
-          <DateRangePicker />
-        </InlineStack>
-        <PagedIndexTable
-          what="Review activities"
-          resourceName={{ singular: "review", plural: "reviews" }}
-          headings={[
-            { title: "Customer" },
-            { title: "Product" },
-            { title: "Rating" },
-            { title: "Review" },
-            { title: "Status" },
-            { title: "Reward", alignment: "end" },
-            { title: "Date" },
-            { title: "Actions", hidden: true },
-          ]}
-          page={page}
-          empty={{ title: "No reviews found", description: "Try another status or a longer date range." }}
-          filters={<FeedFilters tabs={MODERATION_TABS} selected={tab} onSelect={setTab} />}
-          row={(r, index) => (
-            <IndexTable.Row id={r.id} key={r.id} position={index}>
-              <IndexTable.Cell>
-                <CustomerLink id={r.customer_id} label={r.customer_email ?? r.customer_name} />
-              </IndexTable.Cell>
-              <IndexTable.Cell>{r.product_title ?? `Product ${r.product_id}`}</IndexTable.Cell>
-              <IndexTable.Cell>
-                <Stars rating={r.rating} />
-              </IndexTable.Cell>
-              <IndexTable.Cell>
-                <div className="review-body">
-                  <BlockStack gap="050">
-                    <Text as="span" fontWeight="semibold">
-                      {r.title}
+    <FeedPage title="Review activities" subtitle="Product reviews to moderate, and the points approved ones earned">
+      <PagedIndexTable
+        what="Review activities"
+        resourceName={{ singular: "review", plural: "reviews" }}
+        headings={[
+          { title: "Customer" },
+          { title: "Product" },
+          { title: "Rating" },
+          { title: "Review" },
+          { title: "Status" },
+          { title: "Reward", alignment: "end" },
+          { title: "Date" },
+          { title: "Actions", hidden: true },
+        ]}
+        page={page}
+        empty={{ title: "No reviews found", description: "Try another status or a longer date range." }}
+        filters={<FeedFilters tabs={MODERATION_TABS} selected={tab} onSelect={setTab} />}
+        row={(r, index) => (
+          <IndexTable.Row id={r.id} key={r.id} position={index}>
+            <IndexTable.Cell>
+              <CustomerLink id={r.customer_id} label={r.customer_email ?? r.customer_name} />
+            </IndexTable.Cell>
+            <IndexTable.Cell>{r.product_title ?? `Product ${r.product_id}`}</IndexTable.Cell>
+            <IndexTable.Cell>
+              <Stars rating={r.rating} />
+            </IndexTable.Cell>
+            <IndexTable.Cell>
+              <div className="review-body">
+                <BlockStack gap="050">
+                  <Text as="span" fontWeight="semibold">
+                    {r.title}
+                  </Text>
+                  <Text as="span" tone="subdued">
+                    {r.body}
+                  </Text>
+                  {r.media_urls.length > 0 && (
+                    <Text as="span" variant="bodySm" tone="subdued">
+                      {r.media_urls.length} photo{r.media_urls.length === 1 ? "" : "s"}
                     </Text>
-                    <Text as="span" tone="subdued">
-                      {r.body}
-                    </Text>
-                    {r.media_urls.length > 0 && (
-                      <Text as="span" variant="bodySm" tone="subdued">
-                        {r.media_urls.length} photo{r.media_urls.length === 1 ? "" : "s"}
-                      </Text>
-                    )}
-                  </BlockStack>
-                </div>
-              </IndexTable.Cell>
-              <IndexTable.Cell>
-                <StatusBadge status={r.status} />
-              </IndexTable.Cell>
-              <IndexTable.Cell>
-                <ReviewReward review={r} />
-              </IndexTable.Cell>
-              <IndexTable.Cell>
-                <When at={r.occurred_at} />
-              </IndexTable.Cell>
-              <IndexTable.Cell>
-                <ModerationButtons kind="reviews" id={r.id} status={r.status} />
-              </IndexTable.Cell>
-            </IndexTable.Row>
-          )}
-        />
-      </BlockStack>
-    </Page>
+                  )}
+                </BlockStack>
+              </div>
+            </IndexTable.Cell>
+            <IndexTable.Cell>
+              <StatusBadge status={r.status} />
+            </IndexTable.Cell>
+            <IndexTable.Cell>
+              <ReviewReward review={r} />
+            </IndexTable.Cell>
+            <IndexTable.Cell>
+              <When at={r.occurred_at} />
+            </IndexTable.Cell>
+            <IndexTable.Cell>
+              <ModerationButtons kind="reviews" id={r.id} status={r.status} />
+            </IndexTable.Cell>
+          </IndexTable.Row>
+        )}
+      />
+    </FeedPage>
   );
 }

@@ -3,9 +3,10 @@ import { useState } from "react";
 
 import { encode } from "../../api";
 import { PagedIndexTable } from "../../components/IndexPage";
+import { PointsCells } from "../../components/PointsCells";
 import { usePagedQuery } from "../../components/usePagedQuery";
 import { When } from "../../components/When";
-import { formatActor, formatDateTime, formatNumber, formatPoints, formatSignedPoints } from "../../format";
+import { formatActor, formatDateTime, formatPoints } from "../../format";
 import type { Activity } from "../../types";
 import { ReverseModal } from "./actions";
 
@@ -61,16 +62,7 @@ export function PointsHistory({ customerId }: { customerId: string }) {
                 <Notes activity={a} />
               </BlockStack>
             </IndexTable.Cell>
-            <IndexTable.Cell>
-              <Text as="span" alignment="end" numeric tone={a.points < 0 ? "critical" : "success"}>
-                {formatSignedPoints(a.points)}
-              </Text>
-            </IndexTable.Cell>
-            <IndexTable.Cell>
-              <Text as="span" alignment="end" numeric>
-                {formatNumber(a.balance_after)}
-              </Text>
-            </IndexTable.Cell>
+            <PointsCells activity={a} />
             <IndexTable.Cell>
               <When at={a.occurred_at} />
             </IndexTable.Cell>

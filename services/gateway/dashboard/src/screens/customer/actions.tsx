@@ -2,7 +2,7 @@
 // Idempotency-Key per opening, the API's refusal shown inside it).
 import { BlockStack, Select, Text, TextField } from "@shopify/polaris";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 
 import { encode, getJson, send } from "../../api";
 import { ActionModal } from "../../components/ActionModal";
@@ -181,33 +181,34 @@ export function EditOverviewModal({ customer, onClose }: Props) {
   );
 }
 
-export function ExclusionModal({ customer, onClose }: Props) {
+type ConfirmProps = {
+  title: string;
+  actionLabel: string;
+  cancelLabel: string;
+  destructive?: boolean;
+  doneMessage: string;
+  explanation: ReactNode;
+  onClose: () => void;
+  /** Does it, with `{reason}` when the merchant gave one. */
+  act: (body: { reason?: string }) => Promise<unknown>;
+};
+
+/** A yes/no question that may carry an optional reason (kept in the audit log). */
+function ConfirmWithReason({ explanation, act, ...dialog }: ConfirmProps) {
   const [reason, setReason] = useState("");
   const refresh = useRefresh();
-  const excluded = customer.status === "excluded";
-  const who = displayName(customer);
   return (
     <ActionModal
-      title={excluded ? `Re-include ${who} in the program?` : `Exclude ${who} from the program?`}
-      actionLabel={excluded ? "Re-include" : "Exclude"}
-      cancelLabel={excluded ? "Keep excluded" : "Keep in program"}
-      destructive={!excluded}
-      doneMessage={excluded ? "Customer re-included" : "Customer excluded"}
-      onClose={onClose}
+      {...dialog}
       onSubmit={async () => {
-        const json = reason.trim() ? { reason: reason.trim() } : {};
-        const result = await send(excluded ? "DELETE" : "PUT", customerPath(customer, "/exclusion"), { json });
+        const result = await act(reason.trim() ? { reason: reason.trim() } : {});
         await refresh();
         return result;
       }}
     >
       {(errors) => (
         <BlockStack gap="400">
-          <Text as="p">
-            {excluded
-              ? "They earn points again from now on. Nothing they missed while excluded is added."
-              : "They will earn no points, can't redeem rewards, and their referral link stops working. Their balance stays."}
-          </Text>
+          <Text as="p">{explanation}</Text>
           <TextField
             label="Reason (optional)"
             autoComplete="off"
@@ -221,40 +222,41 @@ export function ExclusionModal({ customer, onClose }: Props) {
   );
 }
 
-export function ReverseModal({ activity, onClose }: { activity: Activity; onClose: () => void }) {
-  const [reason, setReason] = useState("");
-  const refresh = useRefresh();
+export function ExclusionModal({ customer, onClose }: Props) {
+  const excluded = customer.status === "excluded";
+  const who = displayName(customer);
   return (
-    <ActionModal
+    <ConfirmWithReason
+      title={excluded ? `Re-include ${who} in the program?` : `Exclude ${who} from the program?`}
+      actionLabel={excluded ? "Re-include" : "Exclude"}
+      cancelLabel={excluded ? "Keep excluded" : "Keep in program"}
+      destructive={!excluded}
+      doneMessage={excluded ? "Customer re-included" : "Customer excluded"}
+      explanation={
+        excluded
+          ? "They earn points again from now on. Nothing they missed while excluded is added."
+          : "They will earn no points, can't redeem rewards, and their referral link stops working. Their balance stays."
+      }
+      onClose={onClose}
+      act={(json) => send(excluded ? "DELETE" : "PUT", customerPath(customer, "/exclusion"), { json })}
+    />
+  );
+}
+
+export function ReverseModal({ activity, onClose }: { activity: Activity; onClose: () => void }) {
+  return (
+    <ConfirmWithReason
       title={`Reverse “${activity.action}”?`}
       actionLabel="Reverse"
       cancelLabel="Keep"
       destructive
       doneMessage="Activity reversed"
+      explanation={
+        `A new entry of ${formatSignedPoints(-activity.points)} points is added to the history; the original entry stays.` +
+        (activity.type === "redeemed" ? " The reward's discount code is voided." : "")
+      }
       onClose={onClose}
-      onSubmit={async () => {
-        const json = reason.trim() ? { reason: reason.trim() } : {};
-        const result = await send("POST", `/api/point-activities/${encode(String(activity.id))}/reversal`, { json });
-        await refresh();
-        return result;
-      }}
-    >
-      {(errors) => (
-        <BlockStack gap="400">
-          <Text as="p">
-            A new entry of {formatSignedPoints(-activity.points)} points is added to the history; the original entry
-            stays.
-            {activity.type === "redeemed" ? " The reward's discount code is voided." : ""}
-          </Text>
-          <TextField
-            label="Reason (optional)"
-            autoComplete="off"
-            value={reason}
-            onChange={setReason}
-            error={errors.reason}
-          />
-        </BlockStack>
-      )}
-    </ActionModal>
+      act={(json) => send("POST", `/api/point-activities/${encode(String(activity.id))}/reversal`, { json })}
+    />
   );
 }
