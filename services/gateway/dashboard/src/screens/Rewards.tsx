@@ -11,17 +11,17 @@ import {
   TextField,
   useBreakpoints,
 } from "@shopify/polaris";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 
-import { getJson, send } from "../api";
+import { send } from "../api";
 import { ActionModal } from "../components/ActionModal";
 import { StatusBadge } from "../components/badges";
 import { ErrorBanner } from "../components/ErrorBanner";
 import emptyIllustration from "../empty.svg";
 import { formatCalendarDay, formatPoints } from "../format";
-import type { Reward, RewardKind } from "../types";
-import { rewardValue } from "./customer/actions";
+import type { RewardKind } from "../types";
+import { rewardValue, useRewards } from "./customer/actions";
 
 const KINDS: { value: RewardKind; label: string }[] = [
   { value: "fixed_amount", label: "Fixed amount off" },
@@ -95,7 +95,7 @@ function CreateRewardModal({ onClose }: { onClose: () => void }) {
 export function Rewards() {
   const { smDown } = useBreakpoints(); // a phone: rows as a list, no sideways scrolling
   const [creating, setCreating] = useState(false);
-  const rewards = useQuery({ queryKey: ["/api/rewards"], queryFn: () => getJson<{ items: Reward[] }>("/api/rewards") });
+  const rewards = useRewards();
   let body;
   if (rewards.isPending)
     body = (

@@ -9,7 +9,7 @@ import { ErrorBanner } from "../../components/ErrorBanner";
 import emptyIllustration from "../../empty.svg";
 import { formatCalendarDay, formatDateTime, formatPoints } from "../../format";
 import type { CustomerDetail as Detail, Member, Reward } from "../../types";
-import { AdjustPointsModal, displayName, EditOverviewModal, ExclusionModal, RedeemModal } from "./actions";
+import { AdjustPointsModal, displayName, EditOverviewModal, ExclusionModal, RedeemModal, useRewards } from "./actions";
 import { PointsHistory } from "./PointsHistory";
 import { ProfileCard } from "./ProfileCard";
 import { CustomerGoogleReviews, CustomerReferrals, CustomerReviews } from "./Sections";
@@ -35,10 +35,7 @@ export function CustomerDetail() {
     queryKey: ["/api/customers", customerId],
     queryFn: () => getJson<Detail>(`/api/customers/${encode(customerId)}`),
   });
-  const rewards = useQuery({
-    queryKey: ["/api/rewards"],
-    queryFn: () => getJson<{ items: Reward[] }>("/api/rewards"),
-  });
+  const rewards = useRewards();
 
   if (detail.isPending) return <SkeletonPage primaryAction backAction />;
   if (detail.isError && !detail.data) {
@@ -126,7 +123,7 @@ export function CustomerDetail() {
         </Layout.Section>
       </Layout>
       {dialog === "adjust" && <AdjustPointsModal customer={customer} onClose={close} />}
-      {dialog === "redeem" && <RedeemModal customer={customer} rewards={rewards.data?.items ?? []} onClose={close} />}
+      {dialog === "redeem" && <RedeemModal customer={customer} onClose={close} />}
       {dialog === "edit" && <EditOverviewModal customer={customer} onClose={close} />}
       {dialog === "exclusion" && <ExclusionModal customer={customer} onClose={close} />}
     </Page>

@@ -69,8 +69,13 @@ export function rewardValue(reward: Reward): string {
   return reward.kind === "percentage" ? `${formatPercent(reward.value)} off` : `${formatMoney(reward.value)} off`;
 }
 
-export function RedeemModal({ customer, onClose, rewards }: Props & { rewards: Reward[] }) {
-  const choices = rewards.filter((r) => r.active);
+export function useRewards() {
+  return useQuery({ queryKey: ["/api/rewards"], queryFn: () => getJson<{ items: Reward[] }>("/api/rewards") });
+}
+
+export function RedeemModal({ customer, onClose }: Props) {
+  const rewards = useRewards();
+  const choices = (rewards.data?.items ?? []).filter((r) => r.active);
   const [rewardId, setRewardId] = useState(choices.length ? String(choices[0].id) : "");
   const refresh = useRefresh();
   return (
@@ -113,7 +118,9 @@ export function RedeemModal({ customer, onClose, rewards }: Props & { rewards: R
           }
           value={rewardId}
           onChange={setRewardId}
-          error={errors.reward_id}
+          error={
+            errors.reward_id ?? (rewards.isError ? `Rewards could not be loaded: ${rewards.error.message}` : undefined)
+          }
           helpText={`${formatPoints(customer.available_points)} available to spend.`}
         />
       )}
