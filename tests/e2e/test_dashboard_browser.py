@@ -109,6 +109,7 @@ def test_overview_panels_lead_to_point_activities_with_tabs_search_range_and_exp
 def test_point_activities_page_through_by_cursor(deployed_system, dashboard):
     shop = deployed_system.create_shop()
     shop.customer_created("6101", "pat@example.com")
+    assert wait_for(lambda: shop.api("GET", "/api/customers/6101").status_code == 200)
     for n in range(1, 56):
         response = shop.api(
             "POST", "/api/customers/6101/points-adjustments", json={"points": n, "reason": f"Gift {n}"}
