@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit lint format install setup-broker clean
+.PHONY: run test test-unit lint format install setup-broker clean dashboard dashboard-check
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required (Python 3.11)"; exit 1; }
@@ -65,6 +65,24 @@ test-unit: install
 .PHONY: bench
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The dashboard's bundle, rebuilt from its sources and lockfile (needs Node
+# 20.19+ and npm). The build is committed: `make run` never needs Node
+# (docs/dashboard.md). It also refreshes the axe-core script the browser
+# tests inject (tests/e2e/assets).
+DASHBOARD := services/gateway/dashboard
+BUILT := $(DASHBOARD)/dist tests/e2e/assets
+dashboard:
+	cd $(DASHBOARD) && npm ci --no-audit --no-fund && npm run build
+
+# CI: the committed bundle must be exactly what the sources build.
+dashboard-check: dashboard
+	@if [ -n "$$(git status --porcelain -- $(BUILT))" ]; then \
+	    git status --short -- $(BUILT); \
+	    echo "the committed dashboard bundle is not what its sources build: run 'make dashboard' and commit $(BUILT)"; \
+	    exit 1; \
+	fi
+	@echo "the committed dashboard bundle is what its sources build"
 
 setup-broker: install
 	$(BIN)/loyalty setup-broker

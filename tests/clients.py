@@ -19,6 +19,7 @@ class System:
         self.amqp_uri = amqp_uri
         self.gateway_database_url = gateway_database_url
         self.http = requests.Session()
+        self.processes = None  # tests.support.ServiceProcesses, where the services run as processes
 
     def url(self, path: str) -> str:
         return self.base_url + path

@@ -223,6 +223,12 @@ class ServiceProcesses:
                 stderr=subprocess.STDOUT,
             )
 
+    def stop(self, name: str, timeout: float = 20.0) -> None:
+        """Stop one service (SIGTERM, as an operator would); `start` brings it back."""
+        process = self.processes[name]
+        process.terminate()
+        process.wait(timeout=timeout)
+
     def start_all(self) -> None:
         for name in self.names:
             self.start(name)

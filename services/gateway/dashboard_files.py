@@ -1,5 +1,9 @@
-"""The admin dashboard's files (dashboard/: one page, its stylesheet and its
-script), as the gateway serves them at `/` and `/dashboard/<asset>`."""
+"""The admin dashboard as the gateway serves it: the page Vite built
+(dashboard/dist/index.html) at `/`, and its assets at
+`/dashboard/assets/<name>`. The build is committed, so `make run` needs no
+Node (docs/dashboard.md). An asset's name carries a hash of its content, so
+it is cached for a year; the page is asked for again each time, so a new
+build reaches the browser at once."""
 
 from html import escape
 from pathlib import Path
@@ -9,8 +13,15 @@ from werkzeug.wrappers import Response
 from shared import config
 from shared.errors import NotFound
 
-DASHBOARD = Path(__file__).parent / "dashboard"
-ASSETS = {"app.css": "text/css", "app.js": "text/javascript"}
+BUILD = Path(__file__).parent / "dashboard" / "dist"
+ASSET_TYPES = {
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".woff2": "font/woff2",
+}
+FOREVER = "public, max-age=31536000, immutable"
 # Shopify's App Bridge, for the page embedded in the Shopify admin: it must
 # be the page's first script, loaded as is from Shopify, and it reads the
 # app's client id from the meta tag. It gives the page `shopify.idToken()`.
@@ -23,14 +34,21 @@ APP_BRIDGE = (
 def page(embedded: bool) -> Response:
     """The page; with App Bridge when the Shopify admin opens it embedded
     (it adds ?embedded=1 to the app's URL)."""
-    html = (DASHBOARD / "index.html").read_text()
+    html = (BUILD / "index.html").read_text()
     if embedded:
         app_bridge = APP_BRIDGE.format(client_id=escape(config.app_client_id()))
         html = html.replace("<!-- app-bridge -->", app_bridge)
-    return Response(html, mimetype="text/html")
+    response = Response(html, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 def asset(name: str) -> Response:
-    if name not in ASSETS:
+    # Only a file the build wrote, by its exact name: nothing else under the
+    # gateway's directory can be reached this way.
+    built = {path.name: path for path in (BUILD / "assets").iterdir()}
+    if name not in built or Path(name).suffix not in ASSET_TYPES:
         raise NotFound("no such file", {"file": name})
-    return Response((DASHBOARD / name).read_bytes(), mimetype=ASSETS[name])
+    response = Response(built[name].read_bytes(), mimetype=ASSET_TYPES[Path(name).suffix])
+    response.headers["Cache-Control"] = FOREVER
+    return response

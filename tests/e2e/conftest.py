@@ -58,9 +58,38 @@ def deployed_system(database_url_factory, tmp_path_factory):
         services.setup_broker()
         try:
             services.start_all()
-            yield System(services.base_url, uri, env["GATEWAY_DATABASE_URL"])
+            system = System(services.base_url, uri, env["GATEWAY_DATABASE_URL"])
+            system.processes = services  # a test may stop a service and start it again
+            yield system
         finally:
             services.stop_all()
+
+
+@pytest.fixture(scope="module")
+def browser(deployed_system):
+    """One headless Chromium per browser test module (tests/e2e/dashboard.py)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.dashboard import launch_chromium
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def dashboard(browser, deployed_system, request):
+    """A fresh browser context (nothing signed in) at desktop size. Any
+    console error but an API refusal the test provoked fails the test. The
+    page as the test left it is kept as a screenshot ($LOYALTY_SCREENSHOTS)."""
+    from tests.e2e.dashboard import new_dashboard
+
+    board = new_dashboard(browser, deployed_system.base_url)
+    yield board
+    board.screenshot(f"last-{request.node.name}")
+    board.page.context.close()
+    assert board.unexpected_console_errors() == []
 
 
 @pytest.fixture

@@ -1,20 +1,18 @@
-"""The merchant's dashboard in a real headless Chromium (Debian's package),
-against the system running as separate processes (the test process blocks
-while Playwright waits on the browser, so the services can't share it)."""
+"""The merchant's dashboard in a real headless Chromium, against the system
+running as separate processes (the test process blocks while Playwright
+waits on the browser, so the services can't share it): every screen and
+every action, as a merchant does them."""
 
 import csv
-import json
 import os
-import shutil
-import time
 
 import pytest
 
-from tests.support import shopify_session_token, wait_for
+from tests.e2e.dashboard import CHROMIUM, shop_with_a_program, shop_with_every_activity
+from tests.support import wait_for
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-# Playwright's asyncio driver and eventlet's hub don't share a process: `make
-# test` runs these in a pytest process of their own, unpatched (`-m browser`).
+# Playwright's driver and eventlet's hub don't share a process: `make test`
+# runs these in a pytest process of their own, unpatched (`-m browser`).
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(
@@ -24,179 +22,119 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def browser(deployed_system):
-    """One Chromium for the module; each test gets a fresh page."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def browser_page(browser):
-    """A fresh page; the test fails if the dashboard broke its own
-    Content-Security-Policy anywhere along the way (nothing inline)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    violations = []
-    page.on(
-        "console",
-        lambda message: (
-            violations.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
-    yield page
-    context.close()
-    assert violations == []
+def busy_shop(deployed_system):
+    return shop_with_every_activity(deployed_system)
 
 
-def screenshot(page, name):
-    page.screenshot(path=os.path.join(os.environ.get("LOYALTY_SCREENSHOTS", "/tmp"), name))
+def test_the_key_is_typed_into_the_sign_in_form_never_put_in_the_url(deployed_system, dashboard):
+    shop, page = deployed_system.create_shop(), dashboard.page
+    page.goto(f"{deployed_system.base_url}/")
+    key_field = page.get_by_label("Admin API key")
+    key_field.fill("lk_not-a-real-key")
+    key_field.press("Enter")
+    page.get_by_text("This API key was not accepted").wait_for()
 
+    # Keyboard only: the field has focus, Enter signs in.
+    key_field.fill("")
+    page.keyboard.type(shop.admin_key)
+    page.keyboard.press("Enter")
+    dashboard.heading("Customers' activities")
+    assert page.get_by_text("This API key was not accepted").count() == 0
+    assert shop.admin_key not in page.url
+    assert page.evaluate("sessionStorage.getItem('loyalty.adminKey')") == shop.admin_key
+    assert page.evaluate("localStorage.length") == 0
 
-def sign_in(page, base_url, key):
-    """Open the dashboard and sign in with `key` in its form."""
-    page.goto(f"{base_url}/")
-    page.get_by_label("Admin API key").fill(key)
-    page.get_by_role("button", name="Sign in").click()
-    page.locator("#sign-out").wait_for()
+    page.get_by_role("button", name="Merchant").click()
+    page.get_by_text("Sign out", exact=True).click()
+    key_field.wait_for()
+    assert page.evaluate("sessionStorage.getItem('loyalty.adminKey')") is None
 
-
-@pytest.fixture
-def shop_with_activity(deployed_system):
-    shop = deployed_system.create_shop()
-    shop.customer_created("6001", "uma@example.com")
-    shop.customer_created("6002", "vic@example.com")
-    shop.order(9601, "6001", "uma@example.com", "70.00")
-    shop.order(9602, "6002", "vic@example.com", "15.00")
-    assert wait_for(lambda: len(shop.api("GET", "/api/activities/points").json()["items"]) == 2)
-    link = shop.storefront(
-        "POST", "/referral-links", json={"customer_id": "6001", "customer_token": shop.customer_token("6001")}
-    ).json()
-    claimed = shop.storefront(
-        "POST", f"/referrals/{link['code']}/claims", json={"email": "wes@example.com"}
-    ).json()
-    shop.referral = claimed
-    return shop
-
-
-def test_merchant_browses_point_activities_and_a_customer(deployed_system, shop_with_activity, browser_page):
-    shop, page = shop_with_activity, browser_page
-    sign_in(page, deployed_system.base_url, shop.admin_key)
-
-    points_panel = page.locator('[data-panel="points"] li')
-    points_panel.first.wait_for()
-    assert "Placed order #960" in points_panel.first.inner_text()
-
-    page.get_by_text("View all point activities").click()
-    rows = page.locator("#points-table tbody tr")
-    rows.nth(1).wait_for()
-    assert rows.count() == 2
-    assert "uma@example.com" in page.locator("#points-table").inner_text()
-    assert "+70" in page.locator("#points-table").inner_text()
-
-    page.get_by_role("button", name="Redeemed").click()
-    page.locator("#points-table .empty").wait_for()
-
-    page.get_by_role("button", name="All").click()
-    page.fill("#points-q", "vic@")
-    page.get_by_role("button", name="Search").click()
-    page.wait_for_function("() => document.querySelectorAll('#points-table tbody tr').length === 1")
-    assert "vic@example.com" in page.locator("#points-table tbody").inner_text()
-
-    page.get_by_role("link", name="vic@example.com").click()
-    page.locator('#customer-profile [data-field="Balance"]').wait_for()
-    assert page.locator('#customer-profile [data-field="Balance"]').inner_text() == "15"
-    assert "Placed order #9602" in page.locator("#customer-history").inner_text()
-    assert "No referrals yet" in page.locator("#customer-referrals").inner_text()
-    assert "No reviews yet" in page.locator("#customer-reviews").inner_text()
-    screenshot(page, "dashboard-customer.png")
-
-    # Uma referred wes: her detail lists that referral, pending, as its referrer.
-    page.goto(f"{deployed_system.base_url}/#/customers/6001")
-    referral = page.locator(f'#customer-referrals tr[data-id="{shop.referral["referral_id"]}"]')
-    referral.wait_for()
-    assert [cell.strip() for cell in referral.locator("td").all_inner_texts()[:3]] == [
-        "Referrer",
-        "wes@example.com",
-        "pending",
-    ]
-    assert shop.referral["discount_code"] in referral.inner_text()
-    screenshot(page, "dashboard-customer-referrals.png")
-
-
-def test_merchant_cancels_a_pending_referral_from_the_list(deployed_system, shop_with_activity, browser_page):
-    shop, page = shop_with_activity, browser_page
-    sign_in(page, deployed_system.base_url, shop.admin_key)
-    page.get_by_text("View all referral activities").click()
-    row = page.locator(f'#referrals-table tr[data-id="{shop.referral["referral_id"]}"]')
-    row.wait_for()
-    assert "pending" in row.inner_text()
-
-    row.hover()
-    row.get_by_role("button", name="Cancel referral").click()
-    dialog_text = page.locator("#confirm-text").inner_text()
-    assert "will be voided" in dialog_text
-    assert "will not be rewarded" in dialog_text
-    page.locator("#confirm-ok").click()
-
-    page.wait_for_function(
-        f"""() => (document.querySelector('#referrals-table tr[data-id="{shop.referral["referral_id"]}"]')
-                  || {{innerText: ''}}).innerText.includes('cancelled')"""
-    )
-    assert wait_for(
-        lambda: (
-            shop.api("GET", f"/api/discount-codes/{shop.referral['discount_code']}").json()["status"]
-            == "voided"
-        )
-    )
+    # A key that stops working mid-session sends the merchant back to sign in.
+    page.evaluate("sessionStorage.setItem('loyalty.adminKey', 'lk_revoked')")
     page.reload()
-    row.wait_for()
-    page.wait_for_function(
-        f"""() => document.querySelector('#referrals-table tr[data-id="{shop.referral["referral_id"]}"]')
-                  ?.innerText.includes('voided')"""
-    )
-    screenshot(page, "dashboard-referrals.png")
+    page.get_by_text("Your session has ended. Sign in again to continue.").wait_for()
 
 
-def profile_field(page, label):
-    return page.locator(f'#customer-profile [data-field="{label}"]')
+def test_overview_panels_lead_to_point_activities_with_tabs_search_range_and_export(busy_shop, dashboard):
+    shop, page = busy_shop, dashboard.page
+    dashboard.sign_in(shop)
+    panel = page.locator(".Polaris-ShadowBevel", has=page.get_by_role("heading", name="Point activities"))
+    panel.get_by_text("Placed order #9601 · +1,478 points").wait_for()  # the browser's locale: en-US
+    for title in ("Referral activities", "Review activities", "Google review submissions"):
+        page.get_by_role("heading", name=title).wait_for()
+
+    page.get_by_role("link", name="View all point activities").click()
+    dashboard.heading("Point activities")
+    dashboard.row("Placed order #9601")
+    assert "+1,478" in dashboard.row("Placed order #9601").inner_text()
+    adjusted = dashboard.row("Adjusted by admin: Birthday gift")
+    assert adjusted.locator(".Polaris-Badge").inner_text().endswith("Adjusted")
+
+    page.get_by_role("tab", name="Redeemed").click()
+    page.get_by_text("No point activities found").wait_for()
+    page.get_by_role("tab", name="All").click()
+    dashboard.row("Placed order #9602")
+
+    page.get_by_role("button", name="Search and filter results").click()
+    page.get_by_placeholder("Search by email").fill("vic@")
+    dashboard.wait_for_row("vic@example.com", "Placed order #9602")
+    page.wait_for_function("() => document.querySelectorAll('tbody tr').length === 2")
+    assert not page.get_by_role("row").filter(has_text="uma@example.com").count()
+
+    # The export follows the filters on screen: only Vic's two rows.
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export CSV").click()
+    dashboard.toast("Point activities exported")
+    with open(download.value.path(), newline="") as exported:
+        rows = list(csv.reader(exported))
+    assert rows[0][:4] == ["occurred_at", "customer_id", "customer_email", "type"]
+    assert sorted(r[4] for r in rows[1:]) == ["Adjusted by admin: Birthday gift", "Placed order #9602"]
+
+    # "Last 30 days" by default; yesterday had nothing, the last 7 days all of it.
+    picker = page.get_by_role("button", name="Date range: Last 30 days")
+    picker.click()
+    page.get_by_text("Yesterday", exact=True).click()
+    page.get_by_role("button", name="Apply").click()
+    page.get_by_text("No point activities found").wait_for()
+    page.get_by_role("button", name="Date range: Yesterday").click()
+    page.get_by_text("Last 7 days", exact=True).click()
+    page.get_by_role("button", name="Apply").click()
+    dashboard.row("Placed order #9602")
+
+    page.get_by_role("link", name="vic@example.com").first.click()
+    dashboard.heading("Vic Hale")
 
 
-def wait_for_balance(page, balance):
-    page.wait_for_function(
-        """(balance) => document.querySelector('#customer-profile [data-field="Balance"]')
-                         ?.innerText === String(balance)""",
-        arg=balance,
-    )
+def test_point_activities_page_through_by_cursor(deployed_system, dashboard):
+    shop = deployed_system.create_shop()
+    shop.customer_created("6101", "pat@example.com")
+    assert wait_for(lambda: shop.api("GET", "/api/customers/6101").status_code == 200)
+    for n in range(1, 56):
+        response = shop.api(
+            "POST", "/api/customers/6101/points-adjustments", json={"points": n, "reason": f"Gift {n}"}
+        )
+        assert response.status_code == 201, response.text
+    dashboard.sign_in(shop, "/points")
+    page = dashboard.page
+    dashboard.row("Adjusted by admin: Gift 55")
+    assert page.locator("tbody tr").count() == 50  # the API's default page
+
+    page.get_by_role("button", name="Next").click()
+    dashboard.row("Adjusted by admin: Gift 5")
+    assert sorted(page.locator("tbody tr").all_inner_texts())[0].count("Gift") == 1
+    assert page.locator("tbody tr").count() == 5
+    assert page.get_by_role("button", name="Next").is_disabled()
+
+    page.get_by_role("button", name="Previous").click()
+    dashboard.row("Adjusted by admin: Gift 55")
+    assert page.locator("tbody tr").count() == 50
 
 
 @pytest.fixture
 def member_with_points(deployed_system):
-    """A shop with a Gold tier, a $5 reward, and Ana with 300 points."""
-    shop = deployed_system.create_shop()
-    assert shop.api("PUT", "/api/program", json={"vip_tiers": [{"name": "Gold", "threshold": 1000}]}).ok
-    reward = shop.api(
-        "POST",
-        "/api/rewards",
-        json={"name": "$5 off", "kind": "fixed_amount", "value": "5", "points_cost": 100},
-    )
-    assert reward.status_code == 201, reward.text
-    shop.reward = reward.json()
+    """shop_with_a_program, and Ana with 300 points."""
+    shop = shop_with_a_program(deployed_system)
     shop.customer_created("7001", "ana@example.com", first_name="Ana", last_name="Diaz")
     shop.order(9701, "7001", "ana@example.com", "300.00")
     assert wait_for(
@@ -205,24 +143,29 @@ def member_with_points(deployed_system):
     return shop
 
 
-def test_merchant_adjusts_redeems_reverses_excludes_and_edits_a_customer(
-    deployed_system, member_with_points, browser_page
-):
-    shop, page = member_with_points, browser_page
-    sign_in(page, deployed_system.base_url, shop.admin_key)
+def profile_value(page, term: str):
+    return page.locator(".Polaris-InlineStack", has=page.get_by_text(term, exact=True)).last
 
-    # Find her in the customers list by name.
-    page.get_by_role("link", name="Customers").click()
-    page.fill("#customers-q", "ana")
-    page.get_by_role("button", name="Search").click()
+
+def wait_for_profile(page, term: str, value: str) -> None:
+    page.locator(".Polaris-InlineStack", has=page.get_by_text(term, exact=True)).filter(
+        has=page.get_by_text(value, exact=True)
+    ).last.wait_for()
+
+
+def test_merchant_adjusts_redeems_reverses_excludes_and_edits_a_customer(member_with_points, dashboard):
+    shop, page = member_with_points, dashboard.page
+    dashboard.sign_in(shop, "/customers")
+    page.get_by_role("button", name="Search and filter results").click()
+    page.get_by_placeholder("Search by email or name").fill("ana")
     page.get_by_role("link", name="ana@example.com").click()
-    wait_for_balance(page, 300)
-    assert page.locator("#customer-title").inner_text() == "Ana Diaz"
-    assert profile_field(page, "Available").inner_text() == "300"
-    assert "Placed order #9701" in page.locator("#customer-history").inner_text()
+    dashboard.heading("Ana Diaz")
+    wait_for_profile(page, "Balance", "300 points")
+    page.get_by_text("300 points expire on").wait_for()
+    dashboard.row("Placed order #9701")
 
-    # Adjust points; the first answer is lost on the way back, and pressing
-    # the button again must not adjust twice (same Idempotency-Key).
+    # The first answer is lost on the way back; pressing the button again
+    # must not adjust twice (the dialog keeps its Idempotency-Key).
     lost = []
 
     def lose_first_answer(route):
@@ -234,198 +177,241 @@ def test_merchant_adjusts_redeems_reverses_excludes_and_edits_a_customer(
 
     page.route("**/points-adjustments", lose_first_answer)
     page.get_by_role("button", name="Adjust points").click()
-    adjust = page.locator("#adjust-dialog")
-    adjust.get_by_label("Points").fill("30")
-    adjust.get_by_label("Reason").fill("Late delivery")
-    adjust.locator('button[value="ok"]').click()
-    adjust.locator(".form-error").wait_for()
-    adjust.locator('button[value="ok"]').click()
-    adjust.wait_for(state="hidden")
-    wait_for_balance(page, 330)
-    history = page.locator("#customer-history tbody tr")
-    assert "Adjusted by admin: Late delivery" in history.first.inner_text()
-    assert "+30" in history.first.inner_text()
-    adjustments = [
-        a
-        for a in shop.api("GET", "/api/customers/7001/activities").json()["items"]
-        if a["type"] == "adjusted"
-    ]
-    assert len(adjustments) == 1
-    assert lost
+    dialog = dashboard.dialog()
+    dialog.get_by_label("Points").fill("30")
+    dialog.get_by_label("Reason").fill("Late delivery")
+    dialog.get_by_role("button", name="Adjust points").click()
+    dialog.get_by_text("Adjust points did not work").wait_for()
+    dialog.get_by_role("button", name="Adjust points").click()
+    dashboard.toast("Points adjusted")
+    dialog.wait_for(state="detached")
+    wait_for_profile(page, "Balance", "330 points")
+    assert "+30" in dashboard.row("Adjusted by admin: Late delivery").inner_text()
+    adjustments = shop.api("GET", "/api/customers/7001/activities").json()["items"]
+    assert [a["points"] for a in adjustments if a["type"] == "adjusted"] == [30]
+    assert len(lost) == 1
     page.unroute("**/points-adjustments")
 
+    # Refused by the API (the balance would go below zero): its reason, in the dialog.
+    page.get_by_role("button", name="Adjust points").click()
+    dialog = dashboard.dialog()
+    dialog.get_by_label("Points").fill("-5000")
+    dialog.get_by_label("Reason").fill("Typo")
+    dialog.get_by_role("button", name="Adjust points").click()
+    refused = shop.api(
+        "POST", "/api/customers/7001/points-adjustments", json={"points": -5000, "reason": "Typo"}
+    )
+    assert refused.status_code == 422
+    dialog.get_by_text(refused.json()["error"]["message"]).wait_for()
+    dashboard.screenshot("customer-adjustment-refused")
+    dialog.get_by_role("button", name="Cancel").click()
+    wait_for_profile(page, "Balance", "330 points")
+
     # Redeem the $5 reward: the code is shown and the balance drops.
-    page.get_by_role("button", name="Redeem").click()
-    redeem = page.locator("#redeem-dialog")
-    redeem.get_by_label("Reward").select_option(label="$5 off — 100 points")
-    redeem.locator('button[value="ok"]').click()
-    code = redeem.locator("#redeem-code")
+    page.get_by_role("button", name="Redeem", exact=True).click()
+    dialog = dashboard.dialog()
+    assert dialog.get_by_label("Reward").input_value() == str(shop.reward["id"])
+    dialog.get_by_role("button", name="Redeem").click()
+    code = dialog.locator(".redeemed-code")
     code.wait_for()
+    dashboard.toast(f"Reward redeemed: code {code.inner_text()}")
     issued = shop.api("GET", f"/api/discount-codes/{code.inner_text()}").json()
-    assert issued["customer_id"] == "7001"
-    assert issued["status"] == "active"
-    wait_for_balance(page, 230)
-    redeem.get_by_role("button", name="Close").click()
-    assert profile_field(page, "Lifetime redeemed").inner_text() == "100"
+    assert (issued["customer_id"], issued["status"]) == ("7001", "active")
+    dialog.get_by_role("button", name="Done").click()
+    wait_for_profile(page, "Balance", "230 points")
+    wait_for_profile(page, "Lifetime redeemed", "100 points")
 
-    # Reverse the adjustment: a reversing row, and no second Reverse on it.
-    adjusted_row = history.filter(has_text="Adjusted by admin: Late delivery").first
-    adjusted_row.hover()
-    adjusted_row.get_by_role("button", name="Reverse").click()
-    assert "-30" in page.locator("#confirm-text").inner_text()
-    page.locator("#confirm-ok").click()
-    wait_for_balance(page, 200)
-    assert "Reversed: Adjusted by admin: Late delivery" in history.first.inner_text()
-    assert history.filter(has_text="Reversed:").get_by_role("button", name="Reverse").count() == 0
-    assert history.filter(has_text="Late delivery").get_by_role("button", name="Reverse").count() == 0
+    # Reverse the adjustment: a reversing row, and no Reverse left on either.
+    row = dashboard.row("Adjusted by admin: Late delivery")
+    row.hover()
+    row.get_by_role("button", name="Reverse Adjusted by admin: Late delivery").click()
+    dialog = dashboard.dialog()
+    assert "−30 points" in dialog.inner_text()
+    dialog.get_by_role("button", name="Reverse").click()
+    dashboard.toast("Activity reversed")
+    dashboard.row("Reversed: Adjusted by admin: Late delivery")
+    wait_for_profile(page, "Balance", "200 points")
+    assert page.get_by_role("button", name="Reverse Adjusted by admin: Late delivery").count() == 0
+    assert page.get_by_role("button", name="Reverse Reversed: Adjusted by admin: Late delivery").count() == 0
 
-    # Exclude her: the badge shows, and a redemption is refused with the API's reason.
+    # Exclude her: Redeem can't apply, and says why.
     page.get_by_role("button", name="Exclude from program").click()
-    page.get_by_label("Reason (optional)").fill("Abused returns")
-    page.locator("#confirm-ok").click()
-    page.locator("#customer-status .badge.excluded").wait_for()
-    assert page.get_by_role("button", name="Re-include in program").is_visible()
-    page.get_by_role("button", name="Redeem").click()
-    redeem.get_by_label("Reward").select_option(label="$5 off — 100 points")
-    redeem.locator('button[value="ok"]').click()
-    refusal = redeem.locator(".form-error")
-    refusal.wait_for()
-    refused = shop.api("POST", "/api/customers/7001/redemptions", json={"reward_id": shop.reward["id"]})
-    assert refused.status_code == 409
-    assert refused.json()["error"]["message"] in refusal.inner_text()
-    screenshot(page, "dashboard-redeem-refused.png")
-    redeem.get_by_role("button", name="Close").click()
-    assert profile_field(page, "Balance").inner_text() == "200"
+    dialog = dashboard.dialog()
+    dialog.get_by_label("Reason (optional)").fill("Abused returns")
+    dialog.get_by_role("button", name="Exclude").click()
+    dashboard.toast("Customer excluded")
+    page.get_by_text("Excluded from the loyalty program").wait_for()
+    assert page.get_by_role("button", name="Redeem", exact=True).is_disabled()
+    page.get_by_text("They earn no points and can't redeem rewards until you re-include them.").wait_for()
+    dashboard.screenshot("customer-excluded")
+
+    page.get_by_role("button", name="Re-include in program").click()
+    dashboard.dialog().get_by_role("button", name="Re-include").click()
+    dashboard.toast("Customer re-included")
+    page.get_by_role("button", name="Exclude from program").wait_for()
+    assert page.get_by_role("button", name="Redeem", exact=True).is_enabled()
 
     # Edit the overview: a new name and a VIP tier set by hand.
     page.get_by_role("button", name="Edit overview").click()
-    edit = page.locator("#edit-dialog")
-    assert edit.get_by_label("VIP tier").input_value() == ""
-    edit.get_by_label("Name").fill("Ana María Diaz")
-    edit.get_by_label("VIP tier").select_option("Gold")
-    edit.locator('button[value="ok"]').click()
-    edit.wait_for(state="hidden")
-    page.wait_for_function("() => document.querySelector('#customer-title').innerText === 'Ana María Diaz'")
-    assert profile_field(page, "VIP tier").inner_text() == "Gold (set by hand)"
-    screenshot(page, "dashboard-customer-actions.png")
+    dialog = dashboard.dialog()
+    assert dialog.get_by_label("VIP tier").input_value() == ""
+    dialog.get_by_label("Name").fill("Ana María Diaz")
+    dialog.get_by_label("VIP tier").select_option("Gold")
+    dialog.get_by_role("button", name="Save").click()
+    dashboard.toast("Customer updated")
+    dashboard.heading("Ana María Diaz")
+    wait_for_profile(page, "VIP tier", "Set by hand")
+
+    # Each of those actions is in the audit log, with who and why.
+    page.get_by_role("link", name="Audit log").click()
+    dashboard.heading("Audit log")
+    excluded = dashboard.row("Excluded from the program")
+    assert "Abused returns" in excluded.inner_text()
+    assert "Admin (admin)" in excluded.inner_text()
+    for action in ("Adjusted points", "Redeemed a reward", "Reversed an activity", "Edited the overview"):
+        dashboard.row(action)
 
 
-def test_point_activities_mark_adjustments_and_export_csv(deployed_system, shop_with_activity, browser_page):
-    shop, page = shop_with_activity, browser_page
-    adjusted = shop.api(
-        "POST", "/api/customers/6002/points-adjustments", json={"points": 5, "reason": "Birthday gift"}
+def test_cancelling_a_referral_says_what_happens_to_a_pending_and_a_completed_one(busy_shop, dashboard):
+    shop, page = busy_shop, dashboard.page
+    dashboard.sign_in(shop, "/referrals")
+    dashboard.heading("Referral activities")
+    completed = dashboard.row("xia@example.com")
+    assert "Completed" in completed.inner_text()
+    assert "4 of 4 · Order placed" in completed.inner_text()
+    assert "500 points" in completed.inner_text()
+
+    completed.hover()
+    completed.get_by_role("button", name="Cancel referral").click()
+    text = dashboard.dialog().inner_text()
+    assert "unused discount codes" in text
+    assert "500 points uma@example.com already earned for it stay" in text
+    assert "will not be rewarded" not in text
+    dashboard.dialog().get_by_role("button", name="Keep referral").click()
+    page.get_by_role("dialog").wait_for(state="detached")
+
+    # The action is reachable from the keyboard as well as on hover.
+    pending = dashboard.row("wes@example.com")
+    assert "3 of 4 · Coupon issued" in pending.inner_text()
+    cancel = pending.get_by_role("button", name="Cancel referral")
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if cancel.evaluate("button => button === document.activeElement"):
+            break
+    else:
+        pytest.fail("Tab never reached the pending referral's Cancel referral")
+    page.keyboard.press("Enter")
+    dialog = dashboard.dialog()
+    code = shop.pending_referral["discount_code"]
+    assert (
+        f"The referee's discount code {code} will be voided and can't be used at checkout."
+        in dialog.inner_text()
     )
-    assert adjusted.status_code == 201, adjusted.text
-    sign_in(page, deployed_system.base_url, shop.admin_key)
-    page.get_by_text("View all point activities").click()
-    row = page.locator("#points-table tbody tr", has_text="Adjusted by admin: Birthday gift")
-    row.wait_for()
-    assert row.locator(".badge.adjusted").inner_text() == "Adjusted"
-
-    page.fill("#points-q", "vic@")
-    page.get_by_role("button", name="Search").click()
-    page.wait_for_function("() => document.querySelectorAll('#points-table tbody tr').length === 2")
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Export CSV").click()
-    with open(download.value.path(), newline="") as exported:
-        rows = list(csv.reader(exported))
-    assert rows[0][:4] == ["occurred_at", "customer_id", "customer_email", "type"]
-    # The export follows the search on screen: only vic's two rows.
-    assert sorted(r[4] for r in rows[1:]) == ["Adjusted by admin: Birthday gift", "Placed order #9602"]
+    assert "uma@example.com will not be rewarded for this referral, now or later." in dialog.inner_text()
+    dialog.get_by_role("button", name="Cancel referral").click()
+    dashboard.toast("Referral cancelled")
+    dashboard.wait_for_row("wes@example.com", "Cancelled", "Voided")
+    assert shop.api("GET", f"/api/discount-codes/{code}").json()["status"] == "voided"
+    assert dashboard.row("wes@example.com").get_by_role("button", name="Cancel referral").count() == 0
 
 
-# --- signing in -------------------------------------------------------------------------------
+def test_merchant_moderates_reviews_and_google_reviews(busy_shop, dashboard):
+    shop, page = busy_shop, dashboard.page
+    dashboard.sign_in(shop, "/reviews")
+    dashboard.heading("Review activities")
+    review = dashboard.row("Lovely")
+    assert "4 out of 5 stars" in review.inner_text()
+    assert "Pending" in review.inner_text()
+    review.get_by_role("button", name="Approve").click()
+    dashboard.toast("Review approved")
+    dashboard.wait_for_row("Lovely", "Approved", "50 points")
 
+    page.get_by_role("link", name="Google reviews").click()
+    dashboard.heading("Google review submissions")
+    submission = dashboard.row("Open review")
+    submission.get_by_role("button", name="Reject").click()
+    dashboard.toast("Google review rejected")
+    dashboard.wait_for_row("Open review", "Rejected")
+    assert submission.get_by_role("button", name="Approve").count() == 0
 
-def adjusted_in_the_dialog(page, points, reason, balance_after):
-    """Adjust the customer on screen with the Adjust points dialog: who the
-    new history row says did it."""
-    page.get_by_role("button", name="Adjust points").click()
-    adjust = page.locator("#adjust-dialog")
-    adjust.get_by_label("Points").fill(str(points))
-    adjust.get_by_label("Reason").fill(reason)
-    adjust.locator('button[value="ok"]').click()
-    wait_for_balance(page, balance_after)
-    return page.locator("#customer-history tbody tr").first.locator("td").nth(4).inner_text()
-
-
-def test_merchant_signs_in_with_a_key_and_out_and_no_secret_stays_in_the_browser(
-    deployed_system, shop_with_activity, browser_page
-):
-    shop, page = shop_with_activity, browser_page
-    base_url = deployed_system.base_url
-
-    # A key in the address bar no longer signs anyone in, and is wiped from it.
-    page.goto(f"{base_url}/#key={shop.admin_key}")
-    page.locator("#login").wait_for(state="visible")
-    assert page.locator("#view-overview").is_hidden()
-    assert shop.admin_key not in page.url
-
-    page.get_by_label("Admin API key").fill("lk_not-a-real-key")
-    page.get_by_role("button", name="Sign in").click()
-    page.locator("#status", has_text="not accepted").wait_for()
-    assert page.locator("#login").is_visible()
-
-    page.get_by_label("Admin API key").fill(shop.admin_key)
-    page.get_by_role("button", name="Sign in").click()
-    page.locator('[data-panel="points"] li').first.wait_for()
-    assert page.locator("#signed-in-as").inner_text() == "Signed in as Admin (admin)"
-    screenshot(page, "dashboard-signed-in.png")
-
-    # The browser holds a session cookie no script can read, and the key nowhere.
-    [cookie] = page.context.cookies()
-    assert (cookie["name"], cookie["httpOnly"], cookie["sameSite"]) == ("loyalty_session", True, "Strict")
-    kept = page.evaluate(
-        "() => [location.href, document.cookie, JSON.stringify({...sessionStorage}),"
-        " JSON.stringify({...localStorage}), document.getElementById('login-key').value].join(' ')"
+    # The customer's detail shows both.
+    dashboard.open("/customers/6002")
+    dashboard.heading("Vic Hale")
+    reviews = page.locator(
+        ".Polaris-ShadowBevel", has=page.get_by_role("heading", name="Reviews", exact=True)
     )
-    assert shop.admin_key not in kept
-    assert cookie["value"] not in kept
-
-    # Loaded again, the page is still signed in, and its writes carry the CSRF token.
-    page.reload()
-    page.locator('[data-panel="points"] li').first.wait_for()
-    page.goto(f"{base_url}/#/customers/6002")
-    wait_for_balance(page, 15)
-    assert adjusted_in_the_dialog(page, 5, "Thanks for the feedback", balance_after=20) == "Admin (admin)"
-
-    page.get_by_role("button", name="Sign out").click()
-    page.locator("#login").wait_for(state="visible")
-    assert "signed out" in page.locator("#status").inner_text()
-    # The session ended on the server too: its cookie opens nothing any more.
-    ended = deployed_system.http.get(f"{base_url}/api/session", cookies={cookie["name"]: cookie["value"]})
-    assert ended.status_code == 401
-    page.reload()
-    page.locator("#login").wait_for(state="visible")
+    assert "Approved" in reviews.inner_text()
+    google = page.locator(".Polaris-ShadowBevel", has=page.get_by_role("heading", name="Google reviews"))
+    assert "Rejected" in google.inner_text()
 
 
-def test_embedded_in_the_shopify_admin_the_page_acts_with_app_bridges_session_token(
-    deployed_system, shop_with_activity, browser_page
-):
-    shop, page = shop_with_activity, browser_page
-    token = shopify_session_token(shop.domain, shop.webhook_secret, sub="90210", exp=int(time.time()) + 600)
-    # App Bridge as the Shopify admin's frame provides it: `shopify.idToken()`.
-    page.route(
-        "https://cdn.shopify.com/shopifycloud/app-bridge.js",
-        lambda route: route.fulfill(
-            content_type="text/javascript",
-            body=f"window.shopify = {{ idToken: async () => {json.dumps(token)} }};",
-        ),
-    )
-    bearers = []
-    page.on(
-        "request",
-        lambda request: "/api/" in request.url and bearers.append(request.headers.get("authorization")),
-    )
+def test_rewards_and_program_settings_show_the_apis_validation_beside_each_field(deployed_system, dashboard):
+    shop, page = deployed_system.create_shop(), dashboard.page
+    dashboard.sign_in(shop, "/rewards")
+    page.get_by_text("Create your first reward").wait_for()
+    page.get_by_role("button", name="Create reward").first.click()
+    dialog = dashboard.dialog()
+    dialog.get_by_label("Name").fill("Ten off")
+    dialog.get_by_label("Kind").select_option("percentage")
+    dialog.get_by_label("Percentage off").fill("150")
+    dialog.get_by_label("Points cost").fill("0")
+    dialog.get_by_role("button", name="Create reward").click()
+    refused = shop.api(
+        "POST",
+        "/api/rewards",
+        json={"name": "Ten off", "kind": "percentage", "value": "150", "points_cost": 0},
+    ).json()["error"]["details"]
+    messages = {detail["field"]: detail["message"] for detail in refused}
+    assert set(messages) == {"value", "points_cost"}
+    for label, field in (("Percentage off", "value"), ("Points cost", "points_cost")):
+        described = dialog.get_by_label(label).get_attribute("aria-describedby")
+        assert messages[field] in page.locator(f'[id="{described.split()[0]}"]').inner_text()
+    dialog.get_by_label("Percentage off").fill("10")
+    dialog.get_by_label("Points cost").fill("250")
+    dialog.get_by_role("button", name="Create reward").click()
+    dashboard.toast("Reward created")
+    row = dashboard.row("Ten off")
+    assert "10% off" in row.inner_text()
+    assert "250 points" in row.inner_text()
 
-    page.goto(f"{deployed_system.base_url}/?embedded=1&shop={shop.domain}&host=YWRtaW4#/customers/6001")
+    page.get_by_role("link", name="Program settings").click()
+    dashboard.heading("Program settings")
+    page.get_by_label("Return window").fill("30")
+    page.get_by_label("Points expire after").fill("10")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("The settings were not saved").wait_for()
+    page.get_by_text("must be more than pending_days (30)").wait_for()
+    page.get_by_label("Points expire after").fill("90")
+    page.get_by_role("button", name="Save").click()
+    dashboard.toast("Program settings saved")
+    page.get_by_text("The settings were not saved").wait_for(state="detached")
+    program = shop.api("GET", "/api/program").json()
+    assert (program["pending_days"], program["expiry_days"]) == (30, 90)
 
-    wait_for_balance(page, 70)
-    assert page.locator("#login").is_hidden()
-    assert page.locator("#sign-out").is_hidden()
-    assert page.locator("#signed-in-as").inner_text() == "Signed in as staff:90210"
-    assert adjusted_in_the_dialog(page, 10, "Apology from the team", balance_after=80) == "staff:90210"
-    screenshot(page, "dashboard-embedded.png")
-    assert bearers
-    assert set(bearers) == {f"Bearer {token}"}
-    assert page.context.cookies() == []
+
+def test_a_service_that_is_down_is_named_where_its_data_is_missing(deployed_system, busy_shop, dashboard):
+    shop, page, services = busy_shop, dashboard.page, deployed_system.processes
+    dashboard.sign_in(shop)
+    services.stop("referrals")
+    try:
+        dashboard.open("/customers/6001")
+        dashboard.heading("Uma Stone")
+        page.get_by_text("Referrals are unavailable right now").wait_for(timeout=30_000)
+        # The rest of the page works: the profile, the history, the actions.
+        wait_for_profile(page, "Balance", "1,978 points")
+        dashboard.row("Placed order #9601")
+        assert page.get_by_role("button", name="Adjust points").is_enabled()
+        dashboard.screenshot("customer-referrals-unavailable")
+
+        page.get_by_role("link", name="Referral activities").click()
+        dashboard.heading("Referral activities")
+        banner = page.locator(".Polaris-Banner", has_text="Referral activities could not be loaded")
+        banner.wait_for(timeout=30_000)
+        assert "a service did not answer in time" in banner.inner_text()  # the gateway's words
+        assert page.locator("tbody tr").count() == 0  # no stale rows under the error
+    finally:
+        services.start("referrals")
+        services.wait_until_ready()
+    page.get_by_role("button", name="Try again").click()
+    dashboard.row("wes@example.com")
+    page.get_by_text("Referral activities could not be loaded").wait_for(state="detached")

@@ -34,6 +34,6 @@ class OpsRoutes(Routes):
     def dashboard(self, request):
         return dashboard_files.page(embedded=request.args.get("embedded") == "1")
 
-    @json_http("GET", "/dashboard/<asset>")
-    def dashboard_asset(self, request, asset):
-        return dashboard_files.asset(asset)
+    @json_http("GET", "/dashboard/assets/<name>")
+    def dashboard_asset(self, request, name):
+        return dashboard_files.asset(name)

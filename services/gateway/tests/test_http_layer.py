@@ -1,6 +1,8 @@
 """One JSON error shape for every failure, whoever fails; never internals;
 health, readiness and the dashboard."""
 
+import re
+
 import eventlet
 import pytest
 from nameko.exceptions import RemoteError, UnknownService
@@ -135,16 +137,27 @@ def test_not_ready_names_the_service_that_does_not_answer(gateway):
     assert error["details"]["services"] == {"points": "ok", "referrals": "ok", "reviews": "unavailable"}
 
 
-def test_the_dashboard_is_served_at_the_root(gateway):
+def test_the_dashboard_is_served_at_the_root_with_its_built_assets(gateway):
     page = gateway.get("/")
-    script = gateway.get("/dashboard/app.js")
-
     assert page.status_code == 200
     assert page.headers["Content-Type"].startswith("text/html")
+    assert page.headers["Cache-Control"] == "no-cache"  # a new build shows at once
     assert "Customers' activities" in page.text
-    assert script.status_code == 200
-    assert script.headers["Content-Type"].startswith("text/javascript")
-    assert_error(gateway.get("/dashboard/secret.key"), 404, "not_found")
+
+    # Every file the page names is served with its type, cached for good
+    # (its name changes with its content).
+    names = re.findall(r'(?:src|href)="/dashboard/assets/([^"]+)"', page.text)
+    assert {name.rsplit(".", 1)[1] for name in names} == {"js", "css"}
+    for name in names:
+        asset = gateway.get(f"/dashboard/assets/{name}")
+        assert asset.status_code == 200
+        expected = "text/javascript" if name.endswith(".js") else "text/css"
+        assert asset.headers["Content-Type"].startswith(expected)
+        assert asset.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+    for elsewhere in ("secret.key", "..", "%2e%2e%2findex.html", "index.html"):
+        assert_error(gateway.get(f"/dashboard/assets/{elsewhere}"), 404, "not_found")
+    assert_error(gateway.get("/dashboard/app.js"), 404, "not_found")
     assert "app-bridge.js" not in page.text
 
 
@@ -154,7 +167,7 @@ def test_opened_embedded_in_the_shopify_admin_the_dashboard_loads_app_bridge_fir
     page = gateway.get("/", params={"embedded": "1", "shop": "a.myshopify.com", "host": "YWRtaW4"}).text
 
     app_bridge = page.index('<script src="https://cdn.shopify.com/shopifycloud/app-bridge.js"></script>')
-    assert app_bridge < page.index('<script src="/dashboard/app.js">')
+    assert app_bridge < page.index('<script type="module"')
     assert '<meta name="shopify-api-key" content="client-&lt;1&gt;">' in page
 
 

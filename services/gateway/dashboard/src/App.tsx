@@ -1,0 +1,93 @@
+import { AppProvider, type AppProviderProps } from "@shopify/polaris";
+import en from "@shopify/polaris/locales/en.json";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+import { HashRouter, Link, Route, Routes } from "react-router";
+
+import { ApiError } from "./api";
+import { useSession } from "./auth";
+import { AppFrame } from "./components/AppFrame";
+import { DateRangeProvider } from "./components/DateRangeContext";
+import { AuditLog } from "./screens/AuditLog";
+import { CustomerDetail } from "./screens/customer/CustomerDetail";
+import { Customers } from "./screens/Customers";
+import { GoogleReviews } from "./screens/GoogleReviews";
+import { NotFound } from "./screens/NotFound";
+import { Overview } from "./screens/Overview";
+import { PointActivities } from "./screens/PointActivities";
+import { ProgramSettings } from "./screens/ProgramSettings";
+import { ReferralActivities } from "./screens/ReferralActivities";
+import { ReviewActivities } from "./screens/ReviewActivities";
+import { Rewards } from "./screens/Rewards";
+import { SignIn } from "./screens/SignIn";
+
+/** Polaris links (Link, Navigation, Page actions) go through the router;
+ * links out of the app open in a new tab. */
+type LinkProps = React.ComponentProps<NonNullable<AppProviderProps["linkComponent"]>>;
+
+function RouterLink({ url, children, external, ref: _ref, ...rest }: LinkProps) {
+  if (external || /^https?:/.test(url)) {
+    return (
+      <a {...rest} href={url} target="_blank" rel="noopener noreferrer">
+        {children}
+      </a>
+    );
+  }
+  return (
+    <Link {...(rest as object)} to={url}>
+      {children}
+    </Link>
+  );
+}
+
+function newQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        // The server answered: asking again at once would answer the same.
+        // Only a request that never reached it is tried once more.
+        retry: (failures, error) => error instanceof ApiError && error.status === 0 && failures < 1,
+        refetchOnWindowFocus: false,
+        staleTime: 10_000,
+      },
+    },
+  });
+}
+
+export function App() {
+  const session = useSession();
+  const [queries, setQueries] = useState(newQueryClient);
+  // Nothing one merchant loaded outlives their session.
+  useEffect(() => {
+    if (!session.signedIn) setQueries(newQueryClient());
+  }, [session.signedIn]);
+  return (
+    <HashRouter>
+      <AppProvider i18n={en} linkComponent={RouterLink}>
+        {session.signedIn ? (
+          <QueryClientProvider client={queries}>
+            <DateRangeProvider>
+              <AppFrame>
+                <Routes>
+                  <Route path="/" element={<Overview />} />
+                  <Route path="/points" element={<PointActivities />} />
+                  <Route path="/referrals" element={<ReferralActivities />} />
+                  <Route path="/reviews" element={<ReviewActivities />} />
+                  <Route path="/google-reviews" element={<GoogleReviews />} />
+                  <Route path="/customers" element={<Customers />} />
+                  <Route path="/customers/:customerId" element={<CustomerDetail />} />
+                  <Route path="/rewards" element={<Rewards />} />
+                  <Route path="/program" element={<ProgramSettings />} />
+                  <Route path="/audit-log" element={<AuditLog />} />
+                  <Route path="*" element={<NotFound />} />
+                </Routes>
+              </AppFrame>
+            </DateRangeProvider>
+          </QueryClientProvider>
+        ) : (
+          <SignIn notice={session.notice} />
+        )}
+      </AppProvider>
+    </HashRouter>
+  );
+}

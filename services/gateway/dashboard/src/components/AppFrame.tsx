@@ -1,0 +1,82 @@
+import { Frame, Navigation, TopBar } from "@shopify/polaris";
+import {
+  ClipboardCheckIcon,
+  GiftCardIcon,
+  HomeIcon,
+  LogoGoogleIcon,
+  PersonIcon,
+  PointOfSaleIcon,
+  SettingsIcon,
+  ShareIcon,
+  StarIcon,
+} from "@shopify/polaris-icons";
+import { useState, type ReactNode } from "react";
+import { useLocation } from "react-router";
+
+import { signOut } from "../auth";
+import { ToastProvider } from "./Toasts";
+
+const ACTIVITIES = [
+  { url: "/", label: "Overview", icon: HomeIcon, exactMatch: true },
+  { url: "/points", label: "Point activities", icon: PointOfSaleIcon },
+  { url: "/referrals", label: "Referral activities", icon: ShareIcon },
+  { url: "/reviews", label: "Review activities", icon: StarIcon },
+  { url: "/google-reviews", label: "Google reviews", icon: LogoGoogleIcon },
+];
+
+const PROGRAM = [
+  { url: "/customers", label: "Customers", icon: PersonIcon },
+  { url: "/rewards", label: "Rewards", icon: GiftCardIcon },
+  { url: "/program", label: "Program settings", icon: SettingsIcon },
+  { url: "/audit-log", label: "Audit log", icon: ClipboardCheckIcon },
+];
+
+/** The app's chrome as a Shopify admin app has it: the navigation on the
+ * left (a drawer behind the menu button on a phone), the account menu with
+ * Sign out at the top, toasts over everything. */
+export function AppFrame({ children }: { children: ReactNode }) {
+  const { pathname } = useLocation();
+  const [navigationOpen, setNavigationOpen] = useState(false);
+  const [menuOpen, setMenuOpen] = useState(false);
+  const closeNavigation = () => setNavigationOpen(false);
+
+  const topBar = (
+    <TopBar
+      showNavigationToggle
+      onNavigationToggle={() => setNavigationOpen((open) => !open)}
+      userMenu={
+        <TopBar.UserMenu
+          name="Merchant"
+          detail="Customers' activities"
+          initials="M"
+          open={menuOpen}
+          onToggle={() => setMenuOpen((open) => !open)}
+          actions={[{ items: [{ content: "Sign out", onAction: () => signOut() }] }]}
+        />
+      }
+    />
+  );
+  const navigation = (
+    <Navigation location={pathname}>
+      <Navigation.Section
+        title="Activities"
+        items={ACTIVITIES.map((item) => ({ ...item, onClick: closeNavigation }))}
+      />
+      <Navigation.Section
+        title="Loyalty program"
+        items={PROGRAM.map((item) => ({ ...item, onClick: closeNavigation }))}
+        separator
+      />
+    </Navigation>
+  );
+  return (
+    <Frame
+      topBar={topBar}
+      navigation={navigation}
+      showMobileNavigation={navigationOpen}
+      onNavigationDismiss={closeNavigation}
+    >
+      <ToastProvider>{children}</ToastProvider>
+    </Frame>
+  );
+}

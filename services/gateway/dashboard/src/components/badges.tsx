@@ -1,0 +1,27 @@
+import { Badge } from "@shopify/polaris";
+
+import { capitalize } from "../format";
+
+type Tone = "success" | "attention" | "critical" | "info" | "warning" | undefined;
+
+const TONES: Record<string, Tone> = {
+  active: "success",
+  excluded: "critical",
+  pending: "attention",
+  completed: "success",
+  cancelled: undefined,
+  approved: "success",
+  rejected: "critical",
+  used: "info",
+  voided: "critical",
+  inactive: undefined,
+};
+
+/** A status as Polaris shows one ("Pending", yellow). */
+export function StatusBadge({ status }: { status: string }) {
+  return <Badge tone={TONES[status]}>{capitalize(status)}</Badge>;
+}
+
+export function AdjustmentBadge() {
+  return <Badge tone="info">Adjusted</Badge>;
+}

@@ -1,0 +1,67 @@
+// Numbers, points, money and dates in the browser's own locale.
+
+const locale = navigator.language || "en-US";
+const integer = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+const decimal = new Intl.NumberFormat(locale, { maximumFractionDigits: 4 });
+const dateTime = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
+const calendarDay = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: "UTC" });
+const localDay = new Intl.DateTimeFormat(locale, { dateStyle: "medium" });
+const relative = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
+
+export const formatNumber = (value: number): string => integer.format(value);
+
+export const formatDecimal = (value: string | number): string => decimal.format(Number(value));
+
+/** "1,478 points", "1 point". */
+export const formatPoints = (value: number): string =>
+  `${integer.format(value)} ${Math.abs(value) === 1 ? "point" : "points"}`;
+
+/** "+30", "−120", "0": a ledger movement. */
+export const formatSignedPoints = (value: number): string =>
+  value > 0 ? `+${integer.format(value)}` : value < 0 ? `−${integer.format(-value)}` : "0";
+
+/** An amount in the shop's currency when the API names it; the admin API
+ * does not give the shop's currency yet, so without one it is a plain
+ * two-decimal amount. */
+export function formatMoney(value: string | number, currency?: string | null): string {
+  const options: Intl.NumberFormatOptions = currency
+    ? { style: "currency", currency }
+    : { minimumFractionDigits: 2, maximumFractionDigits: 2 };
+  return new Intl.NumberFormat(locale, options).format(Number(value));
+}
+
+export const formatPercent = (value: string | number): string =>
+  new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 2 }).format(Number(value) / 100);
+
+/** "Nov 30, 2026, 5:38 PM". */
+export const formatDateTime = (iso: string): string => dateTime.format(new Date(iso));
+
+/** A calendar date ("2026-03-01") is the same day everywhere: shown in UTC,
+ * or a merchant west of Greenwich would see the day before. */
+export const formatCalendarDay = (day: string): string =>
+  day.length === 10 ? calendarDay.format(new Date(`${day}T00:00:00Z`)) : localDay.format(new Date(day));
+
+export const formatLocalDay = (date: Date): string => localDay.format(date);
+
+/** "Just now", "5 minutes ago", "3 hours ago", "yesterday"; past a week,
+ * the date and time. */
+export function formatRelative(iso: string, now: number = Date.now()): string {
+  const seconds = Math.round((new Date(iso).getTime() - now) / 1000);
+  const ago = Math.abs(seconds);
+  if (ago < 60) return "Just now";
+  if (ago < 3600) return relative.format(Math.round(seconds / 60), "minute");
+  if (ago < 86400) return relative.format(Math.round(seconds / 3600), "hour");
+  if (ago < 7 * 86400) return relative.format(Math.round(seconds / 86400), "day");
+  return formatDateTime(iso);
+}
+
+/** Who did it, as the audit trail and the history name them. */
+export function formatActor(actor: string | null): string {
+  if (!actor || actor === "system") return "System";
+  const key = /^api_key:(.*)@[^@]*$/.exec(actor);
+  if (key) return `Admin (${key[1]})`;
+  const staff = /^staff:(.*)$/.exec(actor);
+  return staff ? `Staff member ${staff[1]}` : actor;
+}
+
+export const capitalize = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);

@@ -1,0 +1,14 @@
+import "@shopify/polaris/build/esm/styles.css";
+import "./app.css";
+import "./cspShim";
+
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+
+import { App } from "./App";
+
+createRoot(document.getElementById("root") as HTMLElement).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

@@ -1,0 +1,91 @@
+import { BlockStack, IndexTable, Text } from "@shopify/polaris";
+import { useState } from "react";
+
+import { useDateRange } from "../components/DateRangeContext";
+import { FeedPage } from "../components/FeedPage";
+import { FeedFilters, PagedIndexTable, useDebounced } from "../components/IndexPage";
+import { CustomerLink } from "../components/links";
+import { usePagedQuery } from "../components/usePagedQuery";
+import { When } from "../components/When";
+import { rangeQuery } from "../dateRange";
+import { formatActor } from "../format";
+import type { AuditEntry } from "../types";
+
+const ACTIONS: Record<string, string> = {
+  points_adjusted: "Adjusted points",
+  reward_redeemed: "Redeemed a reward",
+  activity_reversed: "Reversed an activity",
+  customer_excluded: "Excluded from the program",
+  customer_included: "Re-included in the program",
+  customer_updated: "Edited the overview",
+  program_updated: "Changed the program settings",
+  reward_created: "Created a reward",
+  referral_cancelled: "Cancelled a referral",
+};
+
+const shown = (value: unknown): string =>
+  value == null ? "none" : typeof value === "object" ? JSON.stringify(value) : String(value);
+
+/** What an entry changed: each field whose value differs, before → after. */
+export function changes(entry: AuditEntry): string[] {
+  const before = (entry.before ?? {}) as Record<string, unknown>;
+  const after = (entry.after ?? {}) as Record<string, unknown>;
+  return [...new Set([...Object.keys(before), ...Object.keys(after)])]
+    .filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]))
+    .map((key) => `${key.replace(/_/g, " ")}: ${shown(before[key])} → ${shown(after[key])}`);
+}
+
+export function AuditLog() {
+  const { range } = useDateRange();
+  const [search, setSearch] = useState("");
+  const customerId = useDebounced(search.trim());
+  const page = usePagedQuery<AuditEntry>("/api/audit-log", { customer_id: customerId, ...rangeQuery(range) });
+  return (
+    <FeedPage title="Audit log" subtitle="Every admin action: who, when, why, and what changed">
+      <PagedIndexTable
+        what="The audit log"
+        resourceName={{ singular: "entry", plural: "entries" }}
+        headings={[
+          { title: "Date" },
+          { title: "Action" },
+          { title: "Customer" },
+          { title: "By" },
+          { title: "Reason" },
+          { title: "Changes" },
+        ]}
+        page={page}
+        empty={{ title: "No admin actions found", description: "Try a longer date range or another customer ID." }}
+        filters={
+          <FeedFilters
+            tabs={[{ id: "all", label: "All actions" }]}
+            selected={0}
+            onSelect={() => undefined}
+            search={{ value: search, onChange: setSearch, placeholder: "Filter by customer ID" }}
+          />
+        }
+        row={(entry, index) => (
+          <IndexTable.Row id={String(entry.id)} key={entry.id} position={index}>
+            <IndexTable.Cell>
+              <When at={entry.occurred_at} />
+            </IndexTable.Cell>
+            <IndexTable.Cell>{ACTIONS[entry.action] ?? entry.action}</IndexTable.Cell>
+            <IndexTable.Cell>{entry.customer_id ? <CustomerLink id={entry.customer_id} /> : "—"}</IndexTable.Cell>
+            <IndexTable.Cell>{formatActor(entry.actor)}</IndexTable.Cell>
+            <IndexTable.Cell>{entry.reason ?? "—"}</IndexTable.Cell>
+            <IndexTable.Cell>
+              <BlockStack gap="050">
+                {changes(entry)
+                  .slice(0, 4)
+                  .map((line) => (
+                    <Text as="span" variant="bodySm" key={line} breakWord>
+                      {line}
+                    </Text>
+                  ))}
+              </BlockStack>
+            </IndexTable.Cell>
+          </IndexTable.Row>
+        )}
+      />
+    </FeedPage>
+  );
+}

@@ -1,0 +1,145 @@
+// The admin API's shapes, as docs/points.md and the services' schemas give them.
+
+export type Activity = {
+  id: number;
+  customer_id: string;
+  customer_email: string | null;
+  type: "earned" | "redeemed" | "refunded" | "expired" | "adjusted";
+  action: string;
+  points: number;
+  balance_after: number;
+  uncollected_points: number | null;
+  actor: string | null;
+  occurred_at: string;
+  pending_until: string | null;
+  reverses_activity_id: number | null;
+};
+
+export type Member = {
+  customer_id: string;
+  email: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  name: string | null;
+  birthday: string | null;
+  status: "active" | "excluded";
+  vip_tier: string | null;
+  vip_tier_manual: boolean;
+  balance: number;
+  pending_points: number;
+  available_points: number;
+  lifetime_earned: number;
+  lifetime_redeemed: number;
+  member_since: string;
+  next_expiry: { points: number; date: string } | null;
+};
+
+export type ReferralStatus = "pending" | "completed" | "cancelled";
+
+export type Referral = {
+  id: string;
+  code: string;
+  referrer_customer_id: string;
+  referrer_email: string | null;
+  referee_email: string;
+  referee_customer_id: string | null;
+  status: ReferralStatus;
+  steps: {
+    link_clicked_at: string | null;
+    email_entered_at: string;
+    coupon_issued_at: string;
+    order_placed_at: string | null;
+  };
+  discount_code: string;
+  discount_code_status: "active" | "used" | "voided";
+  order_id: string | null;
+  referrer_reward_points: number | null;
+  occurred_at: string;
+  completed_at: string | null;
+  cancelled_at: string | null;
+  role?: "referrer" | "referee";
+};
+
+export type ModerationStatus = "pending" | "approved" | "rejected";
+
+// customer_email, customer_name and product_title are in SPEC §7 ("People
+// and products, not ids"); the feeds carry them once that lands.
+export type Review = {
+  id: string;
+  customer_id: string;
+  customer_email?: string | null;
+  customer_name?: string | null;
+  product_id: string;
+  product_title?: string | null;
+  rating: number;
+  title: string;
+  body: string;
+  media_urls: string[];
+  status: ModerationStatus;
+  reward_points: number | null;
+  photo_bonus_points: number | null;
+  occurred_at: string;
+  moderated_at: string | null;
+};
+
+export type GoogleReview = {
+  id: string;
+  customer_id: string;
+  customer_email?: string | null;
+  customer_name?: string | null;
+  review_url: string;
+  status: ModerationStatus;
+  reward_points: number | null;
+  occurred_at: string;
+  moderated_at: string | null;
+};
+
+export type CustomerDetail = {
+  customer: Member;
+  referrals: Referral[] | null;
+  reviews: Review[] | null;
+  google_reviews: GoogleReview[] | null;
+  unavailable: string[];
+};
+
+export type RewardKind = "fixed_amount" | "percentage" | "free_shipping";
+
+export type Reward = {
+  id: number;
+  name: string;
+  kind: RewardKind;
+  value: string | null;
+  points_cost: number;
+  active: boolean;
+  created_at: string;
+};
+
+export type Redemption = { code: string; points_spent: number; reward: Reward; customer: Member };
+
+export type VipTier = { name: string; threshold: number };
+
+export type Program = {
+  points_per_currency_unit: string;
+  rounding: "floor" | "round" | "ceil";
+  pending_days: number;
+  expiry_days: number | null;
+  signup_points: number;
+  birthday_points: number;
+  review_points: number;
+  photo_review_bonus_points: number;
+  google_review_points: number;
+  referrer_reward_points: number;
+  referee_coupon: { type: "fixed" | "percentage"; value: string };
+  vip_tiers: VipTier[];
+};
+
+export type AuditEntry = {
+  id: number;
+  customer_id: string | null;
+  actor: string;
+  action: string;
+  reason: string | null;
+  before: unknown;
+  after: unknown;
+  occurred_at: string;
+};
