@@ -23,6 +23,10 @@ DASHBOARD_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; base-uri 'none'"
 )
+# Embedded in the Shopify admin, the page's first script is App Bridge,
+# loaded from Shopify (services/gateway/dashboard_files.py).
+APP_BRIDGE_ORIGIN = "https://cdn.shopify.com"
+EMBEDDED_DASHBOARD_CSP = DASHBOARD_CSP.replace("script-src 'self'", f"script-src 'self' {APP_BRIDGE_ORIGIN}")
 API_CSP = "default-src 'none'; base-uri 'none'"
 
 # What the storefront widget sends and reads across origins.
@@ -58,7 +62,7 @@ def add_headers(request: Request, response: Response) -> None:
             headers["X-Frame-Options"] = "DENY"
         else:
             headers["Content-Security-Policy"] = (
-                f"{DASHBOARD_CSP}; frame-ancestors https://{embedding_admin} {SHOPIFY_ADMIN}"
+                f"{EMBEDDED_DASHBOARD_CSP}; frame-ancestors https://{embedding_admin} {SHOPIFY_ADMIN}"
             )
     else:
         headers["Content-Security-Policy"] = f"{API_CSP}; frame-ancestors 'none'"
