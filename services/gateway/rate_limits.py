@@ -1,44 +1,40 @@
 """Rate limits of the storefront and app-proxy routes, per client address
-(client_address.py) and shop: a burst of LOYALTY_RATE_LIMIT_BURST requests
-(default 10), LOYALTY_RATE_LIMIT_PER_MINUTE (default 30) in the long run;
-past that, 429 with Retry-After.
+(client_address.py) and shop: a token bucket (SPEC §7) holding
+LOYALTY_RATE_LIMIT_BURST tokens (default 10), refilled at
+LOYALTY_RATE_LIMIT_PER_MINUTE (default 30, one every 2 s); a request takes
+one; with none left, 429 with Retry-After (the seconds until the next one).
 
-The `limits` library keeps the count. It has no token bucket, so the
-bucket is its moving window of `burst` requests per `burst / rate`
-(10 per 20 s): the same burst and the same long-run rate, never more
-permissive; where a bucket would let one request through every 60/rate
-seconds after a spent burst, the window lets them through as the burst's
-requests age out (Retry-After says when).
+The bucket is kept as GCRA keeps it (the "generic cell rate algorithm",
+a token bucket written as one number): the moment the bucket will be full
+again. No library here offers a token bucket (`limits` has fixed and
+moving windows, which let a client back in other amounts at other times).
 
-Where the counts live is LOYALTY_RATE_LIMIT_STORAGE, a `limits` storage
-URI: `memory://` (the default) keeps them in this process, so with several
-gateway replicas behind a balancer a client gets up to that many times the
-limit; `redis://host:6379` (with the `redis` package installed) shares one
-count between replicas."""
+The buckets live in this gateway process: with several replicas behind a
+balancer, a client gets up to that many times the limit (point the
+balancer's stickiness at the client address to keep it exact)."""
 
 import ipaddress
 import math
 import os
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
-
-from limits import RateLimitItem, RateLimitItemPerSecond
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 
 from services.gateway.client_address import parse_address
 from shared.errors import TooManyRequests
 
 DEFAULT_PER_MINUTE = 30
 DEFAULT_BURST = 10
+# Buckets kept at most; the least recently used go first (a full bucket
+# forgotten is the same as a full bucket kept).
+MAX_BUCKETS = 100_000
 
 
 @dataclass(frozen=True)
 class RateLimitSettings:
     per_minute: int
     burst: int
-    storage_uri: str
 
     @classmethod
     def from_environment(cls) -> "RateLimitSettings":
@@ -47,7 +43,6 @@ class RateLimitSettings:
             settings = cls(
                 per_minute=int(os.environ.get("LOYALTY_RATE_LIMIT_PER_MINUTE", DEFAULT_PER_MINUTE)),
                 burst=int(os.environ.get("LOYALTY_RATE_LIMIT_BURST", DEFAULT_BURST)),
-                storage_uri=os.environ.get("LOYALTY_RATE_LIMIT_STORAGE", "memory://"),
             )
         except ValueError:
             raise RuntimeError("LOYALTY_RATE_LIMIT_PER_MINUTE and _BURST must be whole numbers") from None
@@ -56,28 +51,50 @@ class RateLimitSettings:
         return settings
 
     @property
-    def window(self) -> RateLimitItem:
-        """`burst` requests per the time the rate takes to earn them."""
-        return RateLimitItemPerSecond(self.burst, max(1, round(self.burst * 60 / self.per_minute)))
+    def refill_seconds(self) -> float:
+        """The time one token takes to come back."""
+        return 60 / self.per_minute
 
 
-@lru_cache(maxsize=4)
-def _limiter(storage_uri: str) -> MovingWindowRateLimiter:
-    return MovingWindowRateLimiter(storage_from_string(storage_uri))
+class TokenBuckets:
+    """Token buckets by key, in this process."""
+
+    def __init__(self, max_buckets: int = MAX_BUCKETS):
+        self._full_at: OrderedDict[tuple[str, ...], float] = OrderedDict()
+        self._max = max_buckets
+        self._lock = threading.Lock()
+
+    def take(self, key: tuple[str, ...], settings: RateLimitSettings, now: float) -> float:
+        """Take a token from the bucket of `key`: 0 if there was one, else
+        the seconds until there will be (and nothing is taken)."""
+        refill = settings.refill_seconds
+        with self._lock:
+            full_at = max(self._full_at.get(key, now), now)
+            after_taking = full_at + refill
+            # The bucket holds `burst` tokens: it may be at most that many
+            # refills away from full.
+            if after_taking - now > settings.burst * refill:
+                return after_taking - now - settings.burst * refill
+            self._full_at[key] = after_taking
+            self._full_at.move_to_end(key)
+            while len(self._full_at) > self._max:
+                self._full_at.popitem(last=False)
+            return 0.0
 
 
-def admit(client: str, shop_id: str) -> None:
+_BUCKETS = TokenBuckets()
+
+
+def admit(client: str, shop_id: str, now: float | None = None) -> None:
     """Count one request of `client` to `shop_id`'s storefront; 429
     (TooManyRequests, with the seconds to wait) when over the limit."""
     settings = RateLimitSettings.from_environment()
-    limiter, window, key = _limiter(settings.storage_uri), settings.window, client_key(client)
-    if limiter.hit(window, "storefront", shop_id, key):
-        return
-    reset_at = limiter.get_window_stats(window, "storefront", shop_id, key).reset_time
-    retry_after = max(1, math.ceil(reset_at - time.time()))
-    raise TooManyRequests(
-        "too many requests; slow down and try again shortly", {"retry_after_seconds": retry_after}
-    )
+    wait = _BUCKETS.take((shop_id, client_key(client)), settings, time.monotonic() if now is None else now)
+    if wait > 0:
+        retry_after = max(1, math.ceil(wait))
+        raise TooManyRequests(
+            "too many requests; slow down and try again shortly", {"retry_after_seconds": retry_after}
+        )
 
 
 def client_key(client: str) -> str:

@@ -6,7 +6,7 @@ import ipaddress
 import pytest
 
 from services.gateway.client_address import _parse_networks, resolve_client
-from services.gateway.rate_limits import client_key
+from services.gateway.rate_limits import RateLimitSettings, TokenBuckets, client_key
 
 pytestmark = pytest.mark.unit
 
@@ -56,3 +56,27 @@ def test_ipv6_clients_are_limited_by_their_slash_64():
     assert client_key("2001:db8:1:3::1") != client_key("2001:db8:1:2::1")
     assert ipaddress.ip_network(client_key("2001:db8:1:2::1")).prefixlen == 64
     assert client_key("198.51.100.1") == "198.51.100.1"
+
+
+def test_a_token_bucket_gives_a_burst_then_one_token_per_refill():
+    buckets, settings = TokenBuckets(), RateLimitSettings(per_minute=30, burst=10)
+    key = ("shp_1", "198.51.100.7")
+
+    assert [buckets.take(key, settings, now=100.0) for _ in range(10)] == [0.0] * 10
+    assert buckets.take(key, settings, now=100.0) == pytest.approx(2.0)  # one token every 2 s
+    assert buckets.take(key, settings, now=101.0) == pytest.approx(1.0)
+    assert buckets.take(key, settings, now=102.0) == 0.0  # the next token came back
+    assert buckets.take(key, settings, now=102.0) == pytest.approx(2.0)
+    assert buckets.take(key, settings, now=122.0) == 0.0  # 20 s later: ten back, one taken
+    assert [buckets.take(key, settings, now=122.0) for _ in range(9)] == [0.0] * 9
+    assert buckets.take(key, settings, now=122.0) > 0
+    assert buckets.take(("shp_1", "198.51.100.8"), settings, now=122.0) == 0.0  # its own bucket
+
+
+def test_the_buckets_kept_are_bounded():
+    buckets, settings = TokenBuckets(max_buckets=3), RateLimitSettings(per_minute=30, burst=1)
+    for client in ("a", "b", "c", "d"):
+        assert buckets.take(("shp", client), settings, now=0.0) == 0.0
+    # "a" was forgotten (least recently used): a forgotten bucket is a full one.
+    assert buckets.take(("shp", "a"), settings, now=0.0) == 0.0
+    assert buckets.take(("shp", "d"), settings, now=0.0) > 0
