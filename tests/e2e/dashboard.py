@@ -158,6 +158,8 @@ def shop_with_every_activity(system):
     shop.customer_created("6002", "vic@example.com", first_name="Vic", last_name="Hale")
     shop.order(9601, "6001", "uma@example.com", "1478.00")
     shop.order(9602, "6002", "vic@example.com", "15.00")
+    # Referral links are for members; the webhooks make them asynchronously.
+    assert wait_for(lambda: shop.api("GET", "/api/customers/6001").status_code == 200)
     link = shop.storefront("POST", "/referral-links", json=signed(shop, "6001")).json()
     assert shop.storefront("POST", f"/referrals/{link['code']}/clicks").status_code == 201
     shop.pending_referral = shop.storefront(
