@@ -364,6 +364,8 @@ def test_rewards_and_program_settings_show_the_apis_validation_beside_each_field
     messages = {detail["field"]: detail["message"] for detail in refused}
     assert set(messages) == {"value", "points_cost"}
     for label, field in (("Percentage off", "value"), ("Points cost", "points_cost")):
+        # The dialog's own request answers in its own time.
+        dialog.get_by_text(messages[field]).first.wait_for()
         described = dialog.get_by_label(label).get_attribute("aria-describedby")
         assert messages[field] in page.locator(f'[id="{described.split()[0]}"]').inner_text()
     dialog.get_by_label("Percentage off").fill("10")
