@@ -85,7 +85,8 @@ async function refresh(): Promise<void> {
   }
   // Not signed in: a page just opened shows the form plainly, one that was
   // signed in says its session ended.
-  if (!response.ok) return signedOut(embedded || snapshot.status === "signed-in" ? SESSION_ENDED : null);
+  if (response.status === 401) return signedOut(embedded || snapshot.status === "signed-in" ? SESSION_ENDED : null);
+  if (!response.ok) return signedOut(`The server answered ${response.status}. Try again in a moment.`);
   const body = await response.json();
   csrfToken = body.csrf_token;
   become({ status: "signed-in", embedded, actor: body.actor, shop: body.shop.domain });
