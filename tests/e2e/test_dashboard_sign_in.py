@@ -200,26 +200,33 @@ def test_a_revoked_key_or_a_session_ended_elsewhere_sends_the_page_back_to_the_f
     page.get_by_label("Admin API key").wait_for()
 
 
-def test_embedded_in_the_shopify_admin_the_session_token_signs_the_staff_member_in(
-    deployed_system, member, dashboard
-):
-    shop, page = member, dashboard.page
-    context = page.context
-    tokens_handed = []
+def embedded_in_the_shopify_admin(system, page, shop, **claims) -> tuple[str, list[str]]:
+    """The page's URL as the Shopify admin opens it embedded, and the session
+    tokens its App Bridge hands out. App Bridge is stubbed (no internet: its
+    script from the CDN is empty): only `shopify.idToken()`, which hands out
+    a token built in the test (`claims` change it)."""
+    tokens_handed: list[str] = []
 
     def id_token():
-        tokens_handed.append(shopify_session_token(shop.domain, shop.webhook_secret, sub="74123"))
+        tokens_handed.append(shopify_session_token(shop.domain, shop.webhook_secret, sub="74123", **claims))
         return tokens_handed[-1]
 
-    # App Bridge as the Shopify admin's frame has it: here only its idToken(),
-    # handing out tokens built in the test (no internet: the CDN is stubbed).
+    context = page.context
     context.route(
         "https://cdn.shopify.com/**", lambda route: route.fulfill(body="", content_type="text/javascript")
     )
     context.expose_function("testIdToken", id_token)
     context.add_init_script("window.shopify = { idToken: () => window.testIdToken() };")
     host = base64.urlsafe_b64encode(b"admin.shopify.com/store/" + shop.domain.encode()).decode().rstrip("=")
-    embedded = f"{deployed_system.base_url}/?embedded=1&host={host}&shop={shop.domain}"
+    return f"{system.base_url}/?embedded=1&host={host}&shop={shop.domain}", tokens_handed
+
+
+def test_embedded_in_the_shopify_admin_the_session_token_signs_the_staff_member_in(
+    deployed_system, member, dashboard
+):
+    shop, page = member, dashboard.page
+    context = page.context
+    embedded, tokens_handed = embedded_in_the_shopify_admin(deployed_system, page, shop)
 
     page.goto(f"{embedded}#/customers/7001")
     dashboard.heading("Ana Diaz")
@@ -243,3 +250,12 @@ def test_embedded_in_the_shopify_admin_the_session_token_signs_the_staff_member_
     dashboard.heading("Audit log")
     assert "Staff member 74123" in dashboard.row("Goodwill from the admin").inner_text()
     assert shop.admin_key not in stored_by_the_page(page)
+
+
+def test_embedded_a_refused_session_token_is_said_and_no_form_is_offered(deployed_system, dashboard):
+    shop, page = deployed_system.create_shop(), dashboard.page
+    embedded, _ = embedded_in_the_shopify_admin(deployed_system, page, shop, aud="another-app")
+    page.goto(embedded)
+    page.get_by_text("Shopify did not sign you in to this app").wait_for()
+    page.get_by_text("The session token from your Shopify admin was not accepted.").wait_for()
+    assert page.get_by_label("Admin API key").count() == 0

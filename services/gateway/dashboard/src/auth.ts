@@ -25,7 +25,9 @@ declare global {
   }
 }
 
-export const SESSION_ENDED = "Your session ended. Sign in again to continue.";
+const SESSION_ENDED = "Your session ended. Sign in again to continue.";
+const TOKEN_REFUSED =
+  "The session token from your Shopify admin was not accepted. Open the app again from your Shopify admin.";
 const SIGNED_OUT = "You signed out.";
 const UNREACHABLE = "The dashboard could not reach the server. Check the connection and try again.";
 const UNSAFE = /^(POST|PUT|PATCH|DELETE)$/;
@@ -85,7 +87,8 @@ async function refresh(): Promise<void> {
   }
   // Not signed in: a page just opened shows the form plainly, one that was
   // signed in says its session ended.
-  if (response.status === 401) return signedOut(embedded || snapshot.status === "signed-in" ? SESSION_ENDED : null);
+  if (response.status === 401)
+    return signedOut(embedded ? TOKEN_REFUSED : snapshot.status === "signed-in" ? SESSION_ENDED : null);
   if (!response.ok) return signedOut(`The server answered ${response.status}. Try again in a moment.`);
   const body = await response.json();
   csrfToken = body.csrf_token;
@@ -118,9 +121,10 @@ export async function signOut(): Promise<void> {
   signedOut(SIGNED_OUT);
 }
 
-/** An API call answered 401: the session expired, or its key was revoked. */
+/** An API call answered 401: the session expired, or its key was revoked
+ * (embedded: Shopify's token was refused). */
 export function sessionEnded(): void {
-  if (snapshot.status === "signed-in") signedOut(SESSION_ENDED);
+  if (snapshot.status === "signed-in") signedOut(embedded ? TOKEN_REFUSED : SESSION_ENDED);
 }
 
 export function useSession(): Session {
