@@ -92,6 +92,9 @@ def test_point_activities_page_through_by_cursor(deployed_system, dashboard):
     assert page.locator("tbody tr").count() == 50  # the API's default page
 
     page.get_by_role("button", name="Next").click()
+    # The second page, once drawn: "Gift 5" alone would also match the first
+    # page's "Gift 55", so wait for its row count.
+    page.wait_for_function("() => document.querySelectorAll('tbody tr').length === 5")
     dashboard.row("Adjusted by admin: Gift 5")
     assert sorted(page.locator("tbody tr").all_inner_texts())[0].count("Gift") == 1
     assert page.locator("tbody tr").count() == 5
