@@ -172,6 +172,23 @@ def insert_unless_exists(session: Session, table: Table, **values: Any) -> bool:
     return cursor_result(session.execute(statement)).rowcount == 1
 
 
+def add_to_counters(session: Session, table: Table, key: dict[str, Any], deltas: dict[str, int]) -> None:
+    """Add `deltas` to the counter columns of the row `key` names, making
+    the row (counters from zero) if it is new: one INSERT ... ON CONFLICT DO
+    UPDATE SET c = c + excluded.c, so concurrent writers of one row each
+    keep their increment. `key` must be the table's primary key."""
+    if not any(deltas.values()):
+        return
+    insert_of = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert_of(table).values(**key, **deltas)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(key),
+            set_={name: table.c[name] + statement.excluded[name] for name in deltas},
+        )
+    )
+
+
 def inserted_id(result: Result[Any]) -> int:
     """The id a one-row Core INSERT gave its row."""
     key = cursor_result(result).inserted_primary_key
