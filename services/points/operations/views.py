@@ -36,10 +36,7 @@ def activity_of(row: Row) -> Activity:
 
 
 def _activities(result: Page[Row]) -> Page[Activity]:
-    return {
-        "items": [activity_of(row) for row in result["items"]],
-        "next_cursor": result["next_cursor"],
-    }
+    return {"items": [activity_of(row) for row in result["items"]], "next_cursor": result["next_cursor"]}
 
 
 def list_activities(uow: UnitOfWork, query: ActivitiesQuery) -> Page[Activity]:
@@ -102,8 +99,7 @@ def get_customer(uow: UnitOfWork, shop_id: str, customer_id: str) -> CustomerDet
     )
     return CustomerDetail.model_validate(
         dict(
-            profile(uow, member).model_dump(),
-            recent_activities=[activity_of(row) for row in recent["items"]],
+            profile(uow, member).model_dump(), recent_activities=[activity_of(row) for row in recent["items"]]
         )
     )
 
