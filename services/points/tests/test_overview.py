@@ -4,6 +4,7 @@ totals and the per-day series for any range of whole days equal what the
 point feed lists for that range, and the standing at its end equals the
 members' balances and statuses."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pytest
@@ -140,3 +141,23 @@ def test_feed_rows_name_the_member_by_email_and_name(points):
     points.adjust(10, customer_id="c9")
     [row] = feed_rows(points, T0.date(), T0.date())
     assert (row.customer_email, row.customer_name) == ("zoe@example.com", "Zoe Park")
+
+
+def test_concurrent_changes_of_one_day_all_count(points):
+    """Members' changes run in parallel (each under its own member's lock)
+    and all add to the one roll-up row of the day: none is lost."""
+    customers = [f"c{n}" for n in range(8)]
+    for customer_id in customers:
+        points.join(customer_id)
+
+    def adjust_many(customer_id: str) -> None:
+        for n in range(10):
+            points.adjust(n + 1, f"bonus {n}", customer_id=customer_id)
+
+    with ThreadPoolExecutor(max_workers=len(customers)) as pool:
+        list(pool.map(adjust_many, customers))
+
+    totals = overview_of(points, T0.date(), T0.date()).totals
+    assert totals.points_adjusted == len(customers) * sum(range(1, 11))
+    assert totals.new_members == len(customers)
+    assert totals.points_adjusted == sum(row.points for row in feed_rows(points, T0.date(), T0.date()))
