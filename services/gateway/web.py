@@ -19,7 +19,7 @@ from eventlet.event import Event
 from kombu.exceptions import OperationalError as BrokerUnavailable
 from nameko.exceptions import ContainerBeingKilled, RemoteError, RpcTimeout, UnknownService
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
+from nameko.web.server import WebServer, WsgiApp
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
@@ -27,7 +27,9 @@ from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.wrappers import Request, Response
 
 from services.gateway import browser_policy
+from services.gateway.api_doc import ApiDoc
 from services.gateway.domain import WebhookDelivery
+from services.gateway.http_protocol import JsonHttpProtocol
 from services.gateway.schemas import IdempotencyHeader
 from shared import metrics
 from shared.errors import (
@@ -262,54 +264,6 @@ class JsonWsgiApp(WsgiApp):
             return error_response(exc, request), rule.rule
 
 
-class _RefusalsAsJson:
-    """The connection's output, where eventlet's own refusals of a request it
-    cannot parse (a header line or request line too long, a bad
-    Content-Length: a status line and an empty body) become our JSON error."""
-
-    def __init__(self, wfile):
-        self._wfile = wfile
-
-    def write(self, data):
-        if data.startswith(b"HTTP/1.0 4") and data.lower().endswith(b"content-length: 0\r\n\r\n"):
-            status_line = data.split(b"\r\n", 1)[0].decode("latin-1")
-            status, _, reason = status_line.removeprefix("HTTP/1.0 ").partition(" ")
-            log.info("refused a request the HTTP server could not read: %s %s", status, reason)
-            body = json.dumps(error_body("bad_request", reason.lower() or "bad request")).encode()
-            data = (
-                f"HTTP/1.0 {status} {reason}\r\nConnection: close\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-            ).encode("latin-1") + body
-        return self._wfile.write(data)
-
-    def __getattr__(self, name):
-        return getattr(self._wfile, name)
-
-
-class JsonHttpProtocol(HttpOnlyProtocol):
-    """nameko's HTTP protocol, answering the requests it cannot even parse
-    with a JSON error too."""
-
-    wfile: Any  # the connection's output, set up by eventlet
-
-    def setup(self):
-        super().setup()
-        self.wfile = _RefusalsAsJson(self.wfile)
-
-    def send_error(self, code, message=None, explain=None):
-        # http.server's answer to a malformed request line: HTML otherwise.
-        log.info("refused a request the HTTP server could not read: %s %s", code, message)
-        body = json.dumps(error_body("bad_request", message or "bad request")).encode()
-        self.send_response(code, message)
-        self.send_header("Connection", "close")
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.close_connection = True
-        if self.command != "HEAD" and code >= 200 and code not in (204, 304):
-            self.wfile.write(body)
-
-
 class JsonWebServer(WebServer):
     def get_wsgi_app(self):
         return JsonWsgiApp(self)
@@ -384,8 +338,9 @@ class JsonHttpRequestHandler(HttpRequestHandler):
         return json_response(body, status)
 
 
-def json_http(method: str, url: str, **kwargs):
-    """Declare a route: `@json_http("GET", "/path/<part>")`. A client's
+def json_http(method: str, url: str, doc: ApiDoc, **kwargs):
+    """Declare a route: `@json_http("GET", "/path/<part>", admin(...))`,
+    with what the OpenAPI document says of it (api_doc.py). A client's
     mistake the route raises (EXPECTED) is answered as a Refusal."""
 
     def declare(route):
@@ -396,6 +351,7 @@ def json_http(method: str, url: str, **kwargs):
             except EXPECTED as exc:
                 return Refusal(exc)
 
+        answered.api_doc = doc  # type: ignore[attr-defined]
         return JsonHttpRequestHandler.decorator(method, url, **kwargs)(answered)
 
     return declare

@@ -1,10 +1,13 @@
 """The admin API's customers: list, detail, and the merchant's actions on one."""
 
+from typing import Any
+
 from services.gateway import operations
+from services.gateway.api_doc import admin
 from services.gateway.auth import admin_route
 from services.gateway.routes.base import Routes
 from services.gateway.rpc import ask
-from services.gateway.schemas import CustomerQuery
+from services.gateway.schemas import CustomerQuery, IdempotencyHeader
 from services.gateway.web import (
     activity_id_from_path,
     idempotency_key,
@@ -13,12 +16,12 @@ from services.gateway.web import (
     parse_body,
     query_params,
 )
-from shared.pagination import CursorQuery, parse_query
+from shared.pagination import CursorQuery, Page, parse_query
 from shared.points_api import PointsAdjustment, ProfileChanges, ReasonBody, RewardRedemption
 
 
 class CustomerRoutes(Routes):
-    @json_http("GET", "/api/customers")
+    @json_http("GET", "/api/customers", admin(Page[dict[str, Any]], query=CustomerQuery))
     @admin_route
     def customers(self, request, caller):
         query = parse_query(CustomerQuery, query_params(request))
@@ -30,7 +33,7 @@ class CustomerRoutes(Routes):
             limit=query.limit,
         )
 
-    @json_http("GET", "/api/customers/<customer_id>")
+    @json_http("GET", "/api/customers/<customer_id>", admin(dict[str, Any]))
     @admin_route
     def customer(self, request, caller, customer_id):
         """The profile, with referrals and reviews when their services answer
@@ -39,7 +42,7 @@ class CustomerRoutes(Routes):
             self.points, self.referrals, self.reviews, caller.shop_id, customer_id
         )
 
-    @json_http("PATCH", "/api/customers/<customer_id>")
+    @json_http("PATCH", "/api/customers/<customer_id>", admin(dict[str, Any], body=ProfileChanges))
     @admin_route
     def update_customer(self, request, caller, customer_id):
         update = parse_body(request, ProfileChanges)
@@ -51,7 +54,9 @@ class CustomerRoutes(Routes):
             actor=caller.actor,
         )
 
-    @json_http("GET", "/api/customers/<customer_id>/activities")
+    @json_http(
+        "GET", "/api/customers/<customer_id>/activities", admin(Page[dict[str, Any]], query=CursorQuery)
+    )
     @admin_route
     def customer_activities(self, request, caller, customer_id):
         query = parse_query(CursorQuery, query_params(request))
@@ -63,7 +68,11 @@ class CustomerRoutes(Routes):
             limit=query.limit,
         )
 
-    @json_http("POST", "/api/customers/<customer_id>/points-adjustments")
+    @json_http(
+        "POST",
+        "/api/customers/<customer_id>/points-adjustments",
+        admin(dict[str, Any], status=201, body=PointsAdjustment, headers=IdempotencyHeader, errors=(409,)),
+    )
     @admin_route
     def adjust_points(self, request, caller, customer_id):
         key = idempotency_key(request)
@@ -78,7 +87,11 @@ class CustomerRoutes(Routes):
             idempotency_key=key,
         )
 
-    @json_http("POST", "/api/customers/<customer_id>/redemptions")
+    @json_http(
+        "POST",
+        "/api/customers/<customer_id>/redemptions",
+        admin(dict[str, Any], status=201, body=RewardRedemption, headers=IdempotencyHeader, errors=(409,)),
+    )
     @admin_route
     def redeem_reward(self, request, caller, customer_id):
         key = idempotency_key(request)
@@ -92,7 +105,11 @@ class CustomerRoutes(Routes):
             idempotency_key=key,
         )
 
-    @json_http("PUT", "/api/customers/<customer_id>/exclusion")
+    @json_http(
+        "PUT",
+        "/api/customers/<customer_id>/exclusion",
+        admin(dict[str, Any], body=ReasonBody, body_optional=True),
+    )
     @admin_route
     def exclude_customer(self, request, caller, customer_id):
         body = optional_body(request, ReasonBody)
@@ -104,7 +121,11 @@ class CustomerRoutes(Routes):
             reason=body.reason,
         )
 
-    @json_http("DELETE", "/api/customers/<customer_id>/exclusion")
+    @json_http(
+        "DELETE",
+        "/api/customers/<customer_id>/exclusion",
+        admin(dict[str, Any], body=ReasonBody, body_optional=True),
+    )
     @admin_route
     def include_customer(self, request, caller, customer_id):
         body = optional_body(request, ReasonBody)
@@ -116,7 +137,11 @@ class CustomerRoutes(Routes):
             reason=body.reason,
         )
 
-    @json_http("POST", "/api/point-activities/<activity_id>/reversal")
+    @json_http(
+        "POST",
+        "/api/point-activities/<activity_id>/reversal",
+        admin(dict[str, Any], status=201, body=ReasonBody, body_optional=True, errors=(409,)),
+    )
     @admin_route
     def reverse_activity(self, request, caller, activity_id):
         body = optional_body(request, ReasonBody)

@@ -1,21 +1,24 @@
 """The admin API's program: rules, rewards, the audit trail."""
 
+from typing import Any
+
+from services.gateway.api_doc import admin
 from services.gateway.auth import admin_route
 from services.gateway.routes.base import Routes
 from services.gateway.rpc import ask, feed_window
 from services.gateway.schemas import AuditLogQuery
 from services.gateway.web import json_http, parse_body, query_params
-from shared.pagination import parse_query
+from shared.pagination import Page, parse_query
 from shared.points_api import NewReward, ProgramRules
 
 
 class ProgramRoutes(Routes):
-    @json_http("GET", "/api/rewards")
+    @json_http("GET", "/api/rewards", admin(dict[str, Any]))
     @admin_route
     def rewards(self, request, caller):
         return ask(self.points.list_rewards, shop_id=caller.shop_id)
 
-    @json_http("POST", "/api/rewards")
+    @json_http("POST", "/api/rewards", admin(dict[str, Any], status=201, body=NewReward))
     @admin_route
     def create_reward(self, request, caller):
         reward = parse_body(request, NewReward)
@@ -26,12 +29,12 @@ class ProgramRoutes(Routes):
             actor=caller.actor,
         )
 
-    @json_http("GET", "/api/program")
+    @json_http("GET", "/api/program", admin(dict[str, Any]))
     @admin_route
     def program(self, request, caller):
         return ask(self.points.get_program, shop_id=caller.shop_id)
 
-    @json_http("PUT", "/api/program")
+    @json_http("PUT", "/api/program", admin(dict[str, Any], body=ProgramRules))
     @admin_route
     def update_program(self, request, caller):
         program = parse_body(request, ProgramRules)
@@ -42,7 +45,7 @@ class ProgramRoutes(Routes):
             actor=caller.actor,
         )
 
-    @json_http("GET", "/api/audit-log")
+    @json_http("GET", "/api/audit-log", admin(Page[dict[str, Any]], query=AuditLogQuery))
     @admin_route
     def audit_log(self, request, caller):
         query = parse_query(AuditLogQuery, query_params(request))
