@@ -39,6 +39,7 @@ from shared.errors import (
     PayloadTooLarge,
     TooManyRequests,
     Unauthorized,
+    Unprocessable,
     error_body,
     validation_details,
 )
@@ -171,8 +172,13 @@ def optional_body(request: Request, model):
 
 
 def query_params(request: Request) -> dict:
-    """The query string, first value per name; an empty value counts as not
-    given (forms and the dashboard send `status=` for "all")."""
+    """The query string; an empty value counts as not given (forms and the
+    dashboard send `status=` for "all"); a name given twice is a 422."""
+    repeated = [name for name, values in request.args.lists() if len(values) > 1]
+    if repeated:
+        raise Unprocessable(
+            "request is not valid", [{"field": name, "message": "given more than once"} for name in repeated]
+        )
     return {name: value for name, value in request.args.items() if value != ""}
 
 
