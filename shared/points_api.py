@@ -207,3 +207,128 @@ class ProgramRules(_Body):
         if len(set(thresholds)) < len(thresholds):
             raise ValueError("tier thresholds must be different from each other")
         return sorted(tiers, key=lambda tier: tier.threshold)
+
+
+# --- answers (the points service dumps them; the gateway documents them: openapi.py) ---
+
+
+class Output(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Activity(Output):
+    id: int
+    customer_id: str
+    customer_email: str | None
+    type: str
+    action: str
+    points: int
+    balance_after: int
+    uncollected_points: int
+    actor: str
+    occurred_at: datetime
+    pending_until: datetime | None
+    reverses_activity_id: int | None
+
+
+class OrderAward(Output):
+    """What an order earned, and if nothing, why (domain.NoPointsReason)."""
+
+    order_id: str
+    order_name: str | None
+    customer_id: str
+    subtotal: Decimal
+    points: int
+    no_points_reason: Literal["test_order", "voided", "refunded", "member_excluded"] | None
+    refunded_amount: Decimal
+    refunded_points: int
+    activity_id: int | None
+    created_at: datetime
+    reversed_at: datetime | None
+
+
+class NextExpiry(Output):
+    points: int
+    date: date
+
+
+class MemberProfile(Output):
+    customer_id: str
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+    name: str | None
+    birthday: date | None
+    vip_tier: str | None
+    vip_tier_manual: bool
+    status: Literal["active", "excluded"]
+    balance: int
+    pending_points: int
+    available_points: int
+    lifetime_earned: int
+    lifetime_redeemed: int
+    member_since: datetime
+    next_expiry: NextExpiry | None
+
+
+class CustomerDetail(MemberProfile):
+    recent_activities: list[Activity]
+
+
+class Reward(Output):
+    id: int
+    name: str
+    kind: Literal["fixed_amount", "percentage", "free_shipping"]
+    value: Decimal | None
+    points_cost: int
+    active: bool
+    created_at: datetime
+
+
+class AdjustmentResult(Output):
+    activity: Activity
+    customer: MemberProfile
+
+
+class AuditEntry(Output):
+    id: int
+    customer_id: str | None
+    actor: str
+    action: str
+    reason: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    occurred_at: datetime
+
+
+class DiscountCode(Output):
+    code: str
+    kind: Literal["redemption", "referral_welcome"]
+    customer_id: str | None
+    customer_email: str | None
+    referral_id: str | None
+    reward_id: int | None
+    status: Literal["active", "used", "voided"]
+    value_type: str
+    value: Decimal
+    created_at: datetime
+    used_at: datetime | None
+    voided_at: datetime | None
+    order_id: str | None
+
+
+class DiscountCodeCheck(Output):
+    code: str
+    valid: bool
+    reason: Literal["unknown", "used", "voided"] | None
+    value_type: str | None
+    value: Decimal | None
+
+
+class RedemptionResult(Output):
+    code: str
+    points_spent: int
+    reward: Reward
+    discount_code: DiscountCode
+    activity: Activity
+    customer: MemberProfile

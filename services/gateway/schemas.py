@@ -21,6 +21,9 @@ from pydantic import (
 )
 
 from shared.pagination import CursorQuery, PageQuery, WindowQuery
+from shared.points_api import CustomerDetail, Reward
+from shared.referrals_api import CustomerReferral
+from shared.reviews_api import GoogleReview, Review
 
 
 def _number_as_text(value):
@@ -343,3 +346,18 @@ class SignedIn(BaseModel):
 
 class SignedOut(BaseModel):
     signed_in: Literal[False]
+
+
+class RewardCatalog(BaseModel):
+    items: list[Reward]
+
+
+class CustomerOverview(BaseModel):
+    """The admin's customer detail (operations.customer_detail): a section
+    whose service did not answer is null and named in `unavailable`."""
+
+    customer: CustomerDetail
+    referrals: list[CustomerReferral] | None
+    reviews: list[Review] | None
+    google_reviews: list[GoogleReview] | None
+    unavailable: list[str]

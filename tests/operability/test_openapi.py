@@ -28,7 +28,7 @@ from loyalty.services import SERVICES
 from services.gateway import openapi
 from services.gateway.service import GatewayService
 from tests.clients import System
-from tests.support import ServiceProcesses, free_port
+from tests.support import ServiceProcesses, free_port, wait_for
 
 # Not `positive_data_acceptance`: a request the document allows may still
 # be refused with a 4xx, as JSON Schema cannot say everything a route
@@ -68,11 +68,21 @@ def fleet(database_url_factory, tmp_path_factory):
             services.stop_all()
 
 
+MEMBER = "81001"
+
+
 @pytest.fixture(scope="module")
 def shop(fleet):
-    """A shop, with its real admin key."""
+    """A shop, with its real admin key, a reward and a member who has
+    earned points, so the lists and the member's routes answer with rows."""
     _, system = fleet
-    return system.create_shop()
+    shop = system.create_shop()
+    shop.customer_created(MEMBER, "member@example.com")
+    shop.order(5001, MEMBER, "member@example.com", "120.00")
+    reward = {"name": "5 off", "kind": "fixed_amount", "value": "5", "points_cost": 50}
+    assert shop.api("POST", "/api/rewards", json=reward).status_code == 201
+    assert wait_for(lambda: shop.api("GET", "/api/activities/points").json()["items"])
+    return shop
 
 
 def test_the_live_document_is_the_route_table(fleet):
@@ -106,26 +116,31 @@ def test_the_reference_page_loads_only_from_the_gateway(fleet):
 
 def test_every_operation_answers_as_documented(fleet, shop):
     """Each operation, with valid input and with input the document rules
-    out; storefront calls to the shop that exists, so they reach its
-    services and its rate limits. (schemathesis's own pytest plugin does
+    out, and the member's routes once more for the member who exists;
+    storefront calls to the shop that exists, so they reach its services
+    and its rate limits. (schemathesis's own pytest plugin does
     not run on pytest 9: its cases are drawn here with `as_strategy`.)"""
     services, _ = fleet
     live = schemathesis.openapi.from_url(services.base_url + "/openapi.json")
     failures = []
     for result in live.get_all_operations():
         operation = result.ok()
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        runs = [(GenerationMode.POSITIVE, {}), (GenerationMode.NEGATIVE, {})]
+        if "{customer_id}" in operation.path:
+            runs.append((GenerationMode.POSITIVE, {"customer_id": MEMBER}))
+        for mode, in_path in runs:
             try:
-                call_with_generated_input(operation, mode, shop)
+                call_with_generated_input(operation, mode, shop, in_path)
             except Unsatisfiable:
                 assert mode == GenerationMode.NEGATIVE  # nothing to send that the document rules out
             except (Exception, BaseExceptionGroup) as failure:  # each is reported below
-                failures.append(f"{operation.label} ({mode}): {failure}")
+                failures.append(f"{operation.label} ({mode}, {in_path or 'generated path'}): {failure}")
     assert not failures, "\n\n".join(failures)
 
 
-def call_with_generated_input(operation, mode: GenerationMode, shop) -> None:
-    in_path = {"shop": shop.domain} if "{shop}" in operation.path else None
+def call_with_generated_input(operation, mode: GenerationMode, shop, in_path: dict) -> None:
+    if "{shop}" in operation.path:
+        in_path = {**in_path, "shop": shop.domain}
 
     @given(case=operation.as_strategy(generation_mode=mode, path_parameters=in_path))
     @settings(

@@ -1,13 +1,11 @@
 """The admin API's customers: list, detail, and the merchant's actions on one."""
 
-from typing import Any
-
 from services.gateway import operations
 from services.gateway.api_doc import admin
 from services.gateway.auth import admin_route
 from services.gateway.routes.base import Routes
 from services.gateway.rpc import ask
-from services.gateway.schemas import CustomerQuery, IdempotencyHeader
+from services.gateway.schemas import CustomerOverview, CustomerQuery, IdempotencyHeader
 from services.gateway.web import (
     activity_id_from_path,
     idempotency_key,
@@ -17,11 +15,20 @@ from services.gateway.web import (
     query_params,
 )
 from shared.pagination import CursorQuery, Page, parse_query
-from shared.points_api import PointsAdjustment, ProfileChanges, ReasonBody, RewardRedemption
+from shared.points_api import (
+    Activity,
+    AdjustmentResult,
+    MemberProfile,
+    PointsAdjustment,
+    ProfileChanges,
+    ReasonBody,
+    RedemptionResult,
+    RewardRedemption,
+)
 
 
 class CustomerRoutes(Routes):
-    @json_http("GET", "/api/customers", admin(Page[dict[str, Any]], query=CustomerQuery))
+    @json_http("GET", "/api/customers", admin(Page[MemberProfile], query=CustomerQuery))
     @admin_route
     def customers(self, request, caller):
         query = parse_query(CustomerQuery, query_params(request))
@@ -33,7 +40,7 @@ class CustomerRoutes(Routes):
             limit=query.limit,
         )
 
-    @json_http("GET", "/api/customers/<customer_id>", admin(dict[str, Any]))
+    @json_http("GET", "/api/customers/<customer_id>", admin(CustomerOverview))
     @admin_route
     def customer(self, request, caller, customer_id):
         """The profile, with referrals and reviews when their services answer
@@ -42,7 +49,7 @@ class CustomerRoutes(Routes):
             self.points, self.referrals, self.reviews, caller.shop_id, customer_id
         )
 
-    @json_http("PATCH", "/api/customers/<customer_id>", admin(dict[str, Any], body=ProfileChanges))
+    @json_http("PATCH", "/api/customers/<customer_id>", admin(MemberProfile, body=ProfileChanges))
     @admin_route
     def update_customer(self, request, caller, customer_id):
         update = parse_body(request, ProfileChanges)
@@ -54,9 +61,7 @@ class CustomerRoutes(Routes):
             actor=caller.actor,
         )
 
-    @json_http(
-        "GET", "/api/customers/<customer_id>/activities", admin(Page[dict[str, Any]], query=CursorQuery)
-    )
+    @json_http("GET", "/api/customers/<customer_id>/activities", admin(Page[Activity], query=CursorQuery))
     @admin_route
     def customer_activities(self, request, caller, customer_id):
         query = parse_query(CursorQuery, query_params(request))
@@ -71,7 +76,7 @@ class CustomerRoutes(Routes):
     @json_http(
         "POST",
         "/api/customers/<customer_id>/points-adjustments",
-        admin(dict[str, Any], status=201, body=PointsAdjustment, headers=IdempotencyHeader, errors=(409,)),
+        admin(AdjustmentResult, status=201, body=PointsAdjustment, headers=IdempotencyHeader, errors=(409,)),
     )
     @admin_route
     def adjust_points(self, request, caller, customer_id):
@@ -90,7 +95,7 @@ class CustomerRoutes(Routes):
     @json_http(
         "POST",
         "/api/customers/<customer_id>/redemptions",
-        admin(dict[str, Any], status=201, body=RewardRedemption, headers=IdempotencyHeader, errors=(409,)),
+        admin(RedemptionResult, status=201, body=RewardRedemption, headers=IdempotencyHeader, errors=(409,)),
     )
     @admin_route
     def redeem_reward(self, request, caller, customer_id):
@@ -108,7 +113,7 @@ class CustomerRoutes(Routes):
     @json_http(
         "PUT",
         "/api/customers/<customer_id>/exclusion",
-        admin(dict[str, Any], body=ReasonBody, body_optional=True),
+        admin(MemberProfile, body=ReasonBody, body_optional=True),
     )
     @admin_route
     def exclude_customer(self, request, caller, customer_id):
@@ -124,7 +129,7 @@ class CustomerRoutes(Routes):
     @json_http(
         "DELETE",
         "/api/customers/<customer_id>/exclusion",
-        admin(dict[str, Any], body=ReasonBody, body_optional=True),
+        admin(MemberProfile, body=ReasonBody, body_optional=True),
     )
     @admin_route
     def include_customer(self, request, caller, customer_id):
@@ -140,7 +145,7 @@ class CustomerRoutes(Routes):
     @json_http(
         "POST",
         "/api/point-activities/<activity_id>/reversal",
-        admin(dict[str, Any], status=201, body=ReasonBody, body_optional=True, errors=(409,)),
+        admin(Activity, status=201, body=ReasonBody, body_optional=True, errors=(409,)),
     )
     @admin_route
     def reverse_activity(self, request, caller, activity_id):

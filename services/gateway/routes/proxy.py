@@ -4,7 +4,6 @@ their points and link, write reviews and spend their own points. A visitor
 who is not signed in may only follow and claim referral links."""
 
 import functools
-from typing import Any
 
 from services.gateway import operations, rate_limits
 from services.gateway.api_doc import proxy
@@ -25,7 +24,9 @@ from services.gateway.schemas import (
 )
 from services.gateway.web import idempotency_key, json_http, parse_body
 from shared.errors import Unauthorized
-from shared.points_api import RewardRedemption
+from shared.points_api import RedemptionResult, RewardRedemption
+from shared.referrals_api import Claim, LinkClicks
+from shared.reviews_api import GoogleReview, Review
 
 
 def proxy_route(route):
@@ -65,7 +66,7 @@ class ProxyRoutes(Routes):
     @json_http(
         "POST",
         "/proxy/reviews",
-        proxy(dict[str, Any], status=201, query=ProxyQuery, body=ReviewFields, errors=(409,)),
+        proxy(Review, status=201, query=ProxyQuery, body=ReviewFields, errors=(409,)),
     )
     @proxy_route
     def proxy_review(self, request, caller: ProxyCaller):
@@ -78,7 +79,7 @@ class ProxyRoutes(Routes):
     @json_http(
         "POST",
         "/proxy/google-reviews",
-        proxy(dict[str, Any], status=201, query=ProxyQuery, body=GoogleReviewFields, errors=(409,)),
+        proxy(GoogleReview, status=201, query=ProxyQuery, body=GoogleReviewFields, errors=(409,)),
     )
     @proxy_route
     def proxy_google_review(self, request, caller: ProxyCaller):
@@ -95,7 +96,7 @@ class ProxyRoutes(Routes):
         "POST",
         "/proxy/redemptions",
         proxy(
-            dict[str, Any],
+            RedemptionResult,
             status=201,
             query=ProxyQuery,
             headers=IdempotencyHeader,
@@ -120,7 +121,7 @@ class ProxyRoutes(Routes):
 
     # --- anyone on the shop's pages ------------------------------------------------------
 
-    @json_http("POST", "/proxy/referrals/<code>/clicks", proxy(dict[str, Any], status=201, query=ProxyQuery))
+    @json_http("POST", "/proxy/referrals/<code>/clicks", proxy(LinkClicks, status=201, query=ProxyQuery))
     @proxy_route
     def proxy_referral_click(self, request, caller: ProxyCaller, code):
         return 201, ask(
@@ -130,7 +131,7 @@ class ProxyRoutes(Routes):
     @json_http(
         "POST",
         "/proxy/referrals/<code>/claims",
-        proxy(dict[str, Any], status=201, query=ProxyQuery, body=ReferralClaimRequest, errors=(409,)),
+        proxy(Claim, status=201, query=ProxyQuery, body=ReferralClaimRequest, errors=(409,)),
     )
     @proxy_route
     def proxy_referral_claim(self, request, caller: ProxyCaller, code):

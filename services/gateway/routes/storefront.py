@@ -1,7 +1,5 @@
 """The storefront widget's calls: no admin key; customers prove who they are."""
 
-from typing import Any
-
 from services.gateway import operations
 from services.gateway.api_doc import storefront
 from services.gateway.auth import require_signed_customer, storefront_route
@@ -20,6 +18,9 @@ from services.gateway.schemas import (
 )
 from services.gateway.web import json_http, parse_body, query_params
 from shared.pagination import parse_query
+from shared.points_api import DiscountCodeCheck
+from shared.referrals_api import Claim, LinkClicks
+from shared.reviews_api import GoogleReview, Review
 
 
 class StorefrontRoutes(Routes):
@@ -47,7 +48,7 @@ class StorefrontRoutes(Routes):
         require_signed_customer(shop, signed, self.db.clock.now())
         return operations.storefront_customer_view(self.points, self.referrals, shop, signed.customer_id)
 
-    @json_http("POST", "/storefront/<shop>/referrals/<code>/clicks", storefront(dict[str, Any], status=201))
+    @json_http("POST", "/storefront/<shop>/referrals/<code>/clicks", storefront(LinkClicks, status=201))
     @storefront_route
     def record_referral_click(self, request, shop, code):
         return 201, ask(
@@ -57,7 +58,7 @@ class StorefrontRoutes(Routes):
     @json_http(
         "POST",
         "/storefront/<shop>/referrals/<code>/claims",
-        storefront(dict[str, Any], status=201, body=ReferralClaimRequest, errors=(409,)),
+        storefront(Claim, status=201, body=ReferralClaimRequest, errors=(409,)),
     )
     @storefront_route
     def claim_referral(self, request, shop, code):
@@ -73,7 +74,7 @@ class StorefrontRoutes(Routes):
     @json_http(
         "POST",
         "/storefront/<shop>/reviews",
-        storefront(dict[str, Any], status=201, body=ReviewRequest, errors=(401, 409)),
+        storefront(Review, status=201, body=ReviewRequest, errors=(401, 409)),
     )
     @storefront_route
     def submit_review(self, request, shop):
@@ -92,7 +93,7 @@ class StorefrontRoutes(Routes):
     @json_http(
         "POST",
         "/storefront/<shop>/google-reviews",
-        storefront(dict[str, Any], status=201, body=GoogleReviewRequest, errors=(401, 409)),
+        storefront(GoogleReview, status=201, body=GoogleReviewRequest, errors=(401, 409)),
     )
     @storefront_route
     def submit_google_review(self, request, shop):
@@ -106,7 +107,7 @@ class StorefrontRoutes(Routes):
             review_url=submission.review_url,
         )
 
-    @json_http("GET", "/storefront/<shop>/discount-codes/<code>", storefront(dict[str, Any]))
+    @json_http("GET", "/storefront/<shop>/discount-codes/<code>", storefront(DiscountCodeCheck))
     @storefront_route
     def check_discount_code(self, request, shop, code):
         return ask(self.points.check_discount_code, shop_id=shop.id, code=code)
