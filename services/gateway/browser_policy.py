@@ -14,6 +14,7 @@ response (web.py calls this; no route sets these headers itself):
   framed (the API is never a page)."""
 
 import re
+from collections.abc import Callable, Iterable
 
 from werkzeug.wrappers import Request, Response
 
@@ -38,22 +39,26 @@ DOCS_CSP = (
 )
 
 # What the storefront widget sends and reads across origins.
-CORS_METHODS = "GET, POST"
 CORS_REQUEST_HEADERS = "Content-Type, Idempotency-Key"
 CORS_EXPOSED_HEADERS = "Retry-After"
 CORS_MAX_AGE_SECONDS = "600"
 
 
-def preflight(request: Request) -> Response | None:
+def preflight(request: Request, route_methods: Callable[[], Iterable[str]]) -> Response | None:
     """The answer to a CORS preflight (OPTIONS) of a storefront route, or
-    None for any other request. Only the shop's own origin is told it may
-    go on; others get no Access-Control-Allow-* header, so their browser
-    stops there."""
+    None for any other request (and for a path that is no route: answered
+    as any unknown path). `route_methods()`: the methods the path's routes
+    take, which the answer names. Only the shop's own origin is told it
+    may go on; others get no Access-Control-Allow-* header, so their
+    browser stops there."""
     if request.method != "OPTIONS" or storefront_shop(request.path) is None:
         return None
-    response = Response(status=204, headers={"Allow": f"{CORS_METHODS}, OPTIONS"})
+    methods = sorted(set(route_methods()) - {"HEAD", "OPTIONS"})
+    if not methods:
+        return None
+    response = Response(status=204, headers={"Allow": ", ".join([*methods, "OPTIONS"])})
     if allowed_origin(request) is not None:
-        response.headers["Access-Control-Allow-Methods"] = CORS_METHODS
+        response.headers["Access-Control-Allow-Methods"] = ", ".join(methods)
         response.headers["Access-Control-Allow-Headers"] = CORS_REQUEST_HEADERS
         response.headers["Access-Control-Max-Age"] = CORS_MAX_AGE_SECONDS
     return response

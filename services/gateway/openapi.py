@@ -219,4 +219,6 @@ def _error_statuses(route: Route) -> set[int]:
         statuses.add(422)
     if RULE_PARAMETER.search(route.rule):
         statuses.add(404)
+        if doc.audience != "public":
+            statuses.add(422)  # an id that can be none (blank, too long), as the service checks it
     return statuses

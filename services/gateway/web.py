@@ -248,7 +248,9 @@ class JsonWsgiApp(WsgiApp):
         )
         environ[CORRELATION_ID_KEY] = correlation_id
         with bound(correlation_id=correlation_id):
-            preflight = browser_policy.preflight(request)
+            preflight = browser_policy.preflight(
+                request, lambda: self.url_map.bind_to_environ(environ).allowed_methods()
+            )
             response, route = (preflight, "preflight") if preflight else self.route(environ, request)
             browser_policy.add_headers(request, response)
             response.headers["X-Request-Id"] = correlation_id
