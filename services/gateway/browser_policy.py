@@ -7,9 +7,8 @@ response (web.py calls this; no route sets these headers itself):
 - the dashboard is served with a strict Content-Security-Policy (our own
   script, stylesheet and API, nothing inline), and may only be framed by
   the shop's Shopify admin when it is embedded there;
-- the API reference at `/docs` (Swagger UI, docs_page.py) is held to
-  the same origin, with inline styles allowed: its React components set
-  style attributes;
+- the API reference at `/docs` (Swagger UI, docs_page.py) is held to the
+  dashboard's policy, and may not be framed;
 - every response is `nosniff`, sends no Referer onwards and may not be
   framed (the API is never a page)."""
 
@@ -33,10 +32,6 @@ APP_BRIDGE_ORIGIN = "https://cdn.shopify.com"
 EMBEDDED_DASHBOARD_CSP = DASHBOARD_CSP.replace("script-src 'self'", f"script-src 'self' {APP_BRIDGE_ORIGIN}")
 API_CSP = "default-src 'none'; base-uri 'none'"
 DOCS_PATHS = re.compile(r"^/docs(/assets/[^/]*)?$")
-DOCS_CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'none'; base-uri 'none'"
-)
 
 # What the storefront widget sends and reads across origins.
 CORS_REQUEST_HEADERS = "Content-Type, Idempotency-Key"
@@ -78,7 +73,7 @@ def add_headers(request: Request, response: Response) -> None:
                 f"{EMBEDDED_DASHBOARD_CSP}; frame-ancestors https://{embedding_admin} {SHOPIFY_ADMIN}"
             )
     else:
-        policy = DOCS_CSP if DOCS_PATHS.match(request.path) else API_CSP
+        policy = DASHBOARD_CSP if DOCS_PATHS.match(request.path) else API_CSP
         headers["Content-Security-Policy"] = f"{policy}; frame-ancestors 'none'"
         headers["X-Frame-Options"] = "DENY"
     if storefront_shop(request.path) is not None:
