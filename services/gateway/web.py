@@ -30,6 +30,7 @@ from services.gateway import browser_policy
 from services.gateway.api_doc import ApiDoc
 from services.gateway.domain import WebhookDelivery
 from services.gateway.http_protocol import JsonHttpProtocol
+from services.gateway.no_nul import NUL, nul_fields, refuse_nul
 from services.gateway.schemas import IdempotencyHeader
 from shared import metrics
 from shared.errors import (
@@ -162,7 +163,9 @@ def json_document(raw: bytes):
 
 
 def parse_body(request: Request, model):
-    return parse_query(model, json_body(request))
+    document = json_body(request)
+    refuse_nul(nul_fields(document))
+    return parse_query(model, document)
 
 
 def optional_body(request: Request, model):
@@ -179,7 +182,9 @@ def query_params(request: Request) -> dict:
         raise Unprocessable(
             "request is not valid", [{"field": name, "message": "given more than once"} for name in repeated]
         )
-    return {name: value for name, value in request.args.items() if value != ""}
+    params = {name: value for name, value in request.args.items() if value != ""}
+    refuse_nul(nul_fields(params))
+    return params
 
 
 def idempotency_key(request: Request) -> str | None:
@@ -265,6 +270,9 @@ class JsonWsgiApp(WsgiApp):
             rule, values = self.url_map.bind_to_environ(environ).match(return_rule=True)
         except Exception as exc:
             return error_response(exc, request), "unmatched"
+        if any(NUL in str(value) for value in values.values()):
+            # Names nothing we keep (no_nul.py): answered here, never asked for.
+            return error_response(NotFound("no such resource", {"path": request.path}), request), rule.rule
         request.path_values = values
         try:
             return rule.endpoint.handle_request(request), rule.rule
