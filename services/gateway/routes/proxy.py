@@ -56,7 +56,11 @@ class ProxyRoutes(Routes):
         customer = caller.customer()
         return operations.storefront_customer_view(self.points, self.referrals, caller.shop, customer)
 
-    @json_http("POST", "/proxy/referral-link", proxy(ReferralLinkView, status=201, query=ProxyQuery))
+    @json_http(
+        "POST",
+        "/proxy/referral-link",
+        proxy(ReferralLinkView, status=201, query=ProxyQuery, errors=(404,)),  # 404: excluded
+    )
     @proxy_route
     def proxy_referral_link(self, request, caller: ProxyCaller):
         customer = caller.customer()
