@@ -78,7 +78,7 @@ ProgramPoints = Annotated[int, Field(ge=0, le=MAX_PROGRAM_POINTS)]
 
 
 class PointsAdjustment(_Body):
-    points: int = Field(ge=-MAX_ADJUSTMENT, le=MAX_ADJUSTMENT)
+    points: int = Field(ge=-MAX_ADJUSTMENT, le=MAX_ADJUSTMENT, json_schema_extra={"not": {"const": 0}})
     reason: AdminReason
 
     @field_validator("points")
@@ -105,7 +105,8 @@ class ProfileChanges(_Body):
     unknown field is a 422, not ignored: a misspelt one would otherwise
     change nothing while the merchant thinks it did."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    # The JSON Schema says "at least one field" too (the OpenAPI document).
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"minProperties": 1})
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)] | None = None
     birthday: IsoDate | None = None
@@ -130,6 +131,16 @@ class ProfileChanges(_Body):
 
 
 class NewReward(_Body):
+    # Its JSON Schema says what _value_fits_kind checks of the value's
+    # presence: none for free shipping, one for the other kinds.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"kind": {"const": "free_shipping"}}},
+            "then": {"properties": {"value": {"type": "null"}}},
+            "else": {"required": ["value"], "properties": {"value": {"not": {"type": "null"}}}},
+        }
+    )
+
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     kind: Literal["fixed_amount", "percentage", "free_shipping"]
     value: Amount | None = Field(default=None, validate_default=True)
