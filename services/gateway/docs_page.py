@@ -1,5 +1,5 @@
 """The API reference a person reads at `/docs`: Swagger UI, vendored into
-api_docs/swagger-ui (no CDN: the page works offline and its CSP allows
+api_docs/swagger_ui (no CDN: the page works offline and its CSP allows
 this origin only), rendering the gateway's own `/openapi.json`."""
 
 from pathlib import Path
@@ -10,8 +10,8 @@ from shared.errors import NotFound
 
 FILES = Path(__file__).parent / "api_docs"
 ASSETS = {
-    "swagger-ui-bundle.js": (FILES / "swagger-ui" / "swagger-ui-bundle.js", "text/javascript"),
-    "swagger-ui.css": (FILES / "swagger-ui" / "swagger-ui.css", "text/css"),
+    "swagger-ui-bundle.js": (FILES / "swagger_ui" / "swagger-ui-bundle.js", "text/javascript"),
+    "swagger-ui.css": (FILES / "swagger_ui" / "swagger-ui.css", "text/css"),
     "docs.js": (FILES / "docs.js", "text/javascript"),
 }
 MEDIA_TYPES = ("text/javascript", "text/css")

@@ -1,4 +1,4 @@
-// The API reference at /docs: Swagger UI (vendored in swagger-ui/, no CDN)
+// The API reference at /docs: Swagger UI (vendored in swagger_ui/, no CDN)
 // showing the gateway's own /openapi.json. A script file, not inline, as
 // the page's Content-Security-Policy allows only this origin's scripts.
 window.ui = SwaggerUIBundle({
