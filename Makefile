@@ -66,6 +66,12 @@ test-unit: install
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
+# Webhook → points credited under load, next to a bare nameko pipeline
+# measured in the same run (bench/pipeline.py).
+.PHONY: bench-pipeline
+bench-pipeline: install
+	$(BIN)/python -m bench.pipeline $(BENCH_ARGS)
+
 # The dashboard's bundle, rebuilt from its sources and lockfile (needs Node
 # 20.19+ and npm). The build is committed: `make run` never needs Node
 # (docs/dashboard.md). It also refreshes the axe-core script the browser

@@ -29,15 +29,28 @@ HTTP_ERROR_LINE = re.compile(
     r"^Failed to load resource: (the server responded with a status of (4\d\d|503)|net::ERR_FAILED)"
 )
 
+# A page opened signed out asks GET /api/session who it is signed in as,
+# and is answered 401: that is how it learns to show the sign-in form.
+SIGNED_OUT_ANSWER = "Failed to load resource: the server responded with a status of 401"
+
+
+def is_signed_out_check(message) -> bool:
+    return message.text.startswith(SIGNED_OUT_ANSWER) and message.location.get("url", "").endswith(
+        "/api/session"
+    )
+
 
 class Dashboard:
     def __init__(self, page, base_url: str):
         self.page = page
         self.base_url = base_url
         self.console_errors: list[str] = []
-        page.on(
-            "console", lambda message: message.type == "error" and self.console_errors.append(message.text)
-        )
+
+        def on_console(message) -> None:
+            if message.type == "error" and not is_signed_out_check(message):
+                self.console_errors.append(message.text)
+
+        page.on("console", on_console)
         page.on("pageerror", lambda error: self.console_errors.append(f"uncaught: {error}"))
 
     def open(self, path: str = "/") -> None:

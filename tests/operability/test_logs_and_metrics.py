@@ -162,9 +162,8 @@ def test_one_order_is_followed_across_the_services_logs_by_its_webhook_id(fleet)
     # The link is for members only; the webhook makes one asynchronously.
     assert wait_for(lambda: shop.api("GET", "/api/customers/92001").status_code == 200)
     token = shop.customer_token("92001")
-    answer = shop.storefront(
-        "POST", "/referral-links", json={"customer_id": "92001", "customer_token": token}
-    )
+    signed = {"customer_id": "92001", "customer_token": token}
+    answer = shop.storefront("POST", "/referral-links", json=signed)
     assert answer.status_code == 201, answer.text
     link = answer.json()
     code = shop.storefront(

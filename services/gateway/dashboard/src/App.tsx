@@ -19,7 +19,7 @@ import { ProgramSettings } from "./screens/ProgramSettings";
 import { ReferralActivities } from "./screens/ReferralActivities";
 import { ReviewActivities } from "./screens/ReviewActivities";
 import { Rewards } from "./screens/Rewards";
-import { SignIn } from "./screens/SignIn";
+import { CheckingSession, EmbeddedSignInFailed, SignIn } from "./screens/SignIn";
 
 /** Polaris links (Link, Navigation, Page actions) go through the router;
  * links out of the app open in a new tab. */
@@ -54,39 +54,50 @@ function newQueryClient(): QueryClient {
   });
 }
 
+function Screens() {
+  return (
+    <Routes>
+      <Route path="/" element={<Overview />} />
+      <Route path="/points" element={<PointActivities />} />
+      <Route path="/referrals" element={<ReferralActivities />} />
+      <Route path="/reviews" element={<ReviewActivities />} />
+      <Route path="/google-reviews" element={<GoogleReviews />} />
+      <Route path="/customers" element={<Customers />} />
+      <Route path="/customers/:customerId" element={<CustomerDetail />} />
+      <Route path="/rewards" element={<Rewards />} />
+      <Route path="/program" element={<ProgramSettings />} />
+      <Route path="/audit-log" element={<AuditLog />} />
+      <Route path="*" element={<NotFound />} />
+    </Routes>
+  );
+}
+
 export function App() {
   const session = useSession();
+  const signedIn = session.status === "signed-in";
   const [queries, setQueries] = useState(newQueryClient);
   // Nothing one merchant loaded outlives their session.
   useEffect(() => {
-    if (!session.signedIn) setQueries(newQueryClient());
-  }, [session.signedIn]);
+    if (!signedIn) setQueries(newQueryClient());
+  }, [signedIn]);
+  let shown;
+  if (session.status === "checking") shown = <CheckingSession />;
+  else if (session.status === "signed-out")
+    shown = session.embedded ? <EmbeddedSignInFailed notice={session.notice} /> : <SignIn notice={session.notice} />;
+  else
+    shown = (
+      <QueryClientProvider client={queries}>
+        <DateRangeProvider>
+          <AppFrame session={session}>
+            <Screens />
+          </AppFrame>
+        </DateRangeProvider>
+      </QueryClientProvider>
+    );
   return (
     <HashRouter>
       <AppProvider i18n={en} linkComponent={RouterLink}>
-        {session.signedIn ? (
-          <QueryClientProvider client={queries}>
-            <DateRangeProvider>
-              <AppFrame>
-                <Routes>
-                  <Route path="/" element={<Overview />} />
-                  <Route path="/points" element={<PointActivities />} />
-                  <Route path="/referrals" element={<ReferralActivities />} />
-                  <Route path="/reviews" element={<ReviewActivities />} />
-                  <Route path="/google-reviews" element={<GoogleReviews />} />
-                  <Route path="/customers" element={<Customers />} />
-                  <Route path="/customers/:customerId" element={<CustomerDetail />} />
-                  <Route path="/rewards" element={<Rewards />} />
-                  <Route path="/program" element={<ProgramSettings />} />
-                  <Route path="/audit-log" element={<AuditLog />} />
-                  <Route path="*" element={<NotFound />} />
-                </Routes>
-              </AppFrame>
-            </DateRangeProvider>
-          </QueryClientProvider>
-        ) : (
-          <SignIn notice={session.notice} />
-        )}
+        {shown}
       </AppProvider>
     </HashRouter>
   );

@@ -1,6 +1,6 @@
 // The gateway's admin API over fetch: JSON in and out, its errors as
 // ApiError (status, code, message, and a 422's field list).
-import { authHeaders, signOut } from "./auth";
+import { authenticatedFetch, sessionEnded } from "./auth";
 
 export type FieldError = { field: string | null; message: string };
 
@@ -35,12 +35,12 @@ function url(path: string, query?: Query): string {
 type Options = { query?: Query; json?: unknown; idempotencyKey?: string };
 
 export async function request(method: string, path: string, options: Options = {}): Promise<Response> {
-  const headers: Record<string, string> = { Accept: "application/json", ...authHeaders() };
+  const headers: Record<string, string> = { Accept: "application/json" };
   if (options.json !== undefined) headers["Content-Type"] = "application/json";
   if (options.idempotencyKey) headers["Idempotency-Key"] = options.idempotencyKey;
   let response: Response;
   try {
-    response = await fetch(url(path, options.query), {
+    response = await authenticatedFetch(url(path, options.query), {
       method,
       headers,
       body: options.json === undefined ? undefined : JSON.stringify(options.json),
@@ -51,7 +51,7 @@ export async function request(method: string, path: string, options: Options = {
   if (response.ok) return response;
   const body = await response.json().catch(() => ({}));
   const error = body?.error ?? {};
-  if (response.status === 401) signOut("Your session has ended. Sign in again to continue.");
+  if (response.status === 401) sessionEnded();
   throw new ApiError(
     response.status,
     error.code ?? "http_error",
@@ -69,8 +69,8 @@ export async function send<T>(method: string, path: string, options: Options = {
   return (await response.json().catch(() => ({}))) as T;
 }
 
-/** Downloads a file the API serves (the header that authenticates can't
- * ride on a plain link): fetch it, then save the blob under its name. */
+/** Downloads a file the API serves (embedded, the session token is a
+ * header, which can't ride on a plain link): fetch it, then save the blob under its name. */
 export async function download(path: string, query: Query, fallbackName: string): Promise<void> {
   const response = await request("GET", path, { query });
   const named = /filename="?([^";]+)"?/.exec(response.headers.get("Content-Disposition") ?? "");

@@ -13,7 +13,8 @@ import {
 import { useState, type ReactNode } from "react";
 import { useLocation } from "react-router";
 
-import { signOut } from "../auth";
+import { signOut, type Session } from "../auth";
+import { formatActor } from "../format";
 import { ToastProvider } from "./Toasts";
 
 const ACTIVITIES = [
@@ -31,14 +32,21 @@ const PROGRAM = [
   { url: "/audit-log", label: "Audit log", icon: ClipboardCheckIcon },
 ];
 
+// Embedded, the Shopify admin signed the staff member in; signing out is its.
+const SIGNED_IN_BY_SHOPIFY = { content: "Signed in through your Shopify admin", disabled: true };
+
+type SignedIn = Extract<Session, { status: "signed-in" }>;
+
 /** The app's chrome as a Shopify admin app has it: the navigation on the
- * left (a drawer behind the menu button on a phone), the account menu with
- * Sign out at the top, toasts over everything. */
-export function AppFrame({ children }: { children: ReactNode }) {
+ * left (a drawer behind the menu button on a phone), the account menu at
+ * the top naming who is signed in (with Sign out, unless the Shopify admin
+ * signed them in), toasts over everything. */
+export function AppFrame({ session, children }: { session: SignedIn; children: ReactNode }) {
   const { pathname } = useLocation();
   const [navigationOpen, setNavigationOpen] = useState(false);
   const [menuOpen, setMenuOpen] = useState(false);
   const closeNavigation = () => setNavigationOpen(false);
+  const who = formatActor(session.actor);
 
   const topBar = (
     <TopBar
@@ -46,12 +54,12 @@ export function AppFrame({ children }: { children: ReactNode }) {
       onNavigationToggle={() => setNavigationOpen((open) => !open)}
       userMenu={
         <TopBar.UserMenu
-          name="Merchant"
-          detail="Customers' activities"
-          initials="M"
+          name={who}
+          detail={session.shop}
+          initials={who.charAt(0).toUpperCase()}
           open={menuOpen}
           onToggle={() => setMenuOpen((open) => !open)}
-          actions={[{ items: [{ content: "Sign out", onAction: () => signOut() }] }]}
+          actions={[{ items: [session.embedded ? SIGNED_IN_BY_SHOPIFY : { content: "Sign out", onAction: signOut }] }]}
         />
       }
     />

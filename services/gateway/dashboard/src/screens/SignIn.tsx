@@ -1,4 +1,18 @@
-import { Banner, BlockStack, Button, Card, Form, FormLayout, Page, Text, TextField } from "@shopify/polaris";
+import {
+  Banner,
+  BlockStack,
+  Button,
+  Card,
+  Form,
+  FormLayout,
+  Frame,
+  Loading,
+  Page,
+  SkeletonBodyText,
+  SkeletonPage,
+  Text,
+  TextField,
+} from "@shopify/polaris";
 import { useState } from "react";
 
 import { signIn } from "../auth";
@@ -28,7 +42,7 @@ export function SignIn({ notice }: { notice: string | null }) {
         <Card>
           <Form onSubmit={submit}>
             <FormLayout>
-              <Text as="p">Use your shop's admin API key.</Text>
+              <Text as="p">Use your admin API key.</Text>
               <TextField
                 label="Admin API key"
                 type="password"
@@ -36,7 +50,7 @@ export function SignIn({ notice }: { notice: string | null }) {
                 value={key}
                 onChange={setKey}
                 error={error ?? undefined}
-                helpText="The key `loyalty shops create` printed for your shop. It is kept in this browser tab only."
+                helpText="The key printed for you when your shop was set up, or by “loyalty keys create”. It is not kept: this browser keeps a session that ends when you sign out, or after 12 hours unused."
                 autoFocus
               />
               <Button submit variant="primary" loading={busy}>
@@ -46,6 +60,37 @@ export function SignIn({ notice }: { notice: string | null }) {
           </Form>
         </Card>
       </BlockStack>
+    </Page>
+  );
+}
+
+/** While the gateway says whether this browser is signed in: the page's
+ * shape, not a sign-in form that may vanish a moment later. */
+export function CheckingSession() {
+  return (
+    <Frame>
+      <Loading />
+      <SkeletonPage primaryAction>
+        <Card>
+          <SkeletonBodyText lines={4} />
+        </Card>
+      </SkeletonPage>
+    </Frame>
+  );
+}
+
+/** Embedded in the Shopify admin, there is no form: Shopify signs the staff
+ * member in, and when it did not, opening the app again is the way. */
+export function EmbeddedSignInFailed({ notice }: { notice: string | null }) {
+  return (
+    <Page narrowWidth title="Customers' activities">
+      <Banner
+        tone="critical"
+        title="Shopify did not sign you in to this app"
+        action={{ content: "Reload", onAction: () => window.location.reload() }}
+      >
+        <p>{notice ?? "Open the app again from your Shopify admin."}</p>
+      </Banner>
     </Page>
   );
 }
