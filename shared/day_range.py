@@ -9,6 +9,7 @@ from typing import Self
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from shared.clock import utcnow
+from shared.pagination import ISO_DATE_START
 
 DEFAULT_DAYS = 30
 # A series point per day: a year (and a leap day) at most per answer.
@@ -27,7 +28,10 @@ class DayRange(BaseModel):
     @classmethod
     def _utc_date(cls, value: object) -> object:
         """A time's UTC date; a time without an offset is refused, as in the
-        feeds, rather than guessed."""
+        feeds, rather than guessed. Not a unix timestamp ("-1.5e-41"), which
+        lax pydantic would take."""
+        if isinstance(value, str) and not ISO_DATE_START.match(value.strip()):
+            raise ValueError("must be a date (YYYY-MM-DD) or a date and time with a timezone")
         if isinstance(value, str) and len(value) > 10:
             try:
                 moment = datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -4,9 +4,11 @@
 Plain exceptions (no nameko here) so domain code can raise them; the nameko
 glue registers them so they cross RPC as themselves, not as RemoteError."""
 
-from typing import Any, TypedDict
+import json
+from typing import Any
 
 from pydantic import ValidationError
+from typing_extensions import TypedDict  # pydantic describes it on Python 3.11 (openapi.py)
 
 
 class FieldError(TypedDict):
@@ -35,10 +37,12 @@ class LoyaltyError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, details: ErrorDetails = None):
-        super().__init__(message, details)
+    def __init__(self, message: str, details: ErrorDetails | str = None):
+        # nameko sends an error's args across RPC as text (None as "None",
+        # 5 as "5"): the details travel as one JSON document, read back here.
+        self.details: ErrorDetails = json.loads(details) if isinstance(details, str) else details
+        super().__init__(message, json.dumps(self.details, default=str))
         self.message = message
-        self.details = details
 
     def __str__(self) -> str:
         return self.message

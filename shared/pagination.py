@@ -6,13 +6,15 @@ ordered newest first, so page 1,000 costs what page 1 costs."""
 
 import base64
 import json
+import re
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
-from typing import Any, Generic, Self, TypedDict, TypeVar
+from datetime import UTC, datetime, timedelta
+from typing import Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from sqlalchemy import Column, Row, Select, literal, tuple_
 from sqlalchemy.orm import Session
+from typing_extensions import TypedDict  # pydantic describes it on Python 3.11 (openapi.py)
 
 from shared.clock import utcnow
 from shared.errors import BadRequest, Unprocessable, validation_details
@@ -20,6 +22,8 @@ from shared.errors import BadRequest, Unprocessable, validation_details
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 DEFAULT_WINDOW = timedelta(days=30)
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+ISO_DATE_START = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 ItemT = TypeVar("ItemT")
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -63,11 +67,21 @@ class CursorQuery(BaseModel):
         return decode_cursor(self.cursor) if self.cursor else None
 
 
-class PageQuery(CursorQuery):
-    """A feed: `from`/`to` (default: the last 30 days), `cursor`, `limit`."""
+class WindowQuery(BaseModel):
+    """`from`/`to`: a window of time (default: the last 30 days)."""
+
+    model_config = {"populate_by_name": True, "extra": "ignore"}
 
     from_: datetime | None = Field(default=None, alias="from")
     to: datetime | None = None
+
+    @field_validator("from_", "to", mode="before")
+    @classmethod
+    def _written_as_a_date(cls, value: object) -> object:
+        # Not a unix timestamp ("-15577"), which lax pydantic would take.
+        if isinstance(value, str) and not ISO_DATE_START.match(value.strip()):
+            raise ValueError("must be a date and time, e.g. 2026-01-31T00:00:00Z")
+        return value
 
     @field_validator("from_", "to")
     @classmethod
@@ -81,7 +95,8 @@ class PageQuery(CursorQuery):
         if self.to is None:
             self.to = utcnow()
         if self.from_ is None:
-            self.from_ = self.to - DEFAULT_WINDOW
+            # From the beginning of time, for a `to` within 30 days of it.
+            self.from_ = max(self.to, EARLIEST + DEFAULT_WINDOW) - DEFAULT_WINDOW
         if self.from_ > self.to:
             raise ValueError("'from' must not be after 'to'")
         return self
@@ -92,6 +107,10 @@ class PageQuery(CursorQuery):
         if self.from_ is None or self.to is None:
             raise ValueError("a feed query's window is filled in when it is validated; this one was not")
         return self.from_, self.to
+
+
+class PageQuery(CursorQuery, WindowQuery):
+    """A feed: `from`/`to` (default: the last 30 days), `cursor`, `limit`."""
 
 
 def parse_query(model: type[ModelT], params: object) -> ModelT:

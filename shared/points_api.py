@@ -78,7 +78,7 @@ ProgramPoints = Annotated[int, Field(ge=0, le=MAX_PROGRAM_POINTS)]
 
 
 class PointsAdjustment(_Body):
-    points: int = Field(ge=-MAX_ADJUSTMENT, le=MAX_ADJUSTMENT)
+    points: int = Field(ge=-MAX_ADJUSTMENT, le=MAX_ADJUSTMENT, json_schema_extra={"not": {"const": 0}})
     reason: AdminReason
 
     @field_validator("points")
@@ -105,7 +105,8 @@ class ProfileChanges(_Body):
     unknown field is a 422, not ignored: a misspelt one would otherwise
     change nothing while the merchant thinks it did."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    # The JSON Schema says "at least one field" too (the OpenAPI document).
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"minProperties": 1})
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)] | None = None
     birthday: IsoDate | None = None
@@ -130,6 +131,16 @@ class ProfileChanges(_Body):
 
 
 class NewReward(_Body):
+    # Its JSON Schema says what _value_fits_kind checks of the value's
+    # presence: none for free shipping, one for the other kinds.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"kind": {"const": "free_shipping"}}},
+            "then": {"properties": {"value": {"type": "null"}}},
+            "else": {"required": ["value"], "properties": {"value": {"not": {"type": "null"}}}},
+        }
+    )
+
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     kind: Literal["fixed_amount", "percentage", "free_shipping"]
     value: Amount | None = Field(default=None, validate_default=True)
@@ -207,3 +218,158 @@ class ProgramRules(_Body):
         if len(set(thresholds)) < len(thresholds):
             raise ValueError("tier thresholds must be different from each other")
         return sorted(tiers, key=lambda tier: tier.threshold)
+
+
+# --- answers (the points service dumps them; the gateway documents them: openapi.py) ---
+
+
+class Output(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Activity(Output):
+    id: int
+    customer_id: str
+    customer_email: str | None
+    customer_name: str | None
+    type: str
+    action: str
+    points: int
+    balance_after: int
+    uncollected_points: int
+    actor: str
+    occurred_at: datetime
+    pending_until: datetime | None
+    reverses_activity_id: int | None
+
+
+class OrderAward(Output):
+    """What an order earned, and if nothing, why (domain.NoPointsReason)."""
+
+    order_id: str
+    order_name: str | None
+    customer_id: str
+    subtotal: Decimal
+    points: int
+    no_points_reason: Literal["test_order", "voided", "refunded", "member_excluded"] | None
+    refunded_amount: Decimal
+    refunded_points: int
+    activity_id: int | None
+    created_at: datetime
+    reversed_at: datetime | None
+
+
+class NextExpiry(Output):
+    points: int
+    date: date
+
+
+class MemberProfile(Output):
+    customer_id: str
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+    name: str | None
+    birthday: date | None
+    vip_tier: str | None
+    vip_tier_manual: bool
+    status: Literal["active", "excluded"]
+    balance: int
+    pending_points: int
+    available_points: int
+    lifetime_earned: int
+    lifetime_redeemed: int
+    member_since: datetime
+    next_expiry: NextExpiry | None
+
+
+class CustomerDetail(MemberProfile):
+    recent_activities: list[Activity]
+
+
+class Reward(Output):
+    id: int
+    name: str
+    kind: Literal["fixed_amount", "percentage", "free_shipping"]
+    value: Decimal | None
+    points_cost: int
+    active: bool
+    created_at: datetime
+
+
+class AdjustmentResult(Output):
+    activity: Activity
+    customer: MemberProfile
+
+
+class AuditEntry(Output):
+    id: int
+    customer_id: str | None
+    actor: str
+    action: str
+    reason: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    occurred_at: datetime
+
+
+class DiscountCode(Output):
+    code: str
+    kind: Literal["redemption", "referral_welcome"]
+    customer_id: str | None
+    customer_email: str | None
+    referral_id: str | None
+    reward_id: int | None
+    status: Literal["active", "used", "voided"]
+    value_type: str
+    value: Decimal
+    created_at: datetime
+    used_at: datetime | None
+    voided_at: datetime | None
+    order_id: str | None
+
+
+class DiscountCodeCheck(Output):
+    code: str
+    valid: bool
+    reason: Literal["unknown", "used", "voided"] | None
+    value_type: str | None
+    value: Decimal | None
+
+
+class RedemptionResult(Output):
+    code: str
+    points_spent: int
+    reward: Reward
+    discount_code: DiscountCode
+    activity: Activity
+    customer: MemberProfile
+
+
+class PointTotals(Output):
+    """The overview's point totals for a range of days: what each type of
+    ledger entry moved in it (redeemed, refunded and expired as positive
+    amounts, adjustments signed), members who joined in it, and at the end
+    of its last day the members not excluded and their balances."""
+
+    points_earned: int
+    points_redeemed: int
+    points_refunded: int
+    points_expired: int
+    points_adjusted: int
+    active_members: int
+    new_members: int
+    outstanding_points: int
+
+
+class DayPoints(Output):
+    date: date
+    earned: int
+    redeemed: int
+    expired: int
+
+
+class PointsOverview(Output):
+    totals: PointTotals
+    series: list[DayPoints]
+    recent: list[Activity]

@@ -114,7 +114,9 @@ def signed_in_caller(session: Session, session_id: str, request: Request, now: d
 
 
 def find_shop_by_domain(session: Session, domain: str | None) -> Shop | None:
-    row = repository.shop_by_domain(session, (domain or "").strip().lower())
+    if domain is None or "\x00" in domain:  # names no shop (PostgreSQL refuses NUL in text)
+        return None
+    row = repository.shop_by_domain(session, domain.strip().lower())
     if row is None:
         return None
     box = secret_box()

@@ -7,10 +7,13 @@ response (web.py calls this; no route sets these headers itself):
 - the dashboard is served with a strict Content-Security-Policy (our own
   script, stylesheet and API, nothing inline), and may only be framed by
   the shop's Shopify admin when it is embedded there;
+- the API reference at `/docs` (Swagger UI, docs_page.py) is held to the
+  dashboard's policy, and may not be framed;
 - every response is `nosniff`, sends no Referer onwards and may not be
   framed (the API is never a page)."""
 
 import re
+from collections.abc import Callable, Iterable
 
 from werkzeug.wrappers import Request, Response
 
@@ -28,24 +31,29 @@ DASHBOARD_CSP = (
 APP_BRIDGE_ORIGIN = "https://cdn.shopify.com"
 EMBEDDED_DASHBOARD_CSP = DASHBOARD_CSP.replace("script-src 'self'", f"script-src 'self' {APP_BRIDGE_ORIGIN}")
 API_CSP = "default-src 'none'; base-uri 'none'"
+DOCS_PATHS = re.compile(r"^/docs(/assets/[^/]*)?$")
 
 # What the storefront widget sends and reads across origins.
-CORS_METHODS = "GET, POST"
 CORS_REQUEST_HEADERS = "Content-Type, Idempotency-Key"
 CORS_EXPOSED_HEADERS = "Retry-After"
 CORS_MAX_AGE_SECONDS = "600"
 
 
-def preflight(request: Request) -> Response | None:
+def preflight(request: Request, route_methods: Callable[[], Iterable[str]]) -> Response | None:
     """The answer to a CORS preflight (OPTIONS) of a storefront route, or
-    None for any other request. Only the shop's own origin is told it may
-    go on; others get no Access-Control-Allow-* header, so their browser
-    stops there."""
+    None for any other request (and for a path that is no route: answered
+    as any unknown path). `route_methods()`: the methods the path's routes
+    take, which the answer names. Only the shop's own origin is told it
+    may go on; others get no Access-Control-Allow-* header, so their
+    browser stops there."""
     if request.method != "OPTIONS" or storefront_shop(request.path) is None:
         return None
-    response = Response(status=204, headers={"Allow": f"{CORS_METHODS}, OPTIONS"})
+    methods = sorted(set(route_methods()) - {"HEAD", "OPTIONS"})
+    if not methods:
+        return None
+    response = Response(status=204, headers={"Allow": ", ".join([*methods, "OPTIONS"])})
     if allowed_origin(request) is not None:
-        response.headers["Access-Control-Allow-Methods"] = CORS_METHODS
+        response.headers["Access-Control-Allow-Methods"] = ", ".join(methods)
         response.headers["Access-Control-Allow-Headers"] = CORS_REQUEST_HEADERS
         response.headers["Access-Control-Max-Age"] = CORS_MAX_AGE_SECONDS
     return response
@@ -65,7 +73,8 @@ def add_headers(request: Request, response: Response) -> None:
                 f"{EMBEDDED_DASHBOARD_CSP}; frame-ancestors https://{embedding_admin} {SHOPIFY_ADMIN}"
             )
     else:
-        headers["Content-Security-Policy"] = f"{API_CSP}; frame-ancestors 'none'"
+        policy = DASHBOARD_CSP if DOCS_PATHS.match(request.path) else API_CSP
+        headers["Content-Security-Policy"] = f"{policy}; frame-ancestors 'none'"
         headers["X-Frame-Options"] = "DENY"
     if storefront_shop(request.path) is not None:
         headers.add("Vary", "Origin")

@@ -8,7 +8,7 @@ import logging
 from werkzeug.wrappers import Response
 
 from services.gateway.rpc import ask
-from services.gateway.schemas import PointActivityQuery
+from services.gateway.schemas import PointFilters
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +29,7 @@ CSV_COLUMNS = (
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def export_filters(params: dict) -> dict:
-    """The feed's filters without its paging: the export pages through
-    everything itself."""
-    return {name: value for name, value in params.items() if name not in ("cursor", "limit")}
-
-
-def point_activities_csv(export_activities, shop_id: str, query: PointActivityQuery) -> Response:
+def point_activities_csv(export_activities, shop_id: str, query: PointFilters) -> Response:
     """The download. The first page is asked for now, in the route's
     worker, so a refused query is still a JSON error; later pages are asked
     for while the body streams (through the container's RPC reply listener,

@@ -5,9 +5,15 @@ is named in `unavailable`, its totals null and its rows empty, and the rest
 is still shown."""
 
 import time
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
 
 from services.gateway.rpc import RPC_TIMEOUT_SECONDS, optional_call, optional_result
+from shared import referrals_api, reviews_api
 from shared.day_range import DayRange
+from shared.points_api import Activity
 
 POINT_TOTALS = (
     "points_earned",
@@ -21,6 +27,51 @@ POINT_TOTALS = (
 )
 REFERRAL_TOTALS = ("referrals", "referral_points_rewarded")
 REVIEW_TOTALS = ("reviews", "review_points_rewarded", "google_reviews")
+
+
+# The answer, as the OpenAPI document describes it; null where the service
+# that owns a figure did not answer.
+class Window(BaseModel):
+    from_: datetime = Field(alias="from")
+    to: datetime
+
+
+class Totals(BaseModel):
+    points_earned: int | None
+    points_redeemed: int | None
+    points_refunded: int | None
+    points_expired: int | None
+    points_adjusted: int | None
+    active_members: int | None
+    new_members: int | None
+    outstanding_points: int | None
+    referrals: referrals_api.StatusCounts | None
+    referral_points_rewarded: int | None
+    reviews: reviews_api.StatusCounts | None
+    review_points_rewarded: int | None
+    google_reviews: reviews_api.StatusCounts | None
+
+
+class Day(BaseModel):
+    date: date
+    earned: int | None
+    redeemed: int | None
+    expired: int | None
+
+
+class Recent(BaseModel):
+    points: list[Activity]
+    referrals: list[referrals_api.Referral]
+    reviews: list[reviews_api.Review]
+    google_reviews: list[reviews_api.GoogleReview]
+
+
+class Dashboard(BaseModel):
+    range: Window
+    totals: Totals
+    series: list[Day]
+    recent: Recent
+    unavailable: list[Literal["points", "referrals", "reviews"]]
 
 
 def dashboard(points, referrals, reviews, shop_id: str, days: DayRange) -> dict:

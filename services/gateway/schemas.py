@@ -20,7 +20,10 @@ from pydantic import (
     StringConstraints,
 )
 
-from shared.pagination import CursorQuery, PageQuery
+from shared.pagination import CursorQuery, PageQuery, WindowQuery
+from shared.points_api import CustomerDetail, Reward
+from shared.referrals_api import CustomerReferral
+from shared.reviews_api import GoogleReview, Review
 
 
 def _number_as_text(value):
@@ -42,9 +45,16 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2
 # --- query strings (all values arrive as text) ------------------------------
 
 
-class PointActivityQuery(PageQuery):
+class PointFilters(WindowQuery):
+    """The point feed's filters: the CSV export's whole query (it pages
+    through everything itself)."""
+
     type: Literal["all", "earned", "redeemed", "refunded", "expired", "adjusted"] = "all"
     q: ShortText | None = None
+
+
+class PointActivityQuery(PageQuery, PointFilters):
+    pass
 
 
 class ReferralActivityQuery(PageQuery):
@@ -63,6 +73,26 @@ class AuditLogQuery(PageQuery):
     customer_id: PlatformId | None = None
 
 
+class ProxyQuery(BaseModel):
+    """What Shopify's app proxy adds to each request it forwards
+    (proxy_signature.py checks them)."""
+
+    shop: str
+    logged_in_customer_id: str = ""
+    path_prefix: str | None = None
+    timestamp: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,15}$")]
+    signature: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")]
+
+
+class ShopifyWebhookHeaders(BaseModel):
+    """The headers of a Shopify webhook (domain.WebhookDelivery)."""
+
+    topic: str = Field(alias="X-Shopify-Topic")
+    shop_domain: str = Field(alias="X-Shopify-Shop-Domain")
+    webhook_id: str = Field(alias="X-Shopify-Webhook-Id")
+    signature: str = Field(alias="X-Shopify-Hmac-Sha256", description="base64 HMAC-SHA256 of the raw body")
+
+
 class IdempotencyHeader(BaseModel):
     """`Idempotency-Key`: a retry with the same key and body returns the
     first result instead of acting twice."""
@@ -77,6 +107,12 @@ class IdempotencyHeader(BaseModel):
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True)
+
+
+class CustomerTokenQuery(_Body):
+    """`?customer_token=`: the storefront customer's proof, in a GET."""
+
+    customer_token: CustomerToken
 
 
 class SignedCustomer(_Body):
@@ -243,3 +279,96 @@ class ShopifyCustomer(_Shopify):
     email: Email | None = None
     first_name: PersonName | None = None
     last_name: PersonName | None = None
+
+
+ShopifyWebhookBody = ShopifyOrder | ShopifyRefund | ShopifyCustomer
+
+
+# --- what the gateway answers itself (the services' answers pass through) ------
+#
+# The OpenAPI document's description of these bodies; the schemathesis
+# test (tests/operability/test_openapi.py) checks every answer against it.
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"]
+    broker: str
+    database: str
+    services: dict[str, str]
+
+
+class WebhookReceipt(BaseModel):
+    """`accepted` (recorded as an event), `duplicate` (a repeated webhook
+    id), `ignored` (a topic we do not use) or `refused` (one that can
+    never be applied, with its reason: answered 200 so Shopify stops)."""
+
+    status: Literal["accepted", "duplicate", "ignored", "refused"]
+    event_id: str | None = None
+    topic: str | None = None
+    reason: str | None = None
+    details: object = None
+
+
+class ReferralLinkView(BaseModel):
+    code: str
+    url: str
+
+
+class StorefrontReward(BaseModel):
+    id: int
+    name: str
+    points_cost: int
+    redeemable: bool
+
+
+class StorefrontExpiry(BaseModel):
+    points: int
+    on: str
+
+
+class StorefrontCustomerView(BaseModel):
+    """SPEC §7 "Storefront customer"; `unavailable` names a service that
+    did not answer (its part is then null)."""
+
+    customer_id: str
+    points_balance: int
+    pending_points: int
+    vip_tier: str | None
+    next_expiry: StorefrontExpiry | None
+    referral_link: ReferralLinkView | None
+    rewards: list[StorefrontReward]
+    unavailable: list[str]
+
+
+class ShopRef(BaseModel):
+    id: str
+    domain: str
+
+
+class SignedIn(BaseModel):
+    shop: ShopRef
+    actor: str
+    csrf_token: str | None
+
+
+class SignedOut(BaseModel):
+    signed_in: Literal[False]
+
+
+class RewardCatalog(BaseModel):
+    items: list[Reward]
+
+
+class CustomerOverview(BaseModel):
+    """The admin's customer detail (operations.customer_detail): a section
+    whose service did not answer is null and named in `unavailable`."""
+
+    customer: CustomerDetail
+    referrals: list[CustomerReferral] | None
+    reviews: list[Review] | None
+    google_reviews: list[GoogleReview] | None
+    unavailable: list[str]

@@ -19,7 +19,7 @@ from eventlet.event import Event
 from kombu.exceptions import OperationalError as BrokerUnavailable
 from nameko.exceptions import ContainerBeingKilled, RemoteError, RpcTimeout, UnknownService
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
+from nameko.web.server import WebServer, WsgiApp
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
@@ -27,7 +27,10 @@ from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.wrappers import Request, Response
 
 from services.gateway import browser_policy
+from services.gateway.api_doc import ApiDoc
 from services.gateway.domain import WebhookDelivery
+from services.gateway.http_protocol import JsonHttpProtocol
+from services.gateway.no_nul import NUL, nul_fields, refuse_nul
 from services.gateway.schemas import IdempotencyHeader
 from shared import metrics
 from shared.errors import (
@@ -37,6 +40,7 @@ from shared.errors import (
     PayloadTooLarge,
     TooManyRequests,
     Unauthorized,
+    Unprocessable,
     error_body,
     validation_details,
 )
@@ -159,7 +163,9 @@ def json_document(raw: bytes):
 
 
 def parse_body(request: Request, model):
-    return parse_query(model, json_body(request))
+    document = json_body(request)
+    refuse_nul(nul_fields(document))
+    return parse_query(model, document)
 
 
 def optional_body(request: Request, model):
@@ -169,9 +175,16 @@ def optional_body(request: Request, model):
 
 
 def query_params(request: Request) -> dict:
-    """The query string, first value per name; an empty value counts as not
-    given (forms and the dashboard send `status=` for "all")."""
-    return {name: value for name, value in request.args.items() if value != ""}
+    """The query string; an empty value counts as not given (forms and the
+    dashboard send `status=` for "all"); a name given twice is a 422."""
+    repeated = [name for name, values in request.args.lists() if len(values) > 1]
+    if repeated:
+        raise Unprocessable(
+            "request is not valid", [{"field": name, "message": "given more than once"} for name in repeated]
+        )
+    params = {name: value for name, value in request.args.items() if value != ""}
+    refuse_nul(nul_fields(params))
+    return params
 
 
 def idempotency_key(request: Request) -> str | None:
@@ -240,7 +253,9 @@ class JsonWsgiApp(WsgiApp):
         )
         environ[CORRELATION_ID_KEY] = correlation_id
         with bound(correlation_id=correlation_id):
-            preflight = browser_policy.preflight(request)
+            preflight = browser_policy.preflight(
+                request, lambda: self.url_map.bind_to_environ(environ).allowed_methods()
+            )
             response, route = (preflight, "preflight") if preflight else self.route(environ, request)
             browser_policy.add_headers(request, response)
             response.headers["X-Request-Id"] = correlation_id
@@ -255,59 +270,14 @@ class JsonWsgiApp(WsgiApp):
             rule, values = self.url_map.bind_to_environ(environ).match(return_rule=True)
         except Exception as exc:
             return error_response(exc, request), "unmatched"
+        if any(NUL in str(value) for value in values.values()):
+            # Names nothing we keep (no_nul.py): answered here, never asked for.
+            return error_response(NotFound("no such resource", {"path": request.path}), request), rule.rule
         request.path_values = values
         try:
             return rule.endpoint.handle_request(request), rule.rule
         except Exception as exc:
             return error_response(exc, request), rule.rule
-
-
-class _RefusalsAsJson:
-    """The connection's output, where eventlet's own refusals of a request it
-    cannot parse (a header line or request line too long, a bad
-    Content-Length: a status line and an empty body) become our JSON error."""
-
-    def __init__(self, wfile):
-        self._wfile = wfile
-
-    def write(self, data):
-        if data.startswith(b"HTTP/1.0 4") and data.lower().endswith(b"content-length: 0\r\n\r\n"):
-            status_line = data.split(b"\r\n", 1)[0].decode("latin-1")
-            status, _, reason = status_line.removeprefix("HTTP/1.0 ").partition(" ")
-            log.info("refused a request the HTTP server could not read: %s %s", status, reason)
-            body = json.dumps(error_body("bad_request", reason.lower() or "bad request")).encode()
-            data = (
-                f"HTTP/1.0 {status} {reason}\r\nConnection: close\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-            ).encode("latin-1") + body
-        return self._wfile.write(data)
-
-    def __getattr__(self, name):
-        return getattr(self._wfile, name)
-
-
-class JsonHttpProtocol(HttpOnlyProtocol):
-    """nameko's HTTP protocol, answering the requests it cannot even parse
-    with a JSON error too."""
-
-    wfile: Any  # the connection's output, set up by eventlet
-
-    def setup(self):
-        super().setup()
-        self.wfile = _RefusalsAsJson(self.wfile)
-
-    def send_error(self, code, message=None, explain=None):
-        # http.server's answer to a malformed request line: HTML otherwise.
-        log.info("refused a request the HTTP server could not read: %s %s", code, message)
-        body = json.dumps(error_body("bad_request", message or "bad request")).encode()
-        self.send_response(code, message)
-        self.send_header("Connection", "close")
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.close_connection = True
-        if self.command != "HEAD" and code >= 200 and code not in (204, 304):
-            self.wfile.write(body)
 
 
 class JsonWebServer(WebServer):
@@ -384,8 +354,9 @@ class JsonHttpRequestHandler(HttpRequestHandler):
         return json_response(body, status)
 
 
-def json_http(method: str, url: str, **kwargs):
-    """Declare a route: `@json_http("GET", "/path/<part>")`. A client's
+def json_http(method: str, url: str, doc: ApiDoc, **kwargs):
+    """Declare a route: `@json_http("GET", "/path/<part>", admin(...))`,
+    with what the OpenAPI document says of it (api_doc.py). A client's
     mistake the route raises (EXPECTED) is answered as a Refusal."""
 
     def declare(route):
@@ -396,6 +367,7 @@ def json_http(method: str, url: str, **kwargs):
             except EXPECTED as exc:
                 return Refusal(exc)
 
+        answered.api_doc = doc  # type: ignore[attr-defined]
         return JsonHttpRequestHandler.decorator(method, url, **kwargs)(answered)
 
     return declare

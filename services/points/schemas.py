@@ -1,13 +1,19 @@
 """RPC inputs and outputs of the points service (docs/architecture.md, "points")."""
 
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 from shared.day_range import DayRange
 from shared.pagination import CursorQuery, PageQuery
+from shared.points_api import Activity as Activity  # the answers are the gateway's contract too
+from shared.points_api import AdjustmentResult as AdjustmentResult
+from shared.points_api import AuditEntry as AuditEntry
+from shared.points_api import CustomerDetail as CustomerDetail
+from shared.points_api import DayPoints as DayPoints
+from shared.points_api import DiscountCode as DiscountCode
+from shared.points_api import DiscountCodeCheck as DiscountCodeCheck
+from shared.points_api import MemberProfile as MemberProfile
 from shared.points_api import (
     NewReward,
     PointsAdjustment,
@@ -16,6 +22,12 @@ from shared.points_api import (
     ReasonBody,
     RewardRedemption,
 )
+from shared.points_api import NextExpiry as NextExpiry
+from shared.points_api import OrderAward as OrderAward
+from shared.points_api import PointsOverview as PointsOverview
+from shared.points_api import PointTotals as PointTotals
+from shared.points_api import RedemptionResult as RedemptionResult
+from shared.points_api import Reward as Reward
 
 ShopId = Field(min_length=1, max_length=64)
 
@@ -159,158 +171,3 @@ class ProgramUpdate(AdminCommand):
 
 class RewardCreation(AdminCommand):
     reward: NewReward
-
-
-# --- outputs ------------------------------------------------------------------------
-
-
-class Output(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class Activity(Output):
-    id: int
-    customer_id: str
-    customer_email: str | None
-    customer_name: str | None
-    type: str
-    action: str
-    points: int
-    balance_after: int
-    uncollected_points: int
-    actor: str
-    occurred_at: datetime
-    pending_until: datetime | None
-    reverses_activity_id: int | None
-
-
-class OrderAward(Output):
-    """What an order earned, and if nothing, why (domain.NoPointsReason)."""
-
-    order_id: str
-    order_name: str | None
-    customer_id: str
-    subtotal: Decimal
-    points: int
-    no_points_reason: Literal["test_order", "voided", "refunded", "member_excluded"] | None
-    refunded_amount: Decimal
-    refunded_points: int
-    activity_id: int | None
-    created_at: datetime
-    reversed_at: datetime | None
-
-
-class NextExpiry(Output):
-    points: int
-    date: date
-
-
-class MemberProfile(Output):
-    customer_id: str
-    email: str | None
-    first_name: str | None
-    last_name: str | None
-    name: str | None
-    birthday: date | None
-    vip_tier: str | None
-    vip_tier_manual: bool
-    status: Literal["active", "excluded"]
-    balance: int
-    pending_points: int
-    available_points: int
-    lifetime_earned: int
-    lifetime_redeemed: int
-    member_since: datetime
-    next_expiry: NextExpiry | None
-
-
-class CustomerDetail(MemberProfile):
-    recent_activities: list[Activity]
-
-
-class Reward(Output):
-    id: int
-    name: str
-    kind: Literal["fixed_amount", "percentage", "free_shipping"]
-    value: Decimal | None
-    points_cost: int
-    active: bool
-    created_at: datetime
-
-
-class AdjustmentResult(Output):
-    activity: Activity
-    customer: MemberProfile
-
-
-class AuditEntry(Output):
-    id: int
-    customer_id: str | None
-    actor: str
-    action: str
-    reason: str | None
-    before: dict | None
-    after: dict | None
-    occurred_at: datetime
-
-
-class DiscountCode(Output):
-    code: str
-    kind: Literal["redemption", "referral_welcome"]
-    customer_id: str | None
-    customer_email: str | None
-    referral_id: str | None
-    reward_id: int | None
-    status: Literal["active", "used", "voided"]
-    value_type: str
-    value: Decimal
-    created_at: datetime
-    used_at: datetime | None
-    voided_at: datetime | None
-    order_id: str | None
-
-
-class DiscountCodeCheck(Output):
-    code: str
-    valid: bool
-    reason: Literal["unknown", "used", "voided"] | None
-    value_type: str | None
-    value: Decimal | None
-
-
-class RedemptionResult(Output):
-    code: str
-    points_spent: int
-    reward: Reward
-    discount_code: DiscountCode
-    activity: Activity
-    customer: MemberProfile
-
-
-class PointTotals(Output):
-    """The overview's point totals for a range of days: what each type of
-    ledger entry moved in it (redeemed, refunded and expired as positive
-    amounts, adjustments signed), members who joined in it, and at the end
-    of its last day the members not excluded and their balances."""
-
-    points_earned: int
-    points_redeemed: int
-    points_refunded: int
-    points_expired: int
-    points_adjusted: int
-    active_members: int
-    new_members: int
-    outstanding_points: int
-
-
-class DayPoints(Output):
-    date: date
-    earned: int
-    redeemed: int
-    expired: int
-
-
-class PointsOverview(Output):
-    totals: PointTotals
-    series: list[DayPoints]
-    recent: list[Activity]

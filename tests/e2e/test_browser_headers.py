@@ -35,6 +35,14 @@ def test_the_shops_own_pages_may_call_its_storefront_routes(shop):
     assert "Retry-After" in called.headers["Access-Control-Expose-Headers"]
 
 
+@pytest.mark.parametrize(("path", "methods"), [("/referral-links", "POST"), ("/discount-codes/NOPE", "GET")])
+def test_a_preflight_names_the_methods_of_its_route(shop, path, methods):
+    answered = preflight(shop, f"https://{shop.domain}", path)
+
+    assert answered.headers["Allow"] == f"{methods}, OPTIONS"
+    assert answered.headers["Access-Control-Allow-Methods"] == methods
+
+
 @pytest.mark.parametrize(
     "origin", ["https://evil.example", "http://{domain}", "https://{domain}.evil.example", "null"]
 )

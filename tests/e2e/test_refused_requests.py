@@ -27,6 +27,22 @@ def test_an_activity_id_beyond_64_bits_names_no_activity(shop):
         assert error["code"] == "not_found"
 
 
+def test_a_nul_character_is_refused_at_the_door(shop):
+    """PostgreSQL refuses NUL in text: one sent must never reach a service's
+    query (it answered 503, with a traceback in the service's log)."""
+    in_path = shop.api("GET", "/api/customers/a%00b")
+    in_query = shop.api("GET", "/api/customers", params={"q": "a\x00b"})
+    in_body = shop.api("POST", "/api/customers/1/points-adjustments", json={"points": 5, "reason": "a\x00b"})
+    as_a_shop = shop.storefront("GET", "/discount-codes/X").request.url.replace(shop.domain, "a%00b")
+
+    assert error_of(in_path, 404)["code"] == "not_found"
+    assert error_of(in_query, 422)["details"] == [
+        {"field": "q", "message": "must not contain NUL characters"}
+    ]
+    assert error_of(in_body, 422)["details"][0]["field"] == "reason"
+    assert error_of(shop.system.http.get(as_a_shop, timeout=10), 404)["code"] == "not_found"
+
+
 def test_an_oversized_idempotency_key_is_a_json_400(shop):
     response = shop.api(
         "POST",

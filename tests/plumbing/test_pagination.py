@@ -29,6 +29,11 @@ def test_window_defaults_to_the_last_30_days():
     assert query.limit == 50
 
 
+def test_a_window_ending_near_year_one_starts_there():
+    query = parse_query(PageQuery, {"to": "0001-01-05T00:00:00Z"})
+    assert query.window() == (datetime(1, 1, 1, tzinfo=UTC), datetime(1, 1, 5, tzinfo=UTC))
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [

@@ -1,10 +1,11 @@
 """The admin API's customers: list, detail, and the merchant's actions on one."""
 
 from services.gateway import operations
+from services.gateway.api_doc import admin
 from services.gateway.auth import admin_route
 from services.gateway.routes.base import Routes
 from services.gateway.rpc import ask
-from services.gateway.schemas import CustomerQuery
+from services.gateway.schemas import CustomerOverview, CustomerQuery, IdempotencyHeader
 from services.gateway.web import (
     activity_id_from_path,
     idempotency_key,
@@ -13,12 +14,21 @@ from services.gateway.web import (
     parse_body,
     query_params,
 )
-from shared.pagination import CursorQuery, parse_query
-from shared.points_api import PointsAdjustment, ProfileChanges, ReasonBody, RewardRedemption
+from shared.pagination import CursorQuery, Page, parse_query
+from shared.points_api import (
+    Activity,
+    AdjustmentResult,
+    MemberProfile,
+    PointsAdjustment,
+    ProfileChanges,
+    ReasonBody,
+    RedemptionResult,
+    RewardRedemption,
+)
 
 
 class CustomerRoutes(Routes):
-    @json_http("GET", "/api/customers")
+    @json_http("GET", "/api/customers", admin(Page[MemberProfile], query=CustomerQuery))
     @admin_route
     def customers(self, request, caller):
         query = parse_query(CustomerQuery, query_params(request))
@@ -30,7 +40,7 @@ class CustomerRoutes(Routes):
             limit=query.limit,
         )
 
-    @json_http("GET", "/api/customers/<customer_id>")
+    @json_http("GET", "/api/customers/<customer_id>", admin(CustomerOverview))
     @admin_route
     def customer(self, request, caller, customer_id):
         """The profile, with referrals and reviews when their services answer
@@ -39,7 +49,7 @@ class CustomerRoutes(Routes):
             self.points, self.referrals, self.reviews, caller.shop_id, customer_id
         )
 
-    @json_http("PATCH", "/api/customers/<customer_id>")
+    @json_http("PATCH", "/api/customers/<customer_id>", admin(MemberProfile, body=ProfileChanges))
     @admin_route
     def update_customer(self, request, caller, customer_id):
         update = parse_body(request, ProfileChanges)
@@ -51,7 +61,7 @@ class CustomerRoutes(Routes):
             actor=caller.actor,
         )
 
-    @json_http("GET", "/api/customers/<customer_id>/activities")
+    @json_http("GET", "/api/customers/<customer_id>/activities", admin(Page[Activity], query=CursorQuery))
     @admin_route
     def customer_activities(self, request, caller, customer_id):
         query = parse_query(CursorQuery, query_params(request))
@@ -63,7 +73,11 @@ class CustomerRoutes(Routes):
             limit=query.limit,
         )
 
-    @json_http("POST", "/api/customers/<customer_id>/points-adjustments")
+    @json_http(
+        "POST",
+        "/api/customers/<customer_id>/points-adjustments",
+        admin(AdjustmentResult, status=201, body=PointsAdjustment, headers=IdempotencyHeader, errors=(409,)),
+    )
     @admin_route
     def adjust_points(self, request, caller, customer_id):
         key = idempotency_key(request)
@@ -78,7 +92,11 @@ class CustomerRoutes(Routes):
             idempotency_key=key,
         )
 
-    @json_http("POST", "/api/customers/<customer_id>/redemptions")
+    @json_http(
+        "POST",
+        "/api/customers/<customer_id>/redemptions",
+        admin(RedemptionResult, status=201, body=RewardRedemption, headers=IdempotencyHeader, errors=(409,)),
+    )
     @admin_route
     def redeem_reward(self, request, caller, customer_id):
         key = idempotency_key(request)
@@ -92,7 +110,11 @@ class CustomerRoutes(Routes):
             idempotency_key=key,
         )
 
-    @json_http("PUT", "/api/customers/<customer_id>/exclusion")
+    @json_http(
+        "PUT",
+        "/api/customers/<customer_id>/exclusion",
+        admin(MemberProfile, body=ReasonBody, body_optional=True),
+    )
     @admin_route
     def exclude_customer(self, request, caller, customer_id):
         body = optional_body(request, ReasonBody)
@@ -104,7 +126,11 @@ class CustomerRoutes(Routes):
             reason=body.reason,
         )
 
-    @json_http("DELETE", "/api/customers/<customer_id>/exclusion")
+    @json_http(
+        "DELETE",
+        "/api/customers/<customer_id>/exclusion",
+        admin(MemberProfile, body=ReasonBody, body_optional=True),
+    )
     @admin_route
     def include_customer(self, request, caller, customer_id):
         body = optional_body(request, ReasonBody)
@@ -116,7 +142,11 @@ class CustomerRoutes(Routes):
             reason=body.reason,
         )
 
-    @json_http("POST", "/api/point-activities/<activity_id>/reversal")
+    @json_http(
+        "POST",
+        "/api/point-activities/<activity_id>/reversal",
+        admin(Activity, status=201, body=ReasonBody, body_optional=True, errors=(409,)),
+    )
     @admin_route
     def reverse_activity(self, request, caller, activity_id):
         body = optional_body(request, ReasonBody)

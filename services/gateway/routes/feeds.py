@@ -1,16 +1,25 @@
 """The admin API's activity feeds and the CSV export."""
 
+from services.gateway.api_doc import admin
 from services.gateway.auth import admin_route
-from services.gateway.csv_export import export_filters, point_activities_csv
+from services.gateway.csv_export import point_activities_csv
 from services.gateway.routes.base import Routes
 from services.gateway.rpc import ask, feed_window
-from services.gateway.schemas import PointActivityQuery, ReferralActivityQuery, ReviewActivityQuery
+from services.gateway.schemas import (
+    PointActivityQuery,
+    PointFilters,
+    ReferralActivityQuery,
+    ReviewActivityQuery,
+)
 from services.gateway.web import json_http, query_params
-from shared.pagination import parse_query
+from shared.pagination import Page, parse_query
+from shared.points_api import Activity
+from shared.referrals_api import Referral
+from shared.reviews_api import GoogleReview, Review
 
 
 class FeedRoutes(Routes):
-    @json_http("GET", "/api/activities/points")
+    @json_http("GET", "/api/activities/points", admin(Page[Activity], query=PointActivityQuery))
     @admin_route
     def point_activities(self, request, caller):
         query = parse_query(PointActivityQuery, query_params(request))
@@ -22,15 +31,15 @@ class FeedRoutes(Routes):
             **feed_window(query),
         )
 
-    @json_http("GET", "/api/activities/points.csv")
+    @json_http("GET", "/api/activities/points.csv", admin(query=PointFilters, media_types=("text/csv",)))
     @admin_route
     def export_point_activities(self, request, caller):
         """The point feed's rows for the same filters, every page of them,
         as a CSV download (see csv_export)."""
-        query = parse_query(PointActivityQuery, export_filters(query_params(request)))
+        query = parse_query(PointFilters, query_params(request))
         return point_activities_csv(self.points.export_activities, caller.shop_id, query)
 
-    @json_http("GET", "/api/activities/referrals")
+    @json_http("GET", "/api/activities/referrals", admin(Page[Referral], query=ReferralActivityQuery))
     @admin_route
     def referral_activities(self, request, caller):
         query = parse_query(ReferralActivityQuery, query_params(request))
@@ -38,7 +47,7 @@ class FeedRoutes(Routes):
             self.referrals.list_activities, shop_id=caller.shop_id, status=query.status, **feed_window(query)
         )
 
-    @json_http("GET", "/api/activities/reviews")
+    @json_http("GET", "/api/activities/reviews", admin(Page[Review], query=ReviewActivityQuery))
     @admin_route
     def review_activities(self, request, caller):
         query = parse_query(ReviewActivityQuery, query_params(request))
@@ -46,7 +55,7 @@ class FeedRoutes(Routes):
             self.reviews.list_activities, shop_id=caller.shop_id, status=query.status, **feed_window(query)
         )
 
-    @json_http("GET", "/api/activities/google-reviews")
+    @json_http("GET", "/api/activities/google-reviews", admin(Page[GoogleReview], query=ReviewActivityQuery))
     @admin_route
     def google_review_activities(self, request, caller):
         query = parse_query(ReviewActivityQuery, query_params(request))

@@ -2,6 +2,7 @@
 every kind for a range of days (services/gateway/overview.py)."""
 
 from services.gateway import overview
+from services.gateway.api_doc import admin
 from services.gateway.auth import admin_route
 from services.gateway.routes.base import Routes
 from services.gateway.web import json_http, query_params
@@ -10,7 +11,7 @@ from shared.pagination import parse_query
 
 
 class OverviewRoutes(Routes):
-    @json_http("GET", "/api/dashboard")
+    @json_http("GET", "/api/dashboard", admin(overview.Dashboard, query=DayRange))
     @admin_route
     def overview_dashboard(self, request, caller):
         days = parse_query(DayRange, query_params(request))

@@ -6,16 +6,27 @@ who is not signed in may only follow and claim referral links."""
 import functools
 
 from services.gateway import operations, rate_limits
+from services.gateway.api_doc import proxy
 from services.gateway.auth import find_shop_by_domain
 from services.gateway.client_address import client_address
 from services.gateway.domain import referral_url
 from services.gateway.proxy_signature import ProxyCaller, verify_proxy_request
 from services.gateway.routes.base import Routes
 from services.gateway.rpc import ask
-from services.gateway.schemas import GoogleReviewFields, ReferralClaimRequest, ReviewFields
+from services.gateway.schemas import (
+    GoogleReviewFields,
+    IdempotencyHeader,
+    ProxyQuery,
+    ReferralClaimRequest,
+    ReferralLinkView,
+    ReviewFields,
+    StorefrontCustomerView,
+)
 from services.gateway.web import idempotency_key, json_http, parse_body
 from shared.errors import Unauthorized
-from shared.points_api import RewardRedemption
+from shared.points_api import RedemptionResult, RewardRedemption
+from shared.referrals_api import Claim, LinkClicks
+from shared.reviews_api import GoogleReview, Review
 
 
 def proxy_route(route):
@@ -39,20 +50,28 @@ def proxy_route(route):
 class ProxyRoutes(Routes):
     # --- a signed-in customer (caller.customer(): 401 for a visitor) ----------------------
 
-    @json_http("GET", "/proxy/customer")
+    @json_http("GET", "/proxy/customer", proxy(StorefrontCustomerView, query=ProxyQuery))
     @proxy_route
     def proxy_customer(self, request, caller: ProxyCaller):
         customer = caller.customer()
         return operations.storefront_customer_view(self.points, self.referrals, caller.shop, customer)
 
-    @json_http("POST", "/proxy/referral-link")
+    @json_http(
+        "POST",
+        "/proxy/referral-link",
+        proxy(ReferralLinkView, status=201, query=ProxyQuery, errors=(404,)),  # 404: excluded
+    )
     @proxy_route
     def proxy_referral_link(self, request, caller: ProxyCaller):
         customer = caller.customer()
         link = ask(self.referrals.create_referral_link, shop_id=caller.shop.id, customer_id=customer)
         return 201, {"code": link["code"], "url": referral_url(caller.shop.domain, link["code"])}
 
-    @json_http("POST", "/proxy/reviews")
+    @json_http(
+        "POST",
+        "/proxy/reviews",
+        proxy(Review, status=201, query=ProxyQuery, body=ReviewFields, errors=(409,)),
+    )
     @proxy_route
     def proxy_review(self, request, caller: ProxyCaller):
         customer = caller.customer()
@@ -61,7 +80,11 @@ class ProxyRoutes(Routes):
             self.reviews.submit_review, shop_id=caller.shop.id, customer_id=customer, **review.model_dump()
         )
 
-    @json_http("POST", "/proxy/google-reviews")
+    @json_http(
+        "POST",
+        "/proxy/google-reviews",
+        proxy(GoogleReview, status=201, query=ProxyQuery, body=GoogleReviewFields, errors=(409,)),
+    )
     @proxy_route
     def proxy_google_review(self, request, caller: ProxyCaller):
         customer = caller.customer()
@@ -73,7 +96,18 @@ class ProxyRoutes(Routes):
             review_url=submission.review_url,
         )
 
-    @json_http("POST", "/proxy/redemptions")
+    @json_http(
+        "POST",
+        "/proxy/redemptions",
+        proxy(
+            RedemptionResult,
+            status=201,
+            query=ProxyQuery,
+            headers=IdempotencyHeader,
+            body=RewardRedemption,
+            errors=(404, 409),
+        ),
+    )
     @proxy_route
     def proxy_redemption(self, request, caller: ProxyCaller):
         """The customer spends their own points (the audit trail names them)."""
@@ -91,14 +125,18 @@ class ProxyRoutes(Routes):
 
     # --- anyone on the shop's pages ------------------------------------------------------
 
-    @json_http("POST", "/proxy/referrals/<code>/clicks")
+    @json_http("POST", "/proxy/referrals/<code>/clicks", proxy(LinkClicks, status=201, query=ProxyQuery))
     @proxy_route
     def proxy_referral_click(self, request, caller: ProxyCaller, code):
         return 201, ask(
             self.referrals.record_click, shop_id=caller.shop.id, code=code, client_ip=client_address(request)
         )
 
-    @json_http("POST", "/proxy/referrals/<code>/claims")
+    @json_http(
+        "POST",
+        "/proxy/referrals/<code>/claims",
+        proxy(Claim, status=201, query=ProxyQuery, body=ReferralClaimRequest, errors=(409,)),
+    )
     @proxy_route
     def proxy_referral_claim(self, request, caller: ProxyCaller, code):
         claim = parse_body(request, ReferralClaimRequest)

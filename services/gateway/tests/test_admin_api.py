@@ -130,6 +130,8 @@ def test_point_feed_passes_the_filters_given(gateway, shop):
         ({"from": "2026-01-01"}, "from"),
         ({"to": "yesterday"}, "to"),
         ({"type": "gifted"}, "type"),
+        ({"to": "-15577"}, "to"),  # not a unix timestamp
+        ({"to": ["2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z"]}, "to"),  # which one?
     ],
 )
 def test_an_invalid_query_is_422_naming_the_field(gateway, shop, params, field):
