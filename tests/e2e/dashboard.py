@@ -14,9 +14,9 @@ SCREENSHOTS = Path(os.environ.get("LOYALTY_SCREENSHOTS", "/tmp/loyalty-screensho
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 375, "height": 812}
 
-# What the dashboard must run under (the gateway's own header comes with the
-# security-headers work; until then the tests add it): no inline script or
-# style, nothing from another origin.
+# What the dashboard must run under: no inline script or style, nothing from
+# another origin, no data: image. The page is held to this and to the
+# gateway's own policy (services/gateway/browser_policy.py) at once.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
@@ -134,10 +134,10 @@ def new_dashboard(browser, base_url: str, viewport=DESKTOP) -> Dashboard:
 
     def with_csp(route):
         response = route.fetch()
-        route.fulfill(
-            response=response,
-            headers={**response.headers, "content-security-policy": CONTENT_SECURITY_POLICY},
-        )
+        # Policies joined by a comma are each enforced: the page must meet both.
+        gateways = response.headers.get("content-security-policy")
+        policies = ", ".join(policy for policy in (CONTENT_SECURITY_POLICY, gateways) if policy)
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": policies})
 
     context.route(f"{base_url}/", with_csp)
     page = context.new_page()
