@@ -14,9 +14,9 @@ SCREENSHOTS = Path(os.environ.get("LOYALTY_SCREENSHOTS", "/tmp/loyalty-screensho
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 375, "height": 812}
 
-# What the dashboard must run under (the gateway's own header comes with the
-# security-headers work; until then the tests add it): no inline script or
-# style, nothing from another origin.
+# What the dashboard must run under: no inline script or style, nothing from
+# another origin, no data: image. The page is held to this and to the
+# gateway's own policy (services/gateway/browser_policy.py) at once.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
@@ -134,10 +134,10 @@ def new_dashboard(browser, base_url: str, viewport=DESKTOP) -> Dashboard:
 
     def with_csp(route):
         response = route.fetch()
-        route.fulfill(
-            response=response,
-            headers={**response.headers, "content-security-policy": CONTENT_SECURITY_POLICY},
-        )
+        # Policies joined by a comma are each enforced: the page must meet both.
+        gateways = response.headers.get("content-security-policy")
+        policies = ", ".join(policy for policy in (CONTENT_SECURITY_POLICY, gateways) if policy)
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": policies})
 
     context.route(f"{base_url}/", with_csp)
     page = context.new_page()
@@ -162,15 +162,18 @@ def shop_with_a_program(system):
 
 def shop_with_every_activity(system):
     """A shop with something on every screen: Uma (who referred Wes, still
-    pending, and Xia, whose order completed it), Vic, a points adjustment, a
-    pending review and Google review, a $5 reward, expiry and a Gold tier."""
+    pending, and Xia, whose order completed it), Vic (whose order had a Linen
+    shirt in it), a points adjustment, Vic's pending review of the shirt and
+    Google review, a $5 reward, expiry and a Gold tier."""
     from tests.support import wait_for
 
     shop = shop_with_a_program(system)
     shop.customer_created("6001", "uma@example.com", first_name="Uma", last_name="Stone")
     shop.customer_created("6002", "vic@example.com", first_name="Vic", last_name="Hale")
     shop.order(9601, "6001", "uma@example.com", "1478.00")
-    shop.order(9602, "6002", "vic@example.com", "15.00")
+    vics_order = shop.order_body(9602, "6002", "vic@example.com", "15.00")
+    vics_order["line_items"] = [{"product_id": 880001, "title": "Linen shirt", "quantity": 1}]
+    assert shop.webhook("orders/paid", vics_order).status_code == 200
     # Referral links are for members; the webhooks make them asynchronously.
     assert wait_for(lambda: shop.api("GET", "/api/customers/6001").status_code == 200)
     link = shop.storefront("POST", "/referral-links", json=signed(shop, "6001")).json()
@@ -188,7 +191,9 @@ def shop_with_every_activity(system):
         "POST", "/api/customers/6002/points-adjustments", json={"points": 5, "reason": "Birthday gift"}
     )
     assert adjusted.status_code == 201, adjusted.text
-    review = signed(shop, "6002", product_id="p-1", rating=4, title="Lovely", body="Fits well", media_urls=[])
+    review = signed(
+        shop, "6002", product_id="880001", rating=4, title="Lovely", body="Fits well", media_urls=[]
+    )
     shop.review = shop.storefront("POST", "/reviews", json=review).json()
     google = signed(shop, "6002", review_url="https://g.page/r/example/review/1")
     shop.google_review = shop.storefront("POST", "/google-reviews", json=google).json()
@@ -196,8 +201,11 @@ def shop_with_every_activity(system):
     def settled():
         referrals = shop.api("GET", "/api/activities/referrals").json()["items"]
         points = shop.api("GET", "/api/activities/points").json()["items"]
-        return {r["status"] for r in referrals} == {"pending", "completed"} and any(
-            p["action"] == "Referred a friend" for p in points
+        reviews = shop.api("GET", "/api/activities/reviews").json()["items"]
+        return (
+            {r["status"] for r in referrals} == {"pending", "completed"}
+            and any(p["action"] == "Referred a friend" for p in points)
+            and [r["product_title"] for r in reviews] == ["Linen shirt"]
         )
 
     assert wait_for(settled, timeout=30)

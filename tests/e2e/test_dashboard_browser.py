@@ -5,6 +5,8 @@ every action, as a merchant does them."""
 
 import csv
 import os
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -75,6 +77,95 @@ def test_overview_panels_lead_to_point_activities_with_tabs_search_range_and_exp
 
     page.get_by_role("link", name="vic@example.com").first.click()
     dashboard.heading("Vic Hale")
+
+
+def figure(page, label: str):
+    """The overview's KPI card named `label`: its number."""
+    card = page.locator(".Polaris-ShadowBevel", has=page.get_by_role("heading", name=label, exact=True))
+    return card.locator("p").first
+
+
+def section(page, title: str):
+    return page.locator(".Polaris-ShadowBevel", has=page.get_by_role("heading", name=title, exact=True))
+
+
+def bars(chart, label: str):
+    """The chart's bars whose label starts with `label` ("Earned 2,033")."""
+    return chart.locator(f'svg [role=listitem][aria-label^="{label}"]')
+
+
+def overview_asked(response) -> dict:
+    """The range the page asked GET /api/dashboard for."""
+    asked = parse_qs(urlparse(response.url).query)
+    return {"from": asked["from"][0], "to": asked["to"][0]}
+
+
+def is_overview(response) -> bool:
+    return urlparse(response.url).path == "/api/dashboard"
+
+
+def test_the_overview_shows_the_apis_totals_a_chart_and_follows_the_range(busy_shop, dashboard):
+    shop, page = busy_shop, dashboard.page
+    with page.expect_response(is_overview) as answered:
+        dashboard.sign_in(shop)
+    today = datetime.now(UTC).date()  # the browser runs in UTC too
+    asked = overview_asked(answered.value)
+    assert asked == {"from": (today - timedelta(days=30)).isoformat(), "to": today.isoformat()}
+
+    # Every KPI card shows the API's own total for the same range, in the locale.
+    totals = shop.api("GET", "/api/dashboard", params=asked).json()["totals"]
+    assert totals["points_earned"] > 1000  # the busy shop's orders, not zeros agreeing
+    for label, total in [
+        ("Points earned", "points_earned"),
+        ("Points redeemed", "points_redeemed"),
+        ("Points refunded", "points_refunded"),
+        ("Points expired", "points_expired"),
+        ("New members", "new_members"),
+        ("Active members", "active_members"),
+        ("Outstanding points", "outstanding_points"),
+    ]:
+        assert figure(page, label).inner_text() == f"{totals[total]:,}", label
+    assert figure(page, "Points adjusted").inner_text() == f"+{totals['points_adjusted']:,}"
+
+    # The referral funnel and the review counts, from the same totals.
+    referrals = totals["referrals"]
+    referred = sum(referrals.values())
+    funnel = section(page, "Referrals").inner_text()
+    assert f"Friends referred\n{referred} · 100%" in funnel
+    share = round(100 * referrals["completed"] / referred)
+    assert f"Completed: placed an order\n{referrals['completed']} · {share}%" in funnel
+    assert f"Points rewarded to referrers\n{totals['referral_points_rewarded']:,} points" in funnel
+    reviews = section(page, "Reviews").inner_text()
+    assert f"Waiting for you\n{totals['reviews']['pending']}" in reviews
+    assert totals["reviews"]["pending"] == totals["google_reviews"]["pending"] == 1
+
+    # The chart: an svg with a line per series, and its legend.
+    chart = section(page, "Points earned, redeemed and expired")
+    bars(chart, f"Earned {totals['points_earned']:,}").wait_for(state="attached")
+    assert bars(chart, "Redeemed").count() == bars(chart, "Expired").count() == 31  # a bar a day
+    for name in ("Earned", "Redeemed", "Expired"):
+        chart.locator("span", has_text=name).first.wait_for()  # the legend
+    # Screen readers get the same numbers as a table: a row for the day with activity.
+    today_row = chart.get_by_role("table").get_by_role("row").nth(1).text_content()
+    assert today_row == f"{today:%b} {today.day}{totals['points_earned']:,}00"
+
+    # The newest rows name people and products.
+    recent_reviews = section(page, "Review activities").inner_text()
+    assert "Linen shirt" in recent_reviews
+    assert "by Vic Hale" in recent_reviews
+    assert "Uma Stone" in section(page, "Point activities").inner_text()
+
+    # Another range asks again: yesterday had nothing.
+    page.get_by_role("button", name="Date range: Last 30 days").click()
+    page.get_by_text("Yesterday", exact=True).click()
+    with page.expect_response(is_overview) as answered:
+        page.get_by_role("button", name="Apply").click()
+    yesterday = (today - timedelta(days=1)).isoformat()
+    assert overview_asked(answered.value) == {"from": yesterday, "to": yesterday}
+    page.get_by_text("No points were earned, redeemed or expired in this period.").wait_for()
+    assert figure(page, "Points earned").inner_text() == "0"
+    page.get_by_text("No friend was referred in this period.").wait_for()
+    dashboard.screenshot("overview-yesterday")
 
 
 def test_point_activities_page_through_by_cursor(deployed_system, dashboard):
@@ -252,6 +343,7 @@ def test_cancelling_a_referral_says_what_happens_to_a_pending_and_a_completed_on
     dashboard.heading("Referral activities")
     completed = dashboard.row("xia@example.com")
     assert "Completed" in completed.inner_text()
+    assert "Uma Stone" in completed.inner_text()  # the referrer, by name
     assert "4 of 4 · Order placed" in completed.inner_text()
     assert "500 points" in completed.inner_text()
 
@@ -295,6 +387,9 @@ def test_merchant_moderates_reviews_and_google_reviews(busy_shop, dashboard):
     dashboard.heading("Review activities")
     review = dashboard.row("Lovely")
     assert "4 out of 5 stars" in review.inner_text()
+    # People and products by name: the title from Vic's order, Vic's name and email.
+    for shown in ("Linen shirt", "Vic Hale", "vic@example.com"):
+        assert shown in review.inner_text()
     assert "Pending" in review.inner_text()
     review.get_by_role("button", name="Approve").click()
     dashboard.toast("Review approved")
@@ -303,6 +398,7 @@ def test_merchant_moderates_reviews_and_google_reviews(busy_shop, dashboard):
     page.get_by_role("link", name="Google reviews").click()
     dashboard.heading("Google review submissions")
     submission = dashboard.row("Open review")
+    assert "Vic Hale" in submission.inner_text()
     submission.get_by_role("button", name="Reject").click()
     dashboard.toast("Google review rejected")
     dashboard.wait_for_row("Open review", "Rejected")
@@ -368,8 +464,24 @@ def test_rewards_and_program_settings_show_the_apis_validation_beside_each_field
 def test_a_service_that_is_down_is_named_where_its_data_is_missing(deployed_system, busy_shop, dashboard):
     shop, page, services = busy_shop, dashboard.page, deployed_system.processes
     dashboard.sign_in(shop)
+    figure(page, "Points earned").wait_for()  # nothing left loading when the page reloads
     services.stop("referrals")
     try:
+        # The overview: referrals' sections say so; points and reviews are there.
+        with page.expect_response(is_overview, timeout=30_000) as answered:
+            page.reload()
+        for what in ("Referral totals", "Referral activities"):
+            page.get_by_text(f"{what} are unavailable right now").wait_for()
+        earned = answered.value.json()["totals"]["points_earned"]
+        assert earned > 1000
+        assert figure(page, "Points earned").inner_text() == f"{earned:,}"
+        chart = section(page, "Points earned, redeemed and expired")
+        bars(chart, f"Earned {earned:,}").wait_for(state="attached")
+        assert "Waiting for you" in section(page, "Reviews").inner_text()
+        section(page, "Review activities").get_by_text("Linen shirt").wait_for()
+        assert page.get_by_text("Review totals are unavailable right now").count() == 0
+        dashboard.screenshot("overview-referrals-unavailable")
+
         dashboard.open("/customers/6001")
         dashboard.heading("Uma Stone")
         page.get_by_text("Referrals are unavailable right now").wait_for(timeout=30_000)

@@ -42,4 +42,13 @@ export function rangeQuery(range: DateRange): { from: string; to?: string } {
   return range.end ? { from, to: new Date(addDays(range.end, 1).getTime() - 1).toISOString() } : { from };
 }
 
+const calendarDate = (date: Date): string =>
+  `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
+
+/** The overview's `from`/`to`: the range's first and last calendar days as
+ * the merchant sees them (the API counts whole days, docs/overview.md). */
+export function dayRangeQuery(range: DateRange, today: Date = new Date()): { from: string; to: string } {
+  return { from: calendarDate(range.start), to: calendarDate(range.end ?? today) };
+}
+
 export const DEFAULT_RANGE_ID = "last30";

@@ -41,6 +41,15 @@ export const formatDateTime = (iso: string): string => dateTime.format(new Date(
 export const formatCalendarDay = (day: string): string =>
   day.length === 10 ? calendarDay.format(new Date(`${day}T00:00:00Z`)) : localDay.format(new Date(day));
 
+const shortDay = new Intl.DateTimeFormat(locale, { month: "short", day: "numeric", timeZone: "UTC" });
+
+/** "Nov 30": a calendar date on a chart's axis. */
+export const formatShortDay = (day: string): string => shortDay.format(new Date(`${day}T00:00:00Z`));
+
+/** "40%": `part` of `whole`, none of nothing. */
+export const formatShare = (part: number, whole: number): string =>
+  new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 0 }).format(whole ? part / whole : 0);
+
 export const formatLocalDay = (date: Date): string => localDay.format(date);
 
 /** "Just now", "5 minutes ago", "3 hours ago", "yesterday"; past a week,

@@ -4,6 +4,7 @@ export type Activity = {
   id: number;
   customer_id: string;
   customer_email: string | null;
+  customer_name: string | null;
   type: "earned" | "redeemed" | "refunded" | "expired" | "adjusted";
   action: string;
   points: number;
@@ -41,6 +42,9 @@ export type Referral = {
   code: string;
   referrer_customer_id: string;
   referrer_email: string | null;
+  // The referrer, by email and name (SPEC §7 "People and products, not ids").
+  customer_email: string | null;
+  customer_name: string | null;
   referee_email: string;
   referee_customer_id: string | null;
   status: ReferralStatus;
@@ -62,15 +66,15 @@ export type Referral = {
 
 export type ModerationStatus = "pending" | "approved" | "rejected";
 
-// customer_email, customer_name and product_title are in SPEC §7 ("People
-// and products, not ids"); the feeds carry them once that lands.
+// customer_email, customer_name and product_title: SPEC §7 ("People and
+// products, not ids"); null where no event has told them yet.
 export type Review = {
   id: string;
   customer_id: string;
-  customer_email?: string | null;
-  customer_name?: string | null;
+  customer_email: string | null;
+  customer_name: string | null;
   product_id: string;
-  product_title?: string | null;
+  product_title: string | null;
   rating: number;
   title: string;
   body: string;
@@ -85,8 +89,8 @@ export type Review = {
 export type GoogleReview = {
   id: string;
   customer_id: string;
-  customer_email?: string | null;
-  customer_name?: string | null;
+  customer_email: string | null;
+  customer_name: string | null;
   review_url: string;
   status: ModerationStatus;
   reward_points: number | null;
@@ -142,4 +146,30 @@ export type AuditEntry = {
   before: unknown;
   after: unknown;
   occurred_at: string;
+};
+
+export type ByModeration = Record<ModerationStatus, number>;
+
+/** GET /api/dashboard (SPEC §7 "Overview", docs/overview.md): a service that
+ * did not answer is in `unavailable`, its totals null and its rows empty. */
+export type Overview = {
+  range: { from: string; to: string };
+  totals: {
+    points_earned: number | null;
+    points_redeemed: number | null;
+    points_refunded: number | null;
+    points_expired: number | null;
+    points_adjusted: number | null;
+    active_members: number | null;
+    new_members: number | null;
+    outstanding_points: number | null;
+    referrals: Record<ReferralStatus, number> | null;
+    referral_points_rewarded: number | null;
+    reviews: ByModeration | null;
+    review_points_rewarded: number | null;
+    google_reviews: ByModeration | null;
+  };
+  series: { date: string; earned: number | null; redeemed: number | null; expired: number | null }[];
+  recent: { points: Activity[]; referrals: Referral[]; reviews: Review[]; google_reviews: GoogleReview[] };
+  unavailable: ("points" | "referrals" | "reviews")[];
 };

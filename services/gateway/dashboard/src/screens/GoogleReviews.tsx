@@ -5,7 +5,7 @@ import { StatusBadge } from "../components/badges";
 import { useDateRange } from "../components/DateRangeContext";
 import { FeedPage } from "../components/FeedPage";
 import { FeedFilters, PagedIndexTable } from "../components/IndexPage";
-import { CustomerLink } from "../components/links";
+import { CustomerName } from "../components/links";
 import { usePagedQuery } from "../components/usePagedQuery";
 import { When } from "../components/When";
 import { rangeQuery } from "../dateRange";
@@ -54,7 +54,7 @@ export function GoogleReviews() {
         row={(g, index) => (
           <IndexTable.Row id={g.id} key={g.id} position={index}>
             <IndexTable.Cell>
-              <CustomerLink id={g.customer_id} label={g.customer_email ?? g.customer_name} />
+              <CustomerName id={g.customer_id} name={g.customer_name} email={g.customer_email} />
             </IndexTable.Cell>
             <IndexTable.Cell>
               <GoogleReviewLink review={g} />

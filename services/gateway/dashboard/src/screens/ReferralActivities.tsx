@@ -8,7 +8,7 @@ import { StatusBadge } from "../components/badges";
 import { useDateRange } from "../components/DateRangeContext";
 import { FeedPage } from "../components/FeedPage";
 import { FeedFilters, PagedIndexTable, type Tab } from "../components/IndexPage";
-import { CustomerLink } from "../components/links";
+import { CustomerName } from "../components/links";
 import { ReferralSteps } from "../components/ReferralSteps";
 import { usePagedQuery } from "../components/usePagedQuery";
 import { When } from "../components/When";
@@ -128,7 +128,11 @@ export function ReferralActivities() {
         row={(r, index) => (
           <IndexTable.Row id={r.id} key={r.id} position={index}>
             <IndexTable.Cell>
-              <CustomerLink id={r.referrer_customer_id} label={r.referrer_email} />
+              <CustomerName
+                id={r.referrer_customer_id}
+                name={r.customer_name}
+                email={r.customer_email ?? r.referrer_email}
+              />
             </IndexTable.Cell>
             <IndexTable.Cell>{r.referee_email}</IndexTable.Cell>
             <IndexTable.Cell>

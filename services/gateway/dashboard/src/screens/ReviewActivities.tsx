@@ -7,7 +7,7 @@ import { StatusBadge } from "../components/badges";
 import { useDateRange } from "../components/DateRangeContext";
 import { FeedPage } from "../components/FeedPage";
 import { FeedFilters, PagedIndexTable, type Tab } from "../components/IndexPage";
-import { CustomerLink } from "../components/links";
+import { CustomerName, productName } from "../components/links";
 import { useToast } from "../components/Toasts";
 import { usePagedQuery } from "../components/usePagedQuery";
 import { When } from "../components/When";
@@ -142,9 +142,9 @@ export function ReviewActivities() {
         row={(r, index) => (
           <IndexTable.Row id={r.id} key={r.id} position={index}>
             <IndexTable.Cell>
-              <CustomerLink id={r.customer_id} label={r.customer_email ?? r.customer_name} />
+              <CustomerName id={r.customer_id} name={r.customer_name} email={r.customer_email} />
             </IndexTable.Cell>
-            <IndexTable.Cell>{r.product_title ?? `Product ${r.product_id}`}</IndexTable.Cell>
+            <IndexTable.Cell>{productName(r)}</IndexTable.Cell>
             <IndexTable.Cell>
               <Stars rating={r.rating} />
             </IndexTable.Cell>
