@@ -4,13 +4,15 @@ import { formatLocalDay } from "./format";
 
 export type Preset = { id: string; label: string; daysBack: number; untilToday?: boolean };
 
+// "Last N days" is N calendar days with today the last of them, as the API's
+// own default range counts them (docs/overview.md).
 export const PRESETS: Preset[] = [
   { id: "today", label: "Today", daysBack: 0 },
   { id: "yesterday", label: "Yesterday", daysBack: 1, untilToday: true },
-  { id: "last7", label: "Last 7 days", daysBack: 7 },
-  { id: "last30", label: "Last 30 days", daysBack: 30 },
-  { id: "last90", label: "Last 90 days", daysBack: 90 },
-  { id: "last365", label: "Last 365 days", daysBack: 365 },
+  { id: "last7", label: "Last 7 days", daysBack: 6 },
+  { id: "last30", label: "Last 30 days", daysBack: 29 },
+  { id: "last90", label: "Last 90 days", daysBack: 89 },
+  { id: "last365", label: "Last 365 days", daysBack: 364 },
 ];
 
 export type DateRange = {
