@@ -3,7 +3,7 @@ the unit of work: one transaction holding a service's changes, the events they
 cause (outbox) and, for an event handler, the record that it ran (inbox)."""
 
 import contextlib
-import json
+import functools
 import logging
 import os
 import sqlite3
@@ -161,15 +161,44 @@ def cursor_result(result: Result[Any]) -> CursorResult[Any]:
     return result
 
 
+# SQLAlchemy 2.0 compiles the dialects' INSERT ... ON CONFLICT anew on every
+# execution: neither their Insert nor their conflict clause takes part in the
+# statement cache. Ours is always the bare DO NOTHING (no target, no
+# condition), so the classes below say everything there is to key on, and
+# the statement compiles once per table and set of columns.
+class _SqliteDoNothing(sqlite.dml.OnConflictDoNothing):
+    _traverse_internals = []  # noqa: RUF012 - as in SQLAlchemy
+
+
+class _SqliteInsertIgnoringConflicts(sqlite.Insert):
+    inherit_cache = True
+
+
+class _PostgresDoNothing(postgresql.dml.OnConflictDoNothing):
+    _traverse_internals = []  # noqa: RUF012 - as in SQLAlchemy
+
+
+class _PostgresInsertIgnoringConflicts(postgresql.Insert):
+    inherit_cache = True
+
+
+@functools.cache
+def _insert_ignoring_conflicts(dialect_name: str, table: Table) -> Insert:
+    statement: Insert
+    if dialect_name == "postgresql":
+        statement = _PostgresInsertIgnoringConflicts(table)
+        statement._post_values_clause = _PostgresDoNothing()
+    else:
+        statement = _SqliteInsertIgnoringConflicts(table)
+        statement._post_values_clause = _SqliteDoNothing()
+    return statement
+
+
 def insert_unless_exists(session: Session, table: Table, **values: Any) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING; True if the row was inserted. Lets
     concurrent first-timers (two events creating one member) both succeed."""
-    statement: Insert
-    if session.get_bind().dialect.name == "postgresql":
-        statement = postgresql.insert(table).values(**values).on_conflict_do_nothing()
-    else:
-        statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
-    return cursor_result(session.execute(statement)).rowcount == 1
+    statement = _insert_ignoring_conflicts(session.get_bind().dialect.name, table)
+    return cursor_result(session.execute(statement, values)).rowcount == 1
 
 
 def inserted_id(result: Result[Any]) -> int:
@@ -201,6 +230,13 @@ def is_transient_conflict(exc: BaseException) -> bool:
     if getattr(exc.orig, "pgcode", None) in _TRANSIENT_PG_CODES:
         return True
     return "database is locked" in str(exc.orig)
+
+
+@functools.cache
+def _insert_into(table: Table) -> Insert:
+    """INSERT INTO `table`, built once: each execution passes its values as
+    parameters (cheaper than building `.values(...)` every time)."""
+    return insert(table)
 
 
 class DuplicateEvent(Exception):
@@ -248,9 +284,8 @@ class UnitOfWork:
             processed = self._table("processed_events")
             try:
                 self.session.execute(
-                    insert(processed).values(
-                        event_id=event_id, handler=handler, processed_at=self.clock.now()
-                    )
+                    _insert_into(processed),
+                    {"event_id": event_id, "handler": handler, "processed_at": self.clock.now()},
                 )
             except IntegrityError:
                 self.session.rollback()
@@ -276,14 +311,15 @@ class UnitOfWork:
             correlation_id=current_correlation_id(),
         )
         self.session.execute(
-            insert(self._table("outbox")).values(
-                event_id=str(envelope.event_id),
-                event_type=envelope.type,
-                shop_id=shop_id,
-                body=json.dumps(envelope.model_dump(mode="json")),
-                created_at=self.clock.now(),
-                attempts=0,
-            )
+            _insert_into(self._table("outbox")),
+            {
+                "event_id": str(envelope.event_id),
+                "event_type": envelope.type,
+                "shop_id": shop_id,
+                "body": envelope.model_dump_json(),
+                "created_at": self.clock.now(),
+                "attempts": 0,
+            },
         )
         self._published.append(envelope)
         return envelope
