@@ -24,7 +24,7 @@ from shared import config, metrics, rpc_errors
 from shared.clock import Clock, SystemClock
 from shared.db import UnitOfWork, is_transient_conflict, make_engine
 from shared.migrations import upgrade_to_head
-from shared.outbox import make_event_publisher, outbox_backlog, relay_pending_events
+from shared.outbox import BatchPublisher, outbox_backlog, relay_pending_events
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class Database(DependencyProvider):
         upgrade_to_head(self.migrations_dir, self.url)
         self.engine = make_engine(self.url)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
-        self.publisher = make_event_publisher(self.container.config["AMQP_URI"])
+        self.publisher = BatchPublisher(self.container.config["AMQP_URI"])
         self._wakeups: LightQueue = LightQueue()
         self._relay_thread: GreenThread | None = None
 
@@ -64,6 +64,7 @@ class Database(DependencyProvider):
     def stop(self) -> None:
         if self._relay_thread is not None:
             self._relay_thread.kill()
+        self.publisher.close()
         self.engine.dispose()
 
     def kill(self) -> None:
