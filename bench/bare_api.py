@@ -23,9 +23,9 @@ from datetime import datetime  # noqa: E402
 
 from nameko.rpc import RpcProxy, rpc  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
-from nameko.web.handlers import http  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
+from bench.bare_http import http  # noqa: E402
 from services.points.models import members, point_activities  # noqa: E402
 from shared.db import make_engine  # noqa: E402
 
