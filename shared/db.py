@@ -201,6 +201,18 @@ def insert_unless_exists(session: Session, table: Table, **values: Any) -> bool:
     return cursor_result(session.execute(statement, values)).rowcount == 1
 
 
+@functools.cache
+def _insert_into(table: Table) -> Insert:
+    return insert(table)
+
+
+def insert_row(session: Session, table: Table, **values: Any) -> CursorResult[Any]:
+    """INSERT one row: `values` passed as parameters to an INSERT built once
+    per table (building `insert(table).values(...)` on every call costs more
+    than the round trip on a hot path)."""
+    return cursor_result(session.execute(_insert_into(table), values))
+
+
 def inserted_id(result: Result[Any]) -> int:
     """The id a one-row Core INSERT gave its row."""
     key = cursor_result(result).inserted_primary_key
@@ -230,13 +242,6 @@ def is_transient_conflict(exc: BaseException) -> bool:
     if getattr(exc.orig, "pgcode", None) in _TRANSIENT_PG_CODES:
         return True
     return "database is locked" in str(exc.orig)
-
-
-@functools.cache
-def _insert_into(table: Table) -> Insert:
-    """INSERT INTO `table`, built once: each execution passes its values as
-    parameters (cheaper than building `.values(...)` every time)."""
-    return insert(table)
 
 
 class DuplicateEvent(Exception):
@@ -283,9 +288,8 @@ class UnitOfWork:
             event_id, handler = self._inbox_key
             processed = self._table("processed_events")
             try:
-                self.session.execute(
-                    _insert_into(processed),
-                    {"event_id": event_id, "handler": handler, "processed_at": self.clock.now()},
+                insert_row(
+                    self.session, processed, event_id=event_id, handler=handler, processed_at=self.clock.now()
                 )
             except IntegrityError:
                 self.session.rollback()
@@ -310,16 +314,15 @@ class UnitOfWork:
             occurred_at or self.clock.now(),
             correlation_id=current_correlation_id(),
         )
-        self.session.execute(
-            _insert_into(self._table("outbox")),
-            {
-                "event_id": str(envelope.event_id),
-                "event_type": envelope.type,
-                "shop_id": shop_id,
-                "body": envelope.model_dump_json(),
-                "created_at": self.clock.now(),
-                "attempts": 0,
-            },
+        insert_row(
+            self.session,
+            self._table("outbox"),
+            event_id=str(envelope.event_id),
+            event_type=envelope.type,
+            shop_id=shop_id,
+            body=envelope.model_dump_json(),
+            created_at=self.clock.now(),
+            attempts=0,
         )
         self._published.append(envelope)
         return envelope
