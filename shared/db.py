@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    func,
     insert,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -211,6 +212,36 @@ def insert_row(session: Session, table: Table, **values: Any) -> CursorResult[An
     per table (building `insert(table).values(...)` on every call costs more
     than the round trip on a hot path)."""
     return cursor_result(session.execute(_insert_into(table), values))
+
+
+def add_to_counters(session: Session, table: Table, key: dict[str, Any], deltas: dict[str, int]) -> None:
+    """Add `deltas` to the counter columns of the row `key` names, making
+    the row (counters from zero) if it is new: one INSERT ... ON CONFLICT DO
+    UPDATE SET c = c + excluded.c, so concurrent writers of one row each
+    keep their increment. `key` must be the table's primary key."""
+    if not any(deltas.values()):
+        return
+    insert_of = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert_of(table).values(**key, **deltas)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(key), set_={name: table.c[name] + statement.excluded[name] for name in deltas}
+        )
+    )
+
+
+def upsert_known(session: Session, table: Table, key: dict[str, Any], values: dict[str, Any]) -> None:
+    """Make or update the row `key` (its primary key) names, keeping a
+    column's current value where `values` has None for it: a copy of what
+    other services tell, filled in from whichever event says most."""
+    insert_of = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert_of(table).values(**key, **values)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(key),
+            set_={name: func.coalesce(statement.excluded[name], table.c[name]) for name in values},
+        )
+    )
 
 
 def inserted_id(result: Result[Any]) -> int:

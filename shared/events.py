@@ -37,16 +37,25 @@ class Envelope(BaseModel, Generic[PayloadT]):
 # --- published by the gateway, from verified shop webhooks -----------------
 
 
+class OrderLineItem(Payload):
+    product_id: str | None = None  # null for a custom item
+    title: str | None = None
+
+
 class OrderPlaced(Payload):
     order_id: str
     order_name: str | None = None  # "#1001", what a merchant reads
     customer_id: str | None = None
     email: str | None = None
+    # The customer's name as the order carries it (for the dashboard's rows).
+    first_name: str | None = None
+    last_name: str | None = None
     financial_status: str | None = None  # "paid" earns points
     subtotal: Decimal
     total: Decimal | None = None
     currency: str | None = None
     discount_codes: list[str] = []
+    line_items: list[OrderLineItem] = []
     created_at: datetime | None = None
     test: bool = False  # placed with the platform's test gateway: earns nothing
 

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from services.gateway.credentials import API_KEY_PREFIX
 from services.gateway.schemas import MAX_AMOUNT, ShopifyCustomer, ShopifyOrder, ShopifyRefund
 from shared.errors import BadRequest, LoyaltyError, Unauthorized, Unprocessable
-from shared.events import CustomerCreated, OrderPlaced, OrderRefunded, Payload
+from shared.events import CustomerCreated, OrderLineItem, OrderPlaced, OrderRefunded, Payload
 from shared.pagination import parse_query
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
@@ -234,11 +234,18 @@ def order_placed(order: ShopifyOrder) -> OrderPlaced:
         order_name=order.name or (f"#{order.order_number}" if order.order_number is not None else None),
         customer_id=customer.id if customer else None,
         email=order.email or (customer.email if customer else None) or None,
+        first_name=customer.first_name if customer else None,
+        last_name=customer.last_name if customer else None,
         financial_status=order.financial_status,
         subtotal=subtotal,
         total=order.total_price,
         currency=order.currency,
         discount_codes=[discount.code for discount in order.discount_codes],
+        line_items=[
+            OrderLineItem(product_id=item.product_id, title=item.title)
+            for item in order.line_items
+            if item.product_id is not None
+        ],
         created_at=order.created_at,
         test=order.test,
     )

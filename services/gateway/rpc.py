@@ -46,7 +46,7 @@ def optional_result(reply, deadline: float):
     try:
         return results(reply, timeout=max(0.0, deadline - time.monotonic()))[0]
     except (ServiceUnavailable, *UNAVAILABLE) as exc:
-        log.warning("a section of the customer detail is unavailable: %r", exc)
+        log.warning("a section of a page is unavailable: %r", exc)
         return None
 
 

@@ -183,6 +183,16 @@ class _Shopify(BaseModel):
 class ShopifyCustomerRef(_Shopify):
     id: ShopifyId
     email: Email | None = None
+    first_name: PersonName | None = None
+    last_name: PersonName | None = None
+
+
+ProductTitle = Annotated[str, StringConstraints(max_length=255), AfterValidator(_no_nul)]
+
+
+class ShopifyLineItem(_Shopify):
+    product_id: ShopifyId | None = None  # null for a custom item
+    title: ProductTitle | None = None
 
 
 class ShopifyDiscountCode(_Shopify):
@@ -202,6 +212,7 @@ class ShopifyOrder(_Shopify):
     total_price: Money | None = None
     currency: Currency | None = None
     discount_codes: list[ShopifyDiscountCode] = Field(default=[], max_length=100)
+    line_items: list[ShopifyLineItem] = Field(default=[], max_length=1000)
     created_at: Timestamp | None = None
     # Placed with Shopify's test gateway: earns nothing.
     test: bool = False

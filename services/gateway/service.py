@@ -16,6 +16,7 @@ from services.gateway.routes.feeds import FeedRoutes
 from services.gateway.routes.moderation import ModerationRoutes
 from services.gateway.routes.ops import OpsRoutes
 from services.gateway.routes.orders import OrderRoutes
+from services.gateway.routes.overview import OverviewRoutes
 from services.gateway.routes.program import ProgramRoutes
 from services.gateway.routes.proxy import ProxyRoutes
 from services.gateway.routes.session import SessionRoutes
@@ -29,6 +30,7 @@ class GatewayService(
     OpsRoutes,
     WebhookRoutes,
     FeedRoutes,
+    OverviewRoutes,
     CustomerRoutes,
     OrderRoutes,
     ProgramRoutes,

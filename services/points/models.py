@@ -294,3 +294,23 @@ Index(
     audit_log.c.occurred_at,
     audit_log.c.id,
 )
+
+# The overview's roll-ups: per shop and UTC day of the activity (the feeds'
+# occurred_at, the members list's created_at), what the ledger moved, as
+# signed sums per type, and how membership changed. Kept in the same
+# transaction as each ledger row or member change (repository.daily_totals),
+# so the overview sums at most a row per day instead of the ledger.
+daily_totals = Table(
+    "daily_totals",
+    metadata,
+    Column("shop_id", String(64), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("earned_points", Points, nullable=False, default=0),
+    Column("redeemed_points", Points, nullable=False, default=0),
+    Column("refunded_points", Points, nullable=False, default=0),
+    Column("expired_points", Points, nullable=False, default=0),
+    Column("adjusted_points", Points, nullable=False, default=0),
+    Column("new_members", BigInteger, nullable=False, default=0),
+    # Exclusions less re-inclusions.
+    Column("excluded_members", BigInteger, nullable=False, default=0),
+)

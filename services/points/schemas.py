@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
+from shared.day_range import DayRange
 from shared.pagination import CursorQuery, PageQuery
 from shared.points_api import (
     NewReward,
@@ -42,6 +43,10 @@ class ActivitiesQuery(PageQuery):
     def _email_prefix(cls, value):
         value = _blank_to_none(value)
         return value.lower() if value else None
+
+
+class OverviewQuery(DayRange):
+    shop_id: str = ShopId
 
 
 class ExportQuery(ActivitiesQuery):
@@ -167,6 +172,7 @@ class Activity(Output):
     id: int
     customer_id: str
     customer_email: str | None
+    customer_name: str | None
     type: str
     action: str
     points: int
@@ -279,3 +285,32 @@ class RedemptionResult(Output):
     discount_code: DiscountCode
     activity: Activity
     customer: MemberProfile
+
+
+class PointTotals(Output):
+    """The overview's point totals for a range of days: what each type of
+    ledger entry moved in it (redeemed, refunded and expired as positive
+    amounts, adjustments signed), members who joined in it, and at the end
+    of its last day the members not excluded and their balances."""
+
+    points_earned: int
+    points_redeemed: int
+    points_refunded: int
+    points_expired: int
+    points_adjusted: int
+    active_members: int
+    new_members: int
+    outstanding_points: int
+
+
+class DayPoints(Output):
+    date: date
+    earned: int
+    redeemed: int
+    expired: int
+
+
+class PointsOverview(Output):
+    totals: PointTotals
+    series: list[DayPoints]
+    recent: list[Activity]

@@ -10,7 +10,7 @@ from nameko.timer import timer
 from sqlalchemy import text
 
 from services.points.models import metadata
-from services.points.operations import codes, commands, earning, ledger, program, views
+from services.points.operations import codes, commands, earning, ledger, overview, program, views
 
 # Imported by name (and looked up when a handler runs) so a test can replace
 # one operation, e.g. to make a handler fail.
@@ -34,6 +34,7 @@ from services.points.schemas import (
     EmailLookup,
     ExportQuery,
     OrderRef,
+    OverviewQuery,
     ProfileUpdate,
     ProgramUpdate,
     Redemption,
@@ -126,6 +127,12 @@ class PointsService:
             _given(shop_id=shop_id, type=type, q=q, from_=from_, to=to, cursor=cursor, limit=limit),
         )
         return _page(self._read(views.list_activities, query))
+
+    @rpc
+    def overview(self, shop_id, from_=None, to=None):
+        """Totals, a per-day series and the newest rows for whole UTC days."""
+        query = parse_query(OverviewQuery, _given(shop_id=shop_id, from_=from_, to=to))
+        return self._read(overview.points_overview, query).model_dump(mode="json")
 
     @rpc
     def export_activities(self, shop_id, type="all", q=None, from_=None, to=None, cursor=None, limit=1000):

@@ -338,3 +338,8 @@ def rewarded_referral(award: PointsAwarded) -> str | None:
     if award.reason == REFERRAL_REWARD_REASON and award.reference:
         return award.reference
     return None
+
+
+def names_a_customer(order: OrderPlaced) -> bool:
+    """Whether an order tells who its customer is (the customers copy's filter)."""
+    return order.customer_id is not None

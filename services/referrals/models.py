@@ -2,7 +2,18 @@
 on it, the referrals claimed through it (with the steps they reached), and
 the fraud signals refused claims leave behind."""
 
-from sqlalchemy import CheckConstraint, Column, Index, Integer, String, Table, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    text,
+)
 
 from shared.db import BigId, UTCDateTime, service_metadata
 
@@ -100,3 +111,31 @@ fraud_signals = Table(
     Column("occurred_at", UTCDateTime, nullable=False),
 )
 Index(None, fraud_signals.c.shop_id, fraud_signals.c.occurred_at, fraud_signals.c.id)
+
+# The overview's roll-ups, per shop and UTC day a referral was claimed on
+# (its occurred_at, what the feed filters on): how many of that day's
+# referrals are in each status now, and the points their referrers got.
+# Kept in the transaction of each change (repository), so the overview sums
+# at most a row per day instead of the referrals.
+daily_totals = Table(
+    "daily_totals",
+    metadata,
+    Column("shop_id", String(64), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("pending", BigInteger, nullable=False, default=0),
+    Column("completed", BigInteger, nullable=False, default=0),
+    Column("cancelled", BigInteger, nullable=False, default=0),
+    Column("reward_points", BigInteger, nullable=False, default=0),
+)
+
+# What the shop's events say of its customers (customer_created,
+# order_placed), so a referral row names its referrer without asking points.
+customers = Table(
+    "customers",
+    metadata,
+    Column("shop_id", String(64), primary_key=True),
+    Column("customer_id", String(64), primary_key=True),
+    Column("email", String(320)),
+    Column("first_name", String(200)),
+    Column("last_name", String(200)),
+)

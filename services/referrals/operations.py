@@ -25,13 +25,17 @@ from services.referrals.schemas import (
     CustomerReferralsQuery,
     LinkClicks,
     LinkRequest,
+    OverviewQuery,
     Referral,
     ReferralLink,
     ReferralRef,
+    ReferralsOverview,
+    ReferralTotals,
+    StatusCounts,
 )
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, must_exist
 from shared.errors import Conflict, NotFound, ServiceUnavailable
-from shared.events import DiscountCodeUsed, DiscountCodeVoided, OrderPlaced, PointsAwarded
+from shared.events import CustomerCreated, DiscountCodeUsed, DiscountCodeVoided, OrderPlaced, PointsAwarded
 from shared.pagination import Page
 
 log = logging.getLogger(__name__)
@@ -39,6 +43,9 @@ log = logging.getLogger(__name__)
 # A new link's random code may (very rarely) be taken, or a concurrent call
 # may have made the member's link first: either way, look again.
 LINK_ATTEMPTS = 3
+
+# The overview's newest rows.
+RECENT_ROWS = 5
 
 
 def max_claims_per_ip_per_week() -> int:
@@ -62,6 +69,7 @@ def create_referral_link(db, points, request: LinkRequest) -> ReferralLink:
             link = repository.link_of_customer(uow.session, request.shop_id, request.customer_id)
             if link is not None:
                 break
+            _remember_referrer(uow, request.shop_id, referrer)
             try:
                 link = repository.add_link(
                     uow.session,
@@ -135,6 +143,7 @@ def claim_referral(db, points, claim: ClaimRequest) -> Claim:
             )
             try:
                 repository.add_referral(uow.session, referral)
+                _remember_referrer(uow, claim.shop_id, referrer)
             except IntegrityError:
                 # PostgreSQL: the one-open-referral-per-mailbox index caught the race.
                 refusal = domain.refusal(domain.ALREADY_REFERRED)
@@ -150,6 +159,18 @@ def claim_referral(db, points, claim: ClaimRequest) -> Claim:
     # will own it, so it must not stay valid at checkout.
     points.void_unclaimed_welcome_code(claim.shop_id, referral_id)
     _refuse(db, claim, refusal)
+
+
+def _remember_referrer(uow: UnitOfWork, shop_id: str, referrer: domain.MemberProfile) -> None:
+    """The referrer's profile as points just gave it, for the rows that name them."""
+    repository.remember_customer(
+        uow.session,
+        shop_id,
+        referrer["customer_id"],
+        referrer.get("email"),
+        referrer.get("first_name"),
+        referrer.get("last_name"),
+    )
 
 
 def _member(points, shop_id: str, customer_id: str) -> domain.MemberProfile | None:
@@ -202,7 +223,8 @@ def _no_such_link(code: str) -> NotFound:
 
 
 def get_referral(uow: UnitOfWork, ref: ReferralRef) -> Referral:
-    return Referral.of(_existing_referral(uow, ref.shop_id, ref.referral_id))
+    _existing_referral(uow, ref.shop_id, ref.referral_id)
+    return _named(uow, ref.shop_id, ref.referral_id)
 
 
 def cancel_referral(uow: UnitOfWork, request: CancelRequest) -> Referral:
@@ -212,12 +234,35 @@ def cancel_referral(uow: UnitOfWork, request: CancelRequest) -> Referral:
     cancellation = domain.cancel(referral.status, request.actor, uow.clock.now())
     referral = repository.record_cancellation(uow.session, request.shop_id, referral.id, cancellation)
     uow.publish(request.shop_id, domain.referral_cancelled(referral, cancellation.previous_status))
-    return Referral.of(referral)
+    return _named(uow, request.shop_id, referral.id)
+
+
+def _named(uow: UnitOfWork, shop_id: str, referral_id: str) -> Referral:
+    row = repository.named_referral(uow.session, shop_id, referral_id)
+    return Referral.of(must_exist(row, f"referral {referral_id}"))
 
 
 def list_activities(uow: UnitOfWork, query: ActivityQuery) -> Page[Referral]:
     found = repository.referrals_page(uow.session, query)
     return {"items": [Referral.of(row) for row in found["items"]], "next_cursor": found["next_cursor"]}
+
+
+def referrals_overview(uow: UnitOfWork, query: OverviewQuery) -> ReferralsOverview:
+    """The range's totals from the daily roll-ups, and its newest referrals."""
+    totals = repository.totals_between(uow.session, query.shop_id, query.first, query.last)
+    from_, to = query.window()
+    newest = ActivityQuery.model_validate(
+        {"shop_id": query.shop_id, "from": from_, "to": to, "limit": RECENT_ROWS}
+    )
+    return ReferralsOverview(
+        totals=ReferralTotals(
+            referrals=StatusCounts(
+                pending=totals.pending, completed=totals.completed, cancelled=totals.cancelled
+            ),
+            referral_points_rewarded=totals.reward_points,
+        ),
+        recent=[Referral.of(row) for row in repository.referrals_page(uow.session, newest)["items"]],
+    )
 
 
 def list_customer_referrals(uow: UnitOfWork, query: CustomerReferralsQuery) -> list[CustomerReferral]:
@@ -288,3 +333,22 @@ def record_referrer_reward(uow: UnitOfWork, shop_id: str, award: PointsAwarded) 
             referral_id,
             shop_id,
         )
+
+
+# The shop's customers, as its events tell them, name the referrers on the
+# dashboard's rows.
+
+
+def remember_customer(uow: UnitOfWork, shop_id: str, customer: CustomerCreated) -> None:
+    repository.remember_customer(
+        uow.session, shop_id, customer.customer_id, customer.email, customer.first_name, customer.last_name
+    )
+
+
+def remember_order_customer(uow: UnitOfWork, shop_id: str, order: OrderPlaced) -> None:
+    if order.customer_id is None:
+        # The handler hears only of orders with a customer (domain.names_a_customer).
+        raise ValueError(f"order {order.order_id} names no customer")
+    repository.remember_customer(
+        uow.session, shop_id, order.customer_id, order.email, order.first_name, order.last_name
+    )

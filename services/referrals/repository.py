@@ -1,14 +1,22 @@
 """Queries of the referrals service; every one is scoped to one shop."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, and_, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.referrals.domain import CANCELLED, COMPLETED, PENDING, Cancellation, Completion, NewReferral
-from services.referrals.models import fraud_signals, link_clicks, referral_links, referrals
+from services.referrals.models import (
+    customers,
+    daily_totals,
+    fraud_signals,
+    link_clicks,
+    referral_links,
+    referrals,
+)
 from services.referrals.schemas import ActivityQuery, CustomerReferralsQuery
-from shared.db import cursor_result
+from shared.day_range import day_of
+from shared.db import add_to_counters, upsert_known
 from shared.pagination import Page, keyset_page
 
 # --- links and clicks ------------------------------------------------------------------
@@ -103,6 +111,7 @@ def claims_from_ip_since(session: Session, shop_id: str, client_ip: str | None, 
 
 def add_referral(session: Session, row: NewReferral) -> None:
     session.execute(insert(referrals).values(**row))
+    _count(session, row["shop_id"], row["occurred_at"], pending=1)
 
 
 def add_fraud_signal(
@@ -178,7 +187,7 @@ def completion_candidates(
 def record_completion(session: Session, shop_id: str, referral_id: str, done: Completion):
     """The referral as completed. Only a pending one moves: the caller holds
     its lock, so anything else fails loudly (and the event is retried)."""
-    return session.execute(
+    completed = session.execute(
         update(referrals)
         .where(referrals.c.shop_id == shop_id, referrals.c.id == referral_id, referrals.c.status == PENDING)
         .values(
@@ -190,10 +199,14 @@ def record_completion(session: Session, shop_id: str, referral_id: str, done: Co
         )
         .returning(*referrals.c)
     ).one()
+    _count(session, shop_id, completed.occurred_at, pending=-1, completed=1)
+    return completed
 
 
 def record_cancellation(session: Session, shop_id: str, referral_id: str, cancellation: Cancellation):
-    return session.execute(
+    """The referral as cancelled; the caller holds its lock and judged it
+    `cancellation.previous_status`."""
+    cancelled = session.execute(
         update(referrals)
         .where(referrals.c.shop_id == shop_id, referrals.c.id == referral_id)
         .values(
@@ -201,24 +214,32 @@ def record_cancellation(session: Session, shop_id: str, referral_id: str, cancel
         )
         .returning(*referrals.c)
     ).one()
+    _count(session, shop_id, cancelled.occurred_at, **{cancellation.previous_status: -1, CANCELLED: 1})
+    return cancelled
 
 
 def record_reward(session: Session, shop_id: str, referral_id: str, points: int) -> bool:
     """False when this shop has no such referral."""
-    result = cursor_result(
-        session.execute(
-            update(referrals)
-            .where(referrals.c.shop_id == shop_id, referrals.c.id == referral_id)
-            .values(referrer_reward_points=points)
-        )
+    before = session.execute(
+        select(referrals.c.occurred_at, referrals.c.referrer_reward_points)
+        .where(referrals.c.shop_id == shop_id, referrals.c.id == referral_id)
+        .with_for_update()
+    ).first()
+    if before is None:
+        return False
+    session.execute(
+        update(referrals)
+        .where(referrals.c.shop_id == shop_id, referrals.c.id == referral_id)
+        .values(referrer_reward_points=points)
     )
-    return result.rowcount == 1
+    _count(session, shop_id, before.occurred_at, reward_points=points - (before.referrer_reward_points or 0))
+    return True
 
 
 def referrals_page(session: Session, query: ActivityQuery) -> Page[Row]:
     """Served by the (shop_id, occurred_at, id) and (shop_id, status,
     occurred_at, id) indexes."""
-    statement = select(referrals).where(referrals.c.shop_id == query.shop_id)
+    statement = _named().where(referrals.c.shop_id == query.shop_id)
     if query.status is not None:
         statement = statement.where(referrals.c.status == query.status)
     return keyset_page(session, statement, referrals.c.occurred_at, referrals.c.id, query)
@@ -235,7 +256,7 @@ def referrals_of_customer(session: Session, query: CustomerReferralsQuery) -> li
         ("referee", referrals.c.referee_customer_id),
     ):
         rows = session.execute(
-            select(referrals)
+            _named()
             .where(referrals.c.shop_id == query.shop_id, column == query.customer_id)
             .order_by(referrals.c.occurred_at.desc(), referrals.c.id.desc())
             .limit(query.limit)
@@ -243,3 +264,72 @@ def referrals_of_customer(session: Session, query: CustomerReferralsQuery) -> li
         found += [(role, row) for row in rows]
     found.sort(key=lambda role_and_row: (role_and_row[1].occurred_at, role_and_row[1].id), reverse=True)
     return found[: query.limit]
+
+
+def named_referral(session: Session, shop_id: str, referral_id: str):
+    """The referral as the feed shows it, naming its referrer."""
+    return session.execute(
+        _named().where(referrals.c.shop_id == shop_id, referrals.c.id == referral_id)
+    ).first()
+
+
+def _named():
+    """Referrals with their referrer's email and name, from the customers
+    copy (the email on the referral where the copy has none)."""
+    return select(
+        referrals,
+        func.coalesce(customers.c.email, referrals.c.referrer_email).label("customer_email"),
+        customers.c.first_name.label("customer_first_name"),
+        customers.c.last_name.label("customer_last_name"),
+    ).select_from(
+        referrals.outerjoin(
+            customers,
+            and_(
+                customers.c.shop_id == referrals.c.shop_id,
+                customers.c.customer_id == referrals.c.referrer_customer_id,
+            ),
+        )
+    )
+
+
+# --- the customers copy -----------------------------------------------------------------
+
+
+def remember_customer(
+    session: Session,
+    shop_id: str,
+    customer_id: str,
+    email: str | None,
+    first_name: str | None,
+    last_name: str | None,
+) -> None:
+    """What an event or the referrer's profile says of a customer; what it
+    leaves out stays as known."""
+    upsert_known(
+        session,
+        customers,
+        {"shop_id": shop_id, "customer_id": customer_id},
+        {"email": email, "first_name": first_name, "last_name": last_name},
+    )
+
+
+# --- the overview's roll-ups ------------------------------------------------------------
+
+
+def _count(session: Session, shop_id: str, claimed_at: datetime, **deltas: int) -> None:
+    """Add to the roll-up of the day the referral was claimed on (what the
+    feed's window filters by), whenever its status or reward changes."""
+    add_to_counters(session, daily_totals, {"shop_id": shop_id, "day": day_of(claimed_at)}, deltas)
+
+
+def totals_between(session: Session, shop_id: str, first: date, last: date) -> Row:
+    """(pending, completed, cancelled, reward_points) of the referrals
+    claimed from day `first` to `last`: a row a day at most."""
+    return session.execute(
+        select(
+            *(
+                func.coalesce(func.sum(daily_totals.c[name]), 0).label(name)
+                for name in ("pending", "completed", "cancelled", "reward_points")
+            )
+        ).where(daily_totals.c.shop_id == shop_id, daily_totals.c.day >= first, daily_totals.c.day <= last)
+    ).one()

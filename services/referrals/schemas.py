@@ -8,6 +8,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from services.referrals.domain import normalize_code
+from shared.day_range import DayRange
 from shared.pagination import MAX_LIMIT, PageQuery
 
 ShopId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -71,6 +72,10 @@ class ActivityQuery(PageQuery):
     status: Status | None = None
 
 
+class OverviewQuery(DayRange):
+    shop_id: ShopId
+
+
 class CustomerReferralsQuery(_Input):
     shop_id: ShopId
     customer_id: PlatformId
@@ -114,6 +119,9 @@ class Referral(_Output):
     code: str
     referrer_customer_id: str
     referrer_email: str | None
+    # The referrer, the customer the row is about, by email and name.
+    customer_email: str | None = None
+    customer_name: str | None = None
     referee_email: str
     referee_customer_id: str | None
     status: Status
@@ -130,7 +138,12 @@ class Referral(_Output):
     @classmethod
     def of(cls, row) -> Self:
         fields = row._asdict() if hasattr(row, "_asdict") else dict(row)
-        return cls.model_validate(dict(fields, steps=Steps.model_validate(fields)))
+        name = " ".join(
+            part for part in (fields.get("customer_first_name"), fields.get("customer_last_name")) if part
+        )
+        return cls.model_validate(
+            dict(fields, steps=Steps.model_validate(fields), customer_name=name or None)
+        )
 
 
 class CustomerReferral(Referral):
@@ -138,3 +151,22 @@ class CustomerReferral(Referral):
     or were referred and completed it with their order (`referee`)."""
 
     role: Role
+
+
+class StatusCounts(_Output):
+    pending: int
+    completed: int
+    cancelled: int
+
+
+class ReferralTotals(_Output):
+    """The referrals claimed in a range of days, by status now, and the
+    points their referrers earned: what their feed rows add up to."""
+
+    referrals: StatusCounts
+    referral_points_rewarded: int
+
+
+class ReferralsOverview(_Output):
+    totals: ReferralTotals
+    recent: list[Referral]

@@ -18,6 +18,7 @@ from services.referrals.schemas import (
     ClickRequest,
     CustomerReferralsQuery,
     LinkRequest,
+    OverviewQuery,
     ReferralRef,
 )
 from shared.database import Database
@@ -102,6 +103,12 @@ class ReferralsService:
         return _page(self._read(operations.list_activities, query))
 
     @rpc
+    def overview(self, shop_id, from_=None, to=None):
+        """Totals and the newest referrals for whole UTC days."""
+        query = parse_query(OverviewQuery, provided(shop_id=shop_id, from_=from_, to=to))
+        return self._read(operations.referrals_overview, query).model_dump(mode="json")
+
+    @rpc
     def list_customer_referrals(self, shop_id, customer_id=None, limit=None):
         query = parse_query(
             CustomerReferralsQuery, provided(shop_id=shop_id, customer_id=customer_id, limit=limit)
@@ -137,3 +144,11 @@ class ReferralsService:
     @reliable_event_handler("points", "points_awarded", when=domain.rewarded_referral)
     def record_referrer_reward(self, uow, event):
         operations.record_referrer_reward(uow, event.shop_id, event.payload)
+
+    @reliable_event_handler("gateway", "customer_created")
+    def remember_customer(self, uow, event):
+        operations.remember_customer(uow, event.shop_id, event.payload)
+
+    @reliable_event_handler("gateway", "order_placed", when=domain.names_a_customer)
+    def remember_order_customer(self, uow, event):
+        operations.remember_order_customer(uow, event.shop_id, event.payload)

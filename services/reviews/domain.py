@@ -11,7 +11,7 @@ from typing import Final, Literal, Protocol, TypedDict, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from shared.errors import Conflict
-from shared.events import GoogleReviewApproved, PointsAwarded, ReviewApproved
+from shared.events import GoogleReviewApproved, OrderPlaced, PointsAwarded, ReviewApproved
 
 PENDING: Final = "pending"
 APPROVED: Final = "approved"
@@ -198,3 +198,8 @@ def rewarded_item(award: PointsAwarded) -> tuple[str, str] | None:
     if award.reference and award.reason in REWARDS:
         return REWARDS[award.reason]
     return None
+
+
+def tells_of_customer_or_products(order: OrderPlaced) -> bool:
+    """Whether an order names its customer or products (the copies' filter)."""
+    return order.customer_id is not None or bool(order.line_items)

@@ -2,7 +2,19 @@
 submissions, each moderated (pending → approved | rejected) and, once the
 points service reports the award, carrying the reward it earned."""
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, Integer, SmallInteger, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+)
 
 from shared.db import UTCDateTime, service_metadata
 
@@ -82,4 +94,41 @@ Index(
     google_review_submissions.c.customer_id,
     google_review_submissions.c.review_url_key,
     unique=True,
+)
+
+# The overview's roll-ups, per shop and UTC day an item was submitted on (its
+# occurred_at, what the feeds filter on): how many of that day's reviews and
+# Google reviews are in each status now, and the points they earned. Kept in
+# the transaction of each change (repository), so the overview sums at most
+# a row per day instead of the items.
+daily_totals = Table(
+    "daily_totals",
+    metadata,
+    Column("shop_id", String(64), primary_key=True),
+    Column("day", Date, primary_key=True),
+    *(
+        Column(f"{kind}_{count}", BigInteger, nullable=False, default=0)
+        for kind in ("review", "google_review")
+        for count in ("pending", "approved", "rejected", "points")
+    ),
+)
+
+# What the shop's events say of its customers and products (customer_created,
+# order_placed and its line items), so a row names them without asking.
+customers = Table(
+    "customers",
+    metadata,
+    Column("shop_id", String(64), primary_key=True),
+    Column("customer_id", String(64), primary_key=True),
+    Column("email", String(320)),
+    Column("first_name", String(200)),
+    Column("last_name", String(200)),
+)
+
+products = Table(
+    "products",
+    metadata,
+    Column("shop_id", String(64), primary_key=True),
+    Column("product_id", String(64), primary_key=True),
+    Column("title", String(255)),
 )

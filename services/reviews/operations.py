@@ -12,15 +12,22 @@ from services.reviews.schemas import (
     CustomerReviewsQuery,
     GoogleReview,
     GoogleReviewSubmission,
+    OverviewQuery,
     Review,
+    ReviewsOverview,
     ReviewSubmission,
+    ReviewTotals,
+    StatusCounts,
 )
 from shared.db import UnitOfWork, must_exist
 from shared.errors import Conflict, NotFound
-from shared.events import PointsAwarded
+from shared.events import CustomerCreated, OrderPlaced, PointsAwarded
 from shared.pagination import Page
 
 log = logging.getLogger(__name__)
+
+# The overview's newest rows per kind.
+RECENT_ROWS = 5
 
 # What each kind of item looks like to a caller.
 OUTPUTS: dict[str, type[Review] | type[GoogleReview]] = {
@@ -35,7 +42,7 @@ OUTPUTS: dict[str, type[Review] | type[GoogleReview]] = {
 def submit_review(uow: UnitOfWork, submission: ReviewSubmission) -> Review:
     review = domain.new_review(now=uow.clock.now(), **submission.model_dump(mode="json"))
     repository.add_item(uow.session, domain.REVIEW, review)
-    return Review.model_validate(review)
+    return Review.model_validate(_named_row(uow, domain.REVIEW, review["shop_id"], review["id"]))
 
 
 def submit_google_review(uow: UnitOfWork, submission: GoogleReviewSubmission) -> GoogleReview:
@@ -53,7 +60,16 @@ def submit_google_review(uow: UnitOfWork, submission: GoogleReviewSubmission) ->
             "this Google review has already been submitted",
             {"submission_id": earlier.id, "status": earlier.status},
         )
-    return GoogleReview.model_validate(item)
+    return GoogleReview.model_validate(_named_row(uow, domain.GOOGLE_REVIEW, item["shop_id"], item["id"]))
+
+
+def _named_row(uow: UnitOfWork, kind: str, shop_id: str, item_id: str):
+    """An item this unit of work has just written or found, with its names."""
+    return must_exist(repository.named_item(uow.session, kind, shop_id, item_id), f"{kind} {item_id}")
+
+
+def _named(uow: UnitOfWork, kind: str, shop_id: str, item_id: str) -> Review | GoogleReview:
+    return OUTPUTS[kind].model_validate(_named_row(uow, kind, shop_id, item_id))
 
 
 # --- moderation -------------------------------------------------------------------------
@@ -67,17 +83,18 @@ def moderate(
     item = _existing(uow, kind, shop_id, item_id, for_update=True)
     moderation = domain.moderate(kind, item.status, decision, actor, uow.clock.now())
     if moderation is not None:
-        item = repository.record_moderation(uow.session, kind, shop_id, item_id, moderation)
+        item = repository.record_moderation(uow.session, kind, shop_id, item_id, moderation, item.status)
         if moderation.status == domain.APPROVED:
             uow.publish(shop_id, domain.approval_event(kind, item))
-    return OUTPUTS[kind].model_validate(item)
+    return _named(uow, kind, shop_id, item_id)
 
 
 # --- queries ----------------------------------------------------------------------------
 
 
 def get_item(uow: UnitOfWork, kind: str, shop_id: str, item_id: str) -> Review | GoogleReview:
-    return OUTPUTS[kind].model_validate(_existing(uow, kind, shop_id, item_id))
+    _existing(uow, kind, shop_id, item_id)
+    return _named(uow, kind, shop_id, item_id)
 
 
 def list_items(uow: UnitOfWork, kind: str, query: ActivityQuery) -> Page[Review | GoogleReview]:
@@ -86,6 +103,38 @@ def list_items(uow: UnitOfWork, kind: str, query: ActivityQuery) -> Page[Review 
         "items": [OUTPUTS[kind].model_validate(row) for row in found["items"]],
         "next_cursor": found["next_cursor"],
     }
+
+
+def reviews_overview(uow: UnitOfWork, query: OverviewQuery) -> ReviewsOverview:
+    """The range's totals from the daily roll-ups, and its newest items of each kind."""
+    sums = repository.totals_between(uow.session, query.shop_id, query.first, query.last)
+    from_, to = query.window()
+    newest = ActivityQuery.model_validate(
+        {"shop_id": query.shop_id, "from": from_, "to": to, "limit": RECENT_ROWS}
+    )
+
+    def counts(kind: str) -> StatusCounts:
+        return StatusCounts(
+            pending=getattr(sums, f"{kind}_pending"),
+            approved=getattr(sums, f"{kind}_approved"),
+            rejected=getattr(sums, f"{kind}_rejected"),
+        )
+
+    return ReviewsOverview(
+        totals=ReviewTotals(
+            reviews=counts(domain.REVIEW),
+            review_points_rewarded=sums.review_points,
+            google_reviews=counts(domain.GOOGLE_REVIEW),
+        ),
+        recent_reviews=[
+            Review.model_validate(row)
+            for row in repository.items_page(uow.session, domain.REVIEW, newest)["items"]
+        ],
+        recent_google_reviews=[
+            GoogleReview.model_validate(row)
+            for row in repository.items_page(uow.session, domain.GOOGLE_REVIEW, newest)["items"]
+        ],
+    )
 
 
 def list_customer_reviews(uow: UnitOfWork, query: CustomerReviewsQuery) -> CustomerReviews:
@@ -121,3 +170,23 @@ def record_review_reward(uow: UnitOfWork, shop_id: str, award: PointsAwarded) ->
             award.reference,
             shop_id,
         )
+
+
+# --- the customers and products the shop's events tell of ---------------------------
+
+
+def remember_customer(uow: UnitOfWork, shop_id: str, customer: CustomerCreated) -> None:
+    repository.remember_customer(
+        uow.session, shop_id, customer.customer_id, customer.email, customer.first_name, customer.last_name
+    )
+
+
+def remember_order(uow: UnitOfWork, shop_id: str, order: OrderPlaced) -> None:
+    """The order's customer and the titles of the products it holds."""
+    if order.customer_id is not None:
+        repository.remember_customer(
+            uow.session, shop_id, order.customer_id, order.email, order.first_name, order.last_name
+        )
+    for item in order.line_items:
+        if item.product_id is not None:
+            repository.remember_product(uow.session, shop_id, item.product_id, item.title)

@@ -4,8 +4,9 @@ outputs (dumped with `model_dump(mode="json")`)."""
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
 
+from shared.day_range import DayRange
 from shared.pagination import MAX_LIMIT, PageQuery
 
 ShopId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -59,6 +60,10 @@ class ActivityQuery(PageQuery):
     status: Status | None = None
 
 
+class OverviewQuery(DayRange):
+    shop_id: ShopId
+
+
 class CustomerReviewsQuery(_Input):
     shop_id: ShopId
     customer_id: PlatformId
@@ -69,10 +74,30 @@ class _Output(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-class Review(_Output):
+class _Named(_Output):
+    """An item naming its customer, from the customers copy (null where no
+    event has told of them yet)."""
+
+    customer_email: str | None = None
+    customer_name: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _full_name(cls, data):
+        if hasattr(data, "_asdict"):
+            data = data._asdict()
+        if isinstance(data, dict) and "customer_name" not in data:
+            parts = (data.get("customer_first_name"), data.get("customer_last_name"))
+            data = dict(data, customer_name=" ".join(part for part in parts if part) or None)
+        return data
+
+
+class Review(_Named):
     id: str
     customer_id: str
     product_id: str
+    # From the orders' line items seen; null until an order with it arrives.
+    product_title: str | None = None
     rating: int
     title: str
     body: str
@@ -85,7 +110,7 @@ class Review(_Output):
     moderated_by: str | None
 
 
-class GoogleReview(_Output):
+class GoogleReview(_Named):
     id: str
     customer_id: str
     review_url: str
@@ -101,3 +126,25 @@ class CustomerReviews(_Output):
 
     reviews: list[Review]
     google_reviews: list[GoogleReview]
+
+
+class StatusCounts(_Output):
+    pending: int
+    approved: int
+    rejected: int
+
+
+class ReviewTotals(_Output):
+    """The items submitted in a range of days, by status now, and the
+    points reviews earned (rewards and photo bonuses): what their feed rows
+    add up to."""
+
+    reviews: StatusCounts
+    review_points_rewarded: int
+    google_reviews: StatusCounts
+
+
+class ReviewsOverview(_Output):
+    totals: ReviewTotals
+    recent_reviews: list[Review]
+    recent_google_reviews: list[GoogleReview]

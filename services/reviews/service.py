@@ -15,6 +15,7 @@ from services.reviews.schemas import (
     GoogleReviewModeration,
     GoogleReviewRef,
     GoogleReviewSubmission,
+    OverviewQuery,
     ReviewModeration,
     ReviewRef,
     ReviewSubmission,
@@ -155,6 +156,14 @@ class ReviewsService:
         )
         return _page(self._read(operations.list_items, domain.GOOGLE_REVIEW, query))
 
+    # --- the overview --------------------------------------------------------
+
+    @rpc
+    def overview(self, shop_id, from_=None, to=None):
+        """Totals and the newest items of each kind for whole UTC days."""
+        query = parse_query(OverviewQuery, provided(shop_id=shop_id, from_=from_, to=to))
+        return self._read(operations.reviews_overview, query).model_dump(mode="json")
+
     # --- one customer's reviews and submissions ------------------------------
 
     @rpc
@@ -170,6 +179,16 @@ class ReviewsService:
     @reliable_event_handler("points", "points_awarded", when=domain.rewarded_item)
     def record_review_reward(self, uow, event):
         operations.record_review_reward(uow, event.shop_id, event.payload)
+
+    # --- the customers and products the shop's events tell of -----------------
+
+    @reliable_event_handler("gateway", "customer_created")
+    def remember_customer(self, uow, event):
+        operations.remember_customer(uow, event.shop_id, event.payload)
+
+    @reliable_event_handler("gateway", "order_placed", when=domain.tells_of_customer_or_products)
+    def remember_order(self, uow, event):
+        operations.remember_order(uow, event.shop_id, event.payload)
 
     @rpc
     def health(self):

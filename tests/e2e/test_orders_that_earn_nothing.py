@@ -109,6 +109,11 @@ IMPOSSIBLE = {
         },
         "refund_line_items",
     ),
+    "NUL in a product title": (
+        "orders/paid",
+        order(20, line_items=[{"product_id": 1, "title": "Shirt\x00"}]),
+        "line_items.0.title",
+    ),
     "NUL in a first name": ("customers/create", {"id": 17, "first_name": "Ann\x00"}, "first_name"),
     "last name of 201 characters": ("customers/create", {"id": 18, "last_name": "L" * 201}, "last_name"),
 }

@@ -8,7 +8,7 @@ import pytest
 
 from services.gateway import domain
 from shared.errors import Unauthorized, Unprocessable
-from shared.events import CustomerCreated, OrderPlaced, OrderRefunded
+from shared.events import CustomerCreated, OrderLineItem, OrderPlaced, OrderRefunded
 
 pytestmark = pytest.mark.unit  # pure: no broker, no database (make test-unit)
 
@@ -21,14 +21,22 @@ def test_paid_order_becomes_order_placed_with_every_field():
             "name": "#1001",
             "order_number": 1001,
             "email": "bob@example.com",
-            "customer": {"id": 207119551, "email": "other@example.com"},
+            "customer": {
+                "id": 207119551,
+                "email": "other@example.com",
+                "first_name": "Bob",
+                "last_name": "Ray",
+            },
             "financial_status": "paid",
             "subtotal_price": "99.90",
             "total_price": "104.90",
             "currency": "USD",
             "discount_codes": [{"code": "WELCOME-AB12", "amount": "10.00"}],
             "created_at": "2026-11-20T10:00:00-05:00",
-            "line_items": [{"id": 1}],
+            "line_items": [
+                {"id": 1, "product_id": 632910392, "title": "IPod Nano - 8GB", "quantity": 1},
+                {"id": 2, "product_id": None, "title": "Custom engraving"},
+            ],
         },
     )
     assert event == OrderPlaced(
@@ -36,11 +44,15 @@ def test_paid_order_becomes_order_placed_with_every_field():
         order_name="#1001",
         customer_id="207119551",
         email="bob@example.com",
+        first_name="Bob",
+        last_name="Ray",
         financial_status="paid",
         subtotal=Decimal("99.90"),
         total=Decimal("104.90"),
         currency="USD",
         discount_codes=["WELCOME-AB12"],
+        # A custom item (no product) has nothing to name in a review.
+        line_items=[OrderLineItem(product_id="632910392", title="IPod Nano - 8GB")],
         created_at=datetime(2026, 11, 20, 15, 0, tzinfo=UTC),
     )
     assert event.is_paid
@@ -87,6 +99,22 @@ def test_order_without_any_price_names_the_field():
         ({"id": 1, "subtotal_price": "-1.00"}, "subtotal_price"),
         ({"id": 1, "subtotal_price": "1.00", "discount_codes": [{"amount": "1"}]}, "discount_codes.0.code"),
         ({"id": 1, "subtotal_price": "1.00", "customer": {"email": "x@example.com"}}, "customer.id"),
+        (
+            {"id": 1, "subtotal_price": "1.00", "line_items": [{"product_id": 7, "title": "T" * 256}]},
+            "line_items.0.title",
+        ),
+        (
+            {"id": 1, "subtotal_price": "1.00", "line_items": [{"product_id": "9" * 65}]},
+            "line_items.0.product_id",
+        ),
+        (
+            {"id": 1, "subtotal_price": "1.00", "line_items": [{"product_id": 7, "title": "a\x00b"}]},
+            "line_items.0.title",
+        ),
+        (
+            {"id": 1, "subtotal_price": "1.00", "customer": {"id": 1, "first_name": "A" * 201}},
+            "customer.first_name",
+        ),
     ],
 )
 def test_invalid_order_bodies_name_the_field(body, field):

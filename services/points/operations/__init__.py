@@ -6,5 +6,6 @@ The caller commits.
 By concern, each module importing only those listed before it:
 `ledger` (credits, debits, expiry, member locks), `codes` (discount codes),
 `earning` (orders, refunds, bonuses), `views` (what the merchant reads),
+`overview` (the overview's totals from the daily roll-ups),
 `commands` (the merchant's actions on members, idempotency, the audit trail),
 `program` (rules and rewards)."""

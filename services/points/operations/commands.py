@@ -258,6 +258,7 @@ def set_exclusion(uow: UnitOfWork, command: StatusChange, excluded: bool) -> Mem
     status = domain.MEMBER_EXCLUDED if excluded else domain.MEMBER_ACTIVE
     if member.status != status:
         after = repository.members.update_member(uow.session, member, status=status)
+        repository.daily_totals.count_exclusion(uow.session, command.shop_id, excluded, uow.clock.now())
         audit(
             uow,
             command.shop_id,

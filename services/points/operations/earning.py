@@ -102,7 +102,15 @@ def award_points_for_order(uow: UnitOfWork, shop_id: str, order: OrderPlaced) ->
     codes.mark_codes_used(uow, shop_id, order)
     if not order.customer_id:
         return
-    member = repository.members.ensure_member(uow.session, shop_id, order.customer_id, now, email=order.email)
+    member = repository.members.ensure_member(
+        uow.session,
+        shop_id,
+        order.customer_id,
+        now,
+        email=order.email,
+        first_name=order.first_name,
+        last_name=order.last_name,
+    )
     if repository.orders.order_award(uow.session, shop_id, order.order_id) is not None:
         return
     reason = domain.no_points_reason(order.test, order.financial_status, order.is_paid, member.status)

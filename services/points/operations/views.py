@@ -26,14 +26,17 @@ RECENT_ACTIVITIES = 10
 def activity(uow: UnitOfWork, shop_id: str, activity_id: int) -> Activity:
     """An activity this unit of work has just written."""
     row = must_exist(repository.ledger.activity(uow.session, shop_id, activity_id), f"activity {activity_id}")
-    return Activity.model_validate(row._asdict())
+    return activity_of(row)
+
+
+def activity_of(row: Row) -> Activity:
+    """A feed row, naming its member by email and name."""
+    name = domain.display_name(row.customer_first_name, row.customer_last_name)
+    return Activity.model_validate(dict(row._asdict(), customer_name=name))
 
 
 def _activities(result: Page[Row]) -> Page[Activity]:
-    return {
-        "items": [Activity.model_validate(row._asdict()) for row in result["items"]],
-        "next_cursor": result["next_cursor"],
-    }
+    return {"items": [activity_of(row) for row in result["items"]], "next_cursor": result["next_cursor"]}
 
 
 def list_activities(uow: UnitOfWork, query: ActivitiesQuery) -> Page[Activity]:
@@ -95,7 +98,9 @@ def get_customer(uow: UnitOfWork, shop_id: str, customer_id: str) -> CustomerDet
         CustomerActivitiesQuery(shop_id=shop_id, customer_id=customer_id, limit=RECENT_ACTIVITIES),
     )
     return CustomerDetail.model_validate(
-        dict(profile(uow, member).model_dump(), recent_activities=[row._asdict() for row in recent["items"]])
+        dict(
+            profile(uow, member).model_dump(), recent_activities=[activity_of(row) for row in recent["items"]]
+        )
     )
 
 

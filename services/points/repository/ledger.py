@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from services.points import domain
 from services.points.models import members, point_activities
+from services.points.repository.daily_totals import count_activity
 from shared.db import inserted_id
 from shared.pagination import Page, keyset_page
 
@@ -27,7 +28,8 @@ def append_activity(
 ) -> int:
     """Write one ledger entry and the member's new totals (the member must be
     locked and `posting` computed from its current totals); the activity id.
-    The caller opens or draws down the lots to match."""
+    The caller opens or draws down the lots to match; the day's roll-up
+    counts it here."""
     activity_id = inserted_id(
         session.execute(
             insert(point_activities).values(
@@ -46,6 +48,7 @@ def append_activity(
             )
         )
     )
+    count_activity(session, member_row.shop_id, activity_type, posting.points, now)
     session.execute(
         update(members)
         .where(members.c.id == member_row.id)
@@ -78,7 +81,12 @@ def activity_recorded(session: Session, shop_id: str, activity_type: str, refere
 
 
 def _activity_feed():
-    return select(point_activities, members.c.email.label("customer_email")).select_from(
+    return select(
+        point_activities,
+        members.c.email.label("customer_email"),
+        members.c.first_name.label("customer_first_name"),
+        members.c.last_name.label("customer_last_name"),
+    ).select_from(
         point_activities.join(
             members,
             (members.c.shop_id == point_activities.c.shop_id)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from services.points import domain
 from services.points.models import members
+from services.points.repository.daily_totals import count_new_member
 from shared.db import insert_unless_exists, must_exist
 from shared.pagination import Page, keyset_page
 
@@ -57,6 +58,8 @@ def ensure_member(
         created_at=now,
         **profile,
     )
+    if created:
+        count_new_member(session, shop_id, now)
     row = known_member(session, shop_id, customer_id, lock=True)
     updates = {} if created else domain.missing_profile_fields(row._asdict(), profile)
     if not updates:

@@ -183,3 +183,57 @@ def test_existing_points_and_amounts_widen_to_64_bits_and_orders_keep_what_they_
     engine.dispose()
     assert "no_points_reason" not in columns
     assert kept == near_the_old_limit
+
+
+def test_the_overview_roll_ups_start_from_the_ledger_members_and_exclusions_already_there(
+    database_url_factory,
+):
+    url = database_url_factory("points")
+    migrate(MIGRATIONS, url, "0004_64bit_points")
+    engine = make_engine(url)
+    late_evening = datetime(2026, 1, 5, 23, 59, 59, 999999, tzinfo=UTC)
+    next_day = datetime(2026, 1, 6, 0, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        for customer_id, joined in [("c1", late_evening), ("c2", next_day)]:
+            conn.execute(
+                text(
+                    "INSERT INTO members (shop_id, customer_id, status, balance, lifetime_earned, "
+                    "lifetime_redeemed, created_at) VALUES ('s1', :c, 'active', 0, 0, 0, :t)"
+                ),
+                {"c": customer_id, "t": joined},
+            )
+        for kind, points, at in [
+            ("earned", 100, late_evening),
+            ("redeemed", -40, next_day),
+            ("adjusted", -5, next_day),
+            ("earned", 7, next_day),
+        ]:
+            conn.execute(
+                text(
+                    "INSERT INTO point_activities (shop_id, customer_id, type, action, points, "
+                    "balance_after, uncollected_points, actor, occurred_at) "
+                    "VALUES ('s1', 'c1', :k, 'x', :p, 0, 0, 'system', :t)"
+                ),
+                {"k": kind, "p": points, "t": at},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO audit_log (shop_id, customer_id, actor, action, occurred_at) "
+                "VALUES ('s1', 'c2', 'admin', 'customer_excluded', :t)"
+            ),
+            {"t": next_day},
+        )
+
+    migrate(MIGRATIONS, url, "head")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT day, earned_points, redeemed_points, adjusted_points, new_members, "
+                "excluded_members FROM daily_totals WHERE shop_id = 's1' ORDER BY day"
+            )
+        ).all()
+    engine.dispose()
+    assert [(str(day), *counts) for day, *counts in rows] == [
+        ("2026-01-05", 100, 0, 0, 1, 0),
+        ("2026-01-06", 7, -40, -5, 1, 1),
+    ]

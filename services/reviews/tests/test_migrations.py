@@ -55,3 +55,48 @@ def test_existing_submissions_get_their_review_key_and_the_rule_holds_from_then_
         left = conn.execute(text("SELECT count(*) FROM google_review_submissions")).scalar()
     engine.dispose()
     assert left == 3
+
+
+def test_the_overview_roll_ups_start_from_the_items_already_there(database_url_factory):
+    url = database_url_factory("reviews")
+    migrate(MIGRATIONS, url, "0004_google_review_url_key")
+    engine = make_engine(url)
+    late_evening = datetime(2026, 1, 5, 23, 59, 59, 999999, tzinfo=UTC)
+    next_day = datetime(2026, 1, 6, tzinfo=UTC)
+    with engine.begin() as conn:
+        for review_id, status, points, bonus, at in [
+            ("r1", "approved", 50, 25, late_evening),
+            ("r2", "rejected", None, None, late_evening),
+            ("r3", "pending", None, None, next_day),
+        ]:
+            conn.execute(
+                text(
+                    "INSERT INTO reviews (id, shop_id, customer_id, product_id, rating, title, body, "
+                    "media_urls, status, reward_points, photo_bonus_points, occurred_at) "
+                    "VALUES (:id, 's1', 'c1', 'p1', 5, '', '', '[]', :s, :p, :b, :t)"
+                ),
+                {"id": review_id, "s": status, "p": points, "b": bonus, "t": at},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO google_review_submissions (id, shop_id, customer_id, review_url, "
+                "review_url_key, status, reward_points, occurred_at) "
+                "VALUES ('g1', 's1', 'c1', 'https://g.page/r/1', 'k1', 'approved', 100, :t)"
+            ),
+            {"t": next_day},
+        )
+
+    migrate(MIGRATIONS, url, "head")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT day, review_pending, review_approved, review_rejected, review_points, "
+                "google_review_pending, google_review_approved, google_review_points "
+                "FROM daily_totals WHERE shop_id = 's1' ORDER BY day"
+            )
+        ).all()
+    engine.dispose()
+    assert [(str(day), *counts) for day, *counts in rows] == [
+        ("2026-01-05", 0, 1, 1, 75, 0, 0, 0),
+        ("2026-01-06", 1, 0, 0, 0, 0, 1, 100),
+    ]

@@ -1,0 +1,69 @@
+"""The merchant's overview (SPEC §7 "Overview"): points, referrals and
+reviews each answer for their part of a range of whole UTC days from their
+daily roll-ups, asked in parallel. A service that does not answer in time
+is named in `unavailable`, its totals null and its rows empty, and the rest
+is still shown."""
+
+import time
+
+from services.gateway.rpc import RPC_TIMEOUT_SECONDS, optional_call, optional_result
+from shared.day_range import DayRange
+
+POINT_TOTALS = (
+    "points_earned",
+    "points_redeemed",
+    "points_refunded",
+    "points_expired",
+    "points_adjusted",
+    "active_members",
+    "new_members",
+    "outstanding_points",
+)
+REFERRAL_TOTALS = ("referrals", "referral_points_rewarded")
+REVIEW_TOTALS = ("reviews", "review_points_rewarded", "google_reviews")
+
+
+def dashboard(points, referrals, reviews, shop_id: str, days: DayRange) -> dict:
+    asked = {"shop_id": shop_id, **days.as_params()}
+    replies = {
+        "points": optional_call(points.overview, **asked),
+        "referrals": optional_call(referrals.overview, **asked),
+        "reviews": optional_call(reviews.overview, **asked),
+    }
+    deadline = time.monotonic() + RPC_TIMEOUT_SECONDS
+    answers = {name: optional_result(reply, deadline) for name, reply in replies.items()}
+    return dashboard_view(days, answers["points"], answers["referrals"], answers["reviews"])
+
+
+def dashboard_view(days: DayRange, points: dict | None, referrals: dict | None, reviews: dict | None) -> dict:
+    """The services' parts as one answer; None for a part that did not come."""
+    from_, to = days.window()
+    totals = {
+        **(points["totals"] if points else dict.fromkeys(POINT_TOTALS)),
+        **(referrals["totals"] if referrals else dict.fromkeys(REFERRAL_TOTALS)),
+        **(reviews["totals"] if reviews else dict.fromkeys(REVIEW_TOTALS)),
+    }
+    series = (
+        points["series"]
+        if points
+        else [
+            {"date": day.isoformat(), "earned": None, "redeemed": None, "expired": None}
+            for day in days.days()
+        ]
+    )
+    return {
+        "range": {"from": from_.isoformat(), "to": to.isoformat()},
+        "totals": totals,
+        "series": series,
+        "recent": {
+            "points": points["recent"] if points else [],
+            "referrals": referrals["recent"] if referrals else [],
+            "reviews": reviews["recent_reviews"] if reviews else [],
+            "google_reviews": reviews["recent_google_reviews"] if reviews else [],
+        },
+        "unavailable": [
+            name
+            for name, part in (("points", points), ("referrals", referrals), ("reviews", reviews))
+            if part is None
+        ],
+    }
