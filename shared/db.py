@@ -24,10 +24,8 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
-    func,
     insert,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine, Result, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -162,46 +160,6 @@ def cursor_result(result: Result[Any]) -> CursorResult[Any]:
     return result
 
 
-# SQLAlchemy 2.0 compiles the dialects' INSERT ... ON CONFLICT anew on every
-# execution: neither their Insert nor their conflict clause takes part in the
-# statement cache. Ours is always the bare DO NOTHING (no target, no
-# condition), so the classes below say everything there is to key on, and
-# the statement compiles once per table and set of columns.
-class _SqliteDoNothing(sqlite.dml.OnConflictDoNothing):
-    _traverse_internals = []  # noqa: RUF012 - as in SQLAlchemy
-
-
-class _SqliteInsertIgnoringConflicts(sqlite.Insert):
-    inherit_cache = True
-
-
-class _PostgresDoNothing(postgresql.dml.OnConflictDoNothing):
-    _traverse_internals = []  # noqa: RUF012 - as in SQLAlchemy
-
-
-class _PostgresInsertIgnoringConflicts(postgresql.Insert):
-    inherit_cache = True
-
-
-@functools.cache
-def _insert_ignoring_conflicts(dialect_name: str, table: Table) -> Insert:
-    statement: Insert
-    if dialect_name == "postgresql":
-        statement = _PostgresInsertIgnoringConflicts(table)
-        statement._post_values_clause = _PostgresDoNothing()
-    else:
-        statement = _SqliteInsertIgnoringConflicts(table)
-        statement._post_values_clause = _SqliteDoNothing()
-    return statement
-
-
-def insert_unless_exists(session: Session, table: Table, **values: Any) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING; True if the row was inserted. Lets
-    concurrent first-timers (two events creating one member) both succeed."""
-    statement = _insert_ignoring_conflicts(session.get_bind().dialect.name, table)
-    return cursor_result(session.execute(statement, values)).rowcount == 1
-
-
 @functools.cache
 def _insert_into(table: Table) -> Insert:
     return insert(table)
@@ -212,36 +170,6 @@ def insert_row(session: Session, table: Table, **values: Any) -> CursorResult[An
     per table (building `insert(table).values(...)` on every call costs more
     than the round trip on a hot path)."""
     return cursor_result(session.execute(_insert_into(table), values))
-
-
-def add_to_counters(session: Session, table: Table, key: dict[str, Any], deltas: dict[str, int]) -> None:
-    """Add `deltas` to the counter columns of the row `key` names, making
-    the row (counters from zero) if it is new: one INSERT ... ON CONFLICT DO
-    UPDATE SET c = c + excluded.c, so concurrent writers of one row each
-    keep their increment. `key` must be the table's primary key."""
-    if not any(deltas.values()):
-        return
-    insert_of = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert_of(table).values(**key, **deltas)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=list(key), set_={name: table.c[name] + statement.excluded[name] for name in deltas}
-        )
-    )
-
-
-def upsert_known(session: Session, table: Table, key: dict[str, Any], values: dict[str, Any]) -> None:
-    """Make or update the row `key` (its primary key) names, keeping a
-    column's current value where `values` has None for it: a copy of what
-    other services tell, filled in from whichever event says most."""
-    insert_of = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert_of(table).values(**key, **values)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=list(key),
-            set_={name: func.coalesce(statement.excluded[name], table.c[name]) for name in values},
-        )
-    )
 
 
 def inserted_id(result: Result[Any]) -> int:

@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.gateway.models import admin_sessions, api_keys, refused_webhooks, shops, webhook_deliveries
-from shared.db import cursor_result, insert_row, insert_unless_exists
+from shared.db import cursor_result, insert_row
+from shared.upserts import insert_unless_exists
 
 # --- shops and their keys --------------------------------------------------------------
 

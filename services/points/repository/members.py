@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from services.points import domain
 from services.points.models import members
 from services.points.repository.daily_totals import count_new_member
-from shared.db import insert_unless_exists, must_exist
+from shared.db import must_exist
 from shared.pagination import Page, keyset_page
+from shared.upserts import insert_unless_exists
 
 
 def member(session: Session, shop_id: str, customer_id: str, lock: bool = False) -> Row | None:
