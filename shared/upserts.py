@@ -1,5 +1,6 @@
-"""INSERT ... ON CONFLICT, three ways: insert unless the row exists, add to
-a row's counters, and fill in a row's known values.
+"""INSERT ... ON CONFLICT, three ways: insert unless the row exists (and
+return it if new), add to a row's counters, and fill in a row's known
+values.
 
 SQLAlchemy 2.0 compiles the dialects' ON CONFLICT inserts anew on every
 execution (neither their Insert nor their conflict clauses take part in
@@ -16,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Insert, Table, func
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import CursorResult
+from sqlalchemy.engine import CursorResult, Row
 from sqlalchemy.orm import Session
 
 from shared.db import cursor_result
@@ -43,7 +44,9 @@ def _statement(
     dialect: str, shape: str, table: Table, key: tuple[str, ...], columns: tuple[str, ...]
 ) -> Insert:
     statement = _insert_class(dialect, shape)(table)
-    if shape == "ignore":
+    if shape == "ignore_returning":
+        statement = statement.returning(*table.c)
+    if shape.startswith("ignore"):
         statement._post_values_clause = _conflict_class(dialect, False)()
         return statement
     excluded = statement.excluded  # type: ignore[attr-defined]
@@ -69,6 +72,12 @@ def insert_unless_exists(session: Session, table: Table, **values: Any) -> bool:
     concurrent first-timers (two events creating one member) both succeed."""
     inserted: int = _execute(session, "ignore", table, {}, values).rowcount
     return inserted == 1
+
+
+def insert_returning_unless_exists(session: Session, table: Table, **values: Any) -> Row[Any] | None:
+    """insert_unless_exists in one round trip with the new row (RETURNING):
+    None if the row already existed."""
+    return _execute(session, "ignore_returning", table, {}, values).first()
 
 
 def add_to_counters(session: Session, table: Table, key: dict[str, Any], deltas: dict[str, int]) -> None:
