@@ -60,10 +60,21 @@ format: install
 test-unit: install
 	$(PYTEST) -m unit -q $(PYTEST_ARGS)
 
-# The points feed and CSV export at 1,000,000 activities, on PostgreSQL
-# (BENCH_ARGS="--members 1000 --activities 10000" for a quick run).
+# One table: webhook → credited (SQLite), the points feed, customer detail,
+# CSV export and idle memory (PostgreSQL, 1,000,000 activities), each next to
+# a bare nameko anchor measured in the same run, and the ratio (bench/table.py).
 .PHONY: bench
 bench: install
+	$(BIN)/python -m bench.table $(BENCH_ARGS)
+
+# The same table, small (under two minutes).
+.PHONY: bench-quick
+bench-quick: install
+	$(BIN)/python -m bench.table --quick $(BENCH_ARGS)
+
+# The points feed's queries and their plans in detail (bench/__main__.py).
+.PHONY: bench-feed
+bench-feed: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Webhook → points credited under load, next to a bare nameko pipeline

@@ -16,9 +16,9 @@ from datetime import UTC, datetime  # noqa: E402
 
 from nameko.events import EventDispatcher, event_handler  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
-from nameko.web.handlers import http  # noqa: E402
 from sqlalchemy import Column, DateTime, MetaData, String, Table, insert  # noqa: E402
 
+from bench.bare_http import http  # noqa: E402
 from shared.db import make_engine  # noqa: E402
 
 metadata = MetaData()

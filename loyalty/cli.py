@@ -51,7 +51,7 @@ def cmd_serve(args):
     from loyalty.services import service_class
 
     logs.configure(args.service)
-    runner = ServiceRunner(config.nameko_config())
+    runner = ServiceRunner(config.nameko_config(**{config.MIGRATE_IN_CHILD: True}))
     runner.add_service(service_class(args.service))
 
     def stop_gracefully():

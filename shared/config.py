@@ -49,6 +49,16 @@ def app_client_id() -> str:
     return os.environ.get("LOYALTY_APP_CLIENT_ID", "loyalty")
 
 
+# nameko config: True where the process is one long-running service (`loyalty
+# serve`), whose Database migrates in a child process (shared.database).
+MIGRATE_IN_CHILD = "MIGRATE_IN_CHILD"
+# How that child is told its work: through the environment, so the database
+# URL (and any password in it) is not on a command line.
+MIGRATE_SERVICE_ENV = "LOYALTY_MIGRATE_SERVICE"
+MIGRATE_DIR_ENV = "LOYALTY_MIGRATE_DIR"
+MIGRATE_URL_ENV = "LOYALTY_MIGRATE_URL"
+
+
 def nameko_config(**extra: Any) -> dict[str, Any]:
     """nameko's config dict (free-form: each extension reads its own keys)."""
     config: dict[str, Any] = {

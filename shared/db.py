@@ -3,7 +3,7 @@ the unit of work: one transaction holding a service's changes, the events they
 cause (outbox) and, for an event handler, the record that it ran (inbox)."""
 
 import contextlib
-import json
+import functools
 import logging
 import os
 import sqlite3
@@ -24,10 +24,8 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
-    func,
     insert,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine, Result, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -162,45 +160,16 @@ def cursor_result(result: Result[Any]) -> CursorResult[Any]:
     return result
 
 
-def insert_unless_exists(session: Session, table: Table, **values: Any) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING; True if the row was inserted. Lets
-    concurrent first-timers (two events creating one member) both succeed."""
-    statement: Insert
-    if session.get_bind().dialect.name == "postgresql":
-        statement = postgresql.insert(table).values(**values).on_conflict_do_nothing()
-    else:
-        statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
-    return cursor_result(session.execute(statement)).rowcount == 1
+@functools.cache
+def _insert_into(table: Table) -> Insert:
+    return insert(table)
 
 
-def add_to_counters(session: Session, table: Table, key: dict[str, Any], deltas: dict[str, int]) -> None:
-    """Add `deltas` to the counter columns of the row `key` names, making
-    the row (counters from zero) if it is new: one INSERT ... ON CONFLICT DO
-    UPDATE SET c = c + excluded.c, so concurrent writers of one row each
-    keep their increment. `key` must be the table's primary key."""
-    if not any(deltas.values()):
-        return
-    insert_of = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert_of(table).values(**key, **deltas)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=list(key), set_={name: table.c[name] + statement.excluded[name] for name in deltas}
-        )
-    )
-
-
-def upsert_known(session: Session, table: Table, key: dict[str, Any], values: dict[str, Any]) -> None:
-    """Make or update the row `key` (its primary key) names, keeping a
-    column's current value where `values` has None for it: a copy of what
-    other services tell, filled in from whichever event says most."""
-    insert_of = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert_of(table).values(**key, **values)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=list(key),
-            set_={name: func.coalesce(statement.excluded[name], table.c[name]) for name in values},
-        )
-    )
+def insert_row(session: Session, table: Table, **values: Any) -> CursorResult[Any]:
+    """INSERT one row: `values` passed as parameters to an INSERT built once
+    per table (building `insert(table).values(...)` on every call costs more
+    than the round trip on a hot path)."""
+    return cursor_result(session.execute(_insert_into(table), values))
 
 
 def inserted_id(result: Result[Any]) -> int:
@@ -278,10 +247,8 @@ class UnitOfWork:
             event_id, handler = self._inbox_key
             processed = self._table("processed_events")
             try:
-                self.session.execute(
-                    insert(processed).values(
-                        event_id=event_id, handler=handler, processed_at=self.clock.now()
-                    )
+                insert_row(
+                    self.session, processed, event_id=event_id, handler=handler, processed_at=self.clock.now()
                 )
             except IntegrityError:
                 self.session.rollback()
@@ -306,15 +273,15 @@ class UnitOfWork:
             occurred_at or self.clock.now(),
             correlation_id=current_correlation_id(),
         )
-        self.session.execute(
-            insert(self._table("outbox")).values(
-                event_id=str(envelope.event_id),
-                event_type=envelope.type,
-                shop_id=shop_id,
-                body=json.dumps(envelope.model_dump(mode="json")),
-                created_at=self.clock.now(),
-                attempts=0,
-            )
+        insert_row(
+            self.session,
+            self._table("outbox"),
+            event_id=str(envelope.event_id),
+            event_type=envelope.type,
+            shop_id=shop_id,
+            body=envelope.model_dump_json(),
+            created_at=self.clock.now(),
+            attempts=0,
         )
         self._published.append(envelope)
         return envelope

@@ -1,7 +1,11 @@
 """Alembic, per service: each service keeps its own `migrations/` folder whose
-env.py calls `run_migrations(metadata)`; services upgrade to head on start."""
+env.py calls `run_migrations(metadata)`; services upgrade to head on start.
+
+`main()` upgrades one service's database to head in a child process, as
+`loyalty serve` has it do (shared.database)."""
 
 import logging
+import os
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
@@ -12,6 +16,7 @@ from alembic.runtime.migration import MigrationContext, MigrationInfo
 from eventlet.semaphore import Semaphore
 from sqlalchemy import MetaData, create_engine, pool, text
 
+from shared import config, logs
 from shared.db import make_engine
 
 log = logging.getLogger(__name__)
@@ -68,3 +73,8 @@ def run_migrations(target_metadata: MetaData) -> None:
                 connection.execute(text("SELECT pg_advisory_unlock(7246001)"))
                 connection.commit()
     engine.dispose()
+
+
+def main() -> None:
+    logs.configure(os.environ[config.MIGRATE_SERVICE_ENV])
+    upgrade_to_head(Path(os.environ[config.MIGRATE_DIR_ENV]), os.environ[config.MIGRATE_URL_ENV])

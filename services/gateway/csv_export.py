@@ -7,7 +7,7 @@ import logging
 
 from werkzeug.wrappers import Response
 
-from services.gateway.rpc import ask
+from services.gateway.rpc import results
 from services.gateway.schemas import PointFilters
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,8 @@ CSV_COLUMNS = (
     "actor",
     "activity_id",
 )
+# Where each column is in an activity of the feed.
+ACTIVITY_KEYS = tuple("id" if column == "activity_id" else column for column in CSV_COLUMNS)
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -36,9 +38,9 @@ def point_activities_csv(export_activities, shop_id: str, query: PointFilters) -
     which outlives the worker), each bounded by the RPC timeout."""
     from_, to = query.window()
 
-    def page(cursor):
-        return ask(
-            export_activities,
+    def ask_page(cursor):
+        """Start the RPC for a page; `results` waits for its answer."""
+        return export_activities.call_async(
             shop_id=shop_id,
             type=query.type,
             q=query.q,
@@ -50,7 +52,7 @@ def point_activities_csv(export_activities, shop_id: str, query: PointFilters) -
 
     filename = f"point-activities-{from_:%Y-%m-%d}-to-{to:%Y-%m-%d}.csv"
     return Response(
-        csv_chunks(page(None), page, shop_id),
+        csv_chunks(results(ask_page(None))[0], ask_page, shop_id),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
@@ -66,12 +68,13 @@ def csv_cell(value):
 
 
 def csv_row(activity: dict) -> list:
-    return [csv_cell(activity.get(column if column != "activity_id" else "id")) for column in CSV_COLUMNS]
+    return [csv_cell(activity.get(key)) for key in ACTIVITY_KEYS]
 
 
-def csv_chunks(first_page: dict, next_page, shop_id: str):
-    """The CSV body: the header, then each page's rows as one chunk, asking
-    for the next page only once this one is sent, so memory holds one page
+def csv_chunks(first_page: dict, ask_page, shop_id: str):
+    """The CSV body: the header, then each page's rows as one chunk. The
+    next page is asked for before this one is written, so the points
+    service reads it while we write this one; memory holds those two pages
     however long the export. Runs after the route's worker has finished,
     while the server sends the body. A page that fails ends the stream
     without its closing chunk, so the client sees a broken download rather
@@ -81,15 +84,16 @@ def csv_chunks(first_page: dict, next_page, shop_id: str):
     writer.writerow(CSV_COLUMNS)
     page, rows = first_page, 0
     while True:
+        upcoming = ask_page(page["next_cursor"]) if page["next_cursor"] else None
         writer.writerows(csv_row(activity) for activity in page["items"])
         rows += len(page["items"])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
-        if not page["next_cursor"]:
+        if upcoming is None:
             return
         try:
-            page = next_page(page["next_cursor"])
+            page = results(upcoming)[0]
         except Exception:
             log.exception("CSV export of point activities for shop %s stopped after %d rows", shop_id, rows)
             raise

@@ -33,7 +33,6 @@ from shared import config
 from shared.clock import utcnow
 from shared.db import UnitOfWork, make_engine
 from shared.errors import BadRequest, Conflict, LoyaltyError, NotFound, Unauthorized, Unprocessable
-from shared.migrations import upgrade_to_head
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +69,7 @@ def cli_unit_of_work(database_url: str | None = None) -> Iterator[UnitOfWork]:
     """A unit of work for the operator's CLI, straight on the gateway's
     database (the same one the running gateway uses), migrated first."""
     url = database_url or config.database_url("gateway")
-    upgrade_to_head(MIGRATIONS, url)
+    _upgrade_to_head(url)
     engine = make_engine(url)
     try:
         with UnitOfWork(sessionmaker(engine), metadata, "gateway") as uow:
@@ -93,6 +92,14 @@ def create_shop_cli(domain: str, database_url: str | None = None) -> dict:
 
 
 # --- shop webhooks -------------------------------------------------------------------------
+
+
+def _upgrade_to_head(url: str) -> None:
+    # Imported here: the running gateway migrates in a child process and
+    # never needs alembic; only these command-line operations do.
+    from shared.migrations import upgrade_to_head
+
+    upgrade_to_head(MIGRATIONS, url)
 
 
 def accept_webhook(db, delivery: WebhookDelivery) -> dict:
@@ -153,7 +160,7 @@ def refused_webhooks_cli(
     """`loyalty webhooks refused`: the newest refused deliveries (of one shop,
     or all), `limit` at a time; `next_before` continues the listing."""
     url = database_url or config.database_url("gateway")
-    upgrade_to_head(MIGRATIONS, url)
+    _upgrade_to_head(url)
     engine = make_engine(url)
     try:
         with UnitOfWork(sessionmaker(engine), metadata, "gateway") as uow:

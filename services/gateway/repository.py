@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.gateway.models import admin_sessions, api_keys, refused_webhooks, shops, webhook_deliveries
-from shared.db import cursor_result, insert_unless_exists
+from shared.db import cursor_result, insert_row
+from shared.upserts import insert_unless_exists
 
 # --- shops and their keys --------------------------------------------------------------
 
@@ -201,14 +202,14 @@ def record_webhook_delivery(
     already delivered this webhook id (the unique key decides, so two
     concurrent repeats cannot both pass). After False, roll back."""
     try:
-        session.execute(
-            insert(webhook_deliveries).values(
-                shop_id=shop_id,
-                webhook_id=webhook_id,
-                topic=topic,
-                event_id=event_id,
-                received_at=received_at,
-            )
+        insert_row(
+            session,
+            webhook_deliveries,
+            shop_id=shop_id,
+            webhook_id=webhook_id,
+            topic=topic,
+            event_id=event_id,
+            received_at=received_at,
         )
     except IntegrityError:
         return False

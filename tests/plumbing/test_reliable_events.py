@@ -18,7 +18,7 @@ from shared.dead_letters import list_dead_letters, replay_dead_letters
 from shared.entrypoints import handler_queues
 from shared.events import OrderPlaced, make_event
 from shared.migrations import upgrade_to_head
-from shared.outbox import events_exchange, make_event_publisher, relay_pending_events
+from shared.outbox import BatchPublisher, events_exchange, relay_pending_events
 from shared.topology import dead_queue_name
 from tests.plumbing.sample import services as sample
 from tests.plumbing.sample.models import metadata, things
@@ -191,18 +191,17 @@ def test_events_committed_while_the_broker_is_unreachable_are_published_later(
             uow.publish("shop-e", OrderPlaced(order_id=order_id, subtotal="3"))
             uow.commit()
 
-    down = make_event_publisher("amqp://guest:guest@127.0.0.1:1/")
-    down.retry_policy = {"max_retries": 0}
+    down = BatchPublisher("amqp://guest:guest@127.0.0.1:1/")
     assert relay_pending_events(engine, metadata, down) == 0
     outbox = metadata.tables["outbox"]
     with engine.connect() as conn:
         rows = conn.execute(select(outbox.c.published_at, outbox.c.last_error, outbox.c.claimed_until)).all()
     assert all(r.published_at is None and r.last_error and r.claimed_until is None for r in rows)
 
-    assert relay_pending_events(engine, metadata, make_event_publisher(amqp_uri)) == 3
+    assert relay_pending_events(engine, metadata, BatchPublisher(amqp_uri)) == 3
     published = [b["payload"]["order_id"] for _, b in tap()]
     assert published == order_ids  # all of them, in commit order
-    assert relay_pending_events(engine, metadata, make_event_publisher(amqp_uri)) == 0
+    assert relay_pending_events(engine, metadata, BatchPublisher(amqp_uri)) == 0
     engine.dispose()
 
 

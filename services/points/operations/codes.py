@@ -4,9 +4,10 @@ welcome codes) and their status: active, used by an order, or voided."""
 from services.points import domain, repository
 from services.points.models import discount_codes
 from services.points.schemas import DiscountCode, DiscountCodeCheck
-from shared.db import UnitOfWork, insert_unless_exists, must_exist
+from shared.db import UnitOfWork, must_exist
 from shared.errors import Conflict, NotFound
 from shared.events import DiscountCodeUsed, DiscountCodeVoided, OrderPlaced, ReferralCancelled
+from shared.upserts import insert_unless_exists
 
 
 def issue_code(uow: UnitOfWork, shop_id: str, prefix: str, **values) -> DiscountCode:

@@ -31,15 +31,21 @@ def _award(
     ref_kind: str,
     ref_id: str,
     pending: bool = False,
+    known_new: bool = False,
 ) -> int | None:
     """Credit `points` to a locked member once per (kind, id) and announce
     it; the activity id, or None when nothing was due (excluded member,
-    nothing to give, already given)."""
+    nothing to give, already given). `known_new`: the caller has already
+    found in this transaction that nothing was given for it (no need to
+    look in the ledger)."""
     ledger_reference = domain.reference(ref_kind, ref_id)
     if (
         not domain.can_earn(member.status)
         or points <= 0
-        or repository.ledger.activity_recorded(uow.session, member.shop_id, "earned", ledger_reference)
+        or (
+            not known_new
+            and repository.ledger.activity_recorded(uow.session, member.shop_id, "earned", ledger_reference)
+        )
     ):
         return None
     activity_id = ledger.credit(
@@ -132,6 +138,9 @@ def award_points_for_order(uow: UnitOfWork, shop_id: str, order: OrderPlaced) ->
             "order",
             order.order_id,
             pending=settings.pending_days > 0,
+            # No award row for the order: its award and ledger entry are
+            # written together, once (unique per shop and order).
+            known_new=True,
         )
     repository.orders.record_order_award(
         uow.session,

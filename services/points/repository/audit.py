@@ -9,8 +9,8 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from services.points.models import audit_log, idempotency_keys
-from shared.db import insert_unless_exists
 from shared.pagination import Page, keyset_page
+from shared.upserts import insert_unless_exists
 
 # --- idempotency keys -----------------------------------------------------------------------
 

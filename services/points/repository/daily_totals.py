@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from services.points.models import daily_totals
 from shared.day_range import day_of
-from shared.db import add_to_counters
+from shared.upserts import add_to_counters
 
 # The ledger's types and the column each one's points add up in.
 POINTS_COLUMN = {

@@ -3,14 +3,14 @@ the member's new totals, and the feeds that read it back."""
 
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from services.points import domain
 from services.points.models import members, point_activities
 from services.points.repository.daily_totals import count_activity
-from shared.db import inserted_id
+from shared.db import insert_row, inserted_id
 from shared.pagination import Page, keyset_page
 
 
@@ -31,21 +31,21 @@ def append_activity(
     The caller opens or draws down the lots to match; the day's roll-up
     counts it here."""
     activity_id = inserted_id(
-        session.execute(
-            insert(point_activities).values(
-                shop_id=member_row.shop_id,
-                customer_id=member_row.customer_id,
-                type=activity_type,
-                action=action,
-                points=posting.points,
-                balance_after=posting.balance_after,
-                uncollected_points=posting.uncollected_points,
-                reference=reference,
-                actor=actor,
-                occurred_at=now,
-                pending_until=pending_until,
-                reverses_activity_id=reverses_activity_id,
-            )
+        insert_row(
+            session,
+            point_activities,
+            shop_id=member_row.shop_id,
+            customer_id=member_row.customer_id,
+            type=activity_type,
+            action=action,
+            points=posting.points,
+            balance_after=posting.balance_after,
+            uncollected_points=posting.uncollected_points,
+            reference=reference,
+            actor=actor,
+            occurred_at=now,
+            pending_until=pending_until,
+            reverses_activity_id=reverses_activity_id,
         )
     )
     count_activity(session, member_row.shop_id, activity_type, posting.points, now)

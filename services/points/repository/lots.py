@@ -4,12 +4,13 @@ becomes available and when it expires; spending draws the oldest first."""
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from services.points import domain
 from services.points.models import point_lots
+from shared.db import insert_row
 
 
 def _lot(row) -> domain.Lot:
@@ -67,17 +68,17 @@ def open_lot(
     available_at: datetime,
     expires_at: datetime | None,
 ) -> None:
-    session.execute(
-        insert(point_lots).values(
-            shop_id=member_row.shop_id,
-            customer_id=member_row.customer_id,
-            activity_id=activity_id,
-            points=points,
-            remaining=points,
-            earned_at=earned_at,
-            available_at=available_at,
-            expires_at=expires_at,
-        )
+    insert_row(
+        session,
+        point_lots,
+        shop_id=member_row.shop_id,
+        customer_id=member_row.customer_id,
+        activity_id=activity_id,
+        points=points,
+        remaining=points,
+        earned_at=earned_at,
+        available_at=available_at,
+        expires_at=expires_at,
     )
 
 

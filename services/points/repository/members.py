@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from services.points import domain
 from services.points.models import members
 from services.points.repository.daily_totals import count_new_member
-from shared.db import insert_unless_exists, must_exist
+from shared.db import must_exist
 from shared.pagination import Page, keyset_page
+from shared.upserts import insert_returning_unless_exists
 
 
 def member(session: Session, shop_id: str, customer_id: str, lock: bool = False) -> Row | None:
@@ -44,7 +45,7 @@ def ensure_member(
     """The member, created if new (or with the profile fields we lacked filled
     in), locked for the rest of the transaction."""
     profile = {"email": (email or "").strip() or None, "first_name": first_name, "last_name": last_name}
-    created = insert_unless_exists(
+    created = insert_returning_unless_exists(
         session,
         members,
         shop_id=shop_id,
@@ -58,10 +59,11 @@ def ensure_member(
         created_at=now,
         **profile,
     )
-    if created:
+    if created is not None:  # ours until this transaction ends: nobody else sees it yet
         count_new_member(session, shop_id, now)
+        return created
     row = known_member(session, shop_id, customer_id, lock=True)
-    updates = {} if created else domain.missing_profile_fields(row._asdict(), profile)
+    updates = domain.missing_profile_fields(row._asdict(), profile)
     if not updates:
         return row
     return update_member(session, row, **updates)

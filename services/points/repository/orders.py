@@ -10,6 +10,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from services.points.models import order_awards, order_refunds
+from shared.db import insert_row
 
 
 def order_award(session: Session, shop_id: str, order_id: str, lock: bool = False) -> Row | None:
@@ -32,7 +33,7 @@ def mark_award_reversed(session: Session, award: Row, now: datetime) -> None:
 
 
 def record_order_award(session: Session, **values) -> None:
-    session.execute(insert(order_awards).values(refunded_amount=0, refunded_points=0, **values))
+    insert_row(session, order_awards, refunded_amount=0, refunded_points=0, **values)
 
 
 def refund_recorded(session: Session, shop_id: str, refund_id: str) -> bool:

@@ -9,8 +9,9 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from services.points.models import program_settings, rewards
-from shared.db import insert_unless_exists, inserted_id, must_exist
+from shared.db import inserted_id, must_exist
 from shared.points_api import ProgramRules
+from shared.upserts import insert_unless_exists
 
 # --- program settings -----------------------------------------------------------------
 
