@@ -110,7 +110,8 @@ def test_the_overview_shows_the_apis_totals_a_chart_and_follows_the_range(busy_s
         dashboard.sign_in(shop)
     today = datetime.now(UTC).date()  # the browser runs in UTC too
     asked = overview_asked(answered.value)
-    assert asked == {"from": (today - timedelta(days=30)).isoformat(), "to": today.isoformat()}
+    # "Last 30 days": 30 calendar days, today the last.
+    assert asked == {"from": (today - timedelta(days=29)).isoformat(), "to": today.isoformat()}
 
     # Every KPI card shows the API's own total for the same range, in the locale.
     totals = shop.api("GET", "/api/dashboard", params=asked).json()["totals"]
@@ -142,7 +143,7 @@ def test_the_overview_shows_the_apis_totals_a_chart_and_follows_the_range(busy_s
     # The chart: an svg with a line per series, and its legend.
     chart = section(page, "Points earned, redeemed and expired")
     bars(chart, f"Earned {totals['points_earned']:,}").wait_for(state="attached")
-    assert bars(chart, "Redeemed").count() == bars(chart, "Expired").count() == 31  # a bar a day
+    assert bars(chart, "Redeemed").count() == bars(chart, "Expired").count() == 30  # a bar a day
     for name in ("Earned", "Redeemed", "Expired"):
         chart.locator("span", has_text=name).first.wait_for()  # the legend
     # Screen readers get the same numbers as a table: a row for the day with activity.
