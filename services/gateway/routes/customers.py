@@ -1,10 +1,10 @@
 """The admin API's customers: list, detail, and the merchant's actions on one."""
 
-from services.gateway import operations
+from services.gateway import operations, timeline
 from services.gateway.auth import admin_route
 from services.gateway.routes.base import Routes
 from services.gateway.rpc import ask
-from services.gateway.schemas import CustomerQuery
+from services.gateway.schemas import CustomerQuery, TimelineFilter
 from services.gateway.web import (
     activity_id_from_path,
     idempotency_key,
@@ -13,7 +13,7 @@ from services.gateway.web import (
     parse_body,
     query_params,
 )
-from shared.pagination import CursorQuery, parse_query
+from shared.pagination import parse_query
 from shared.points_api import PointsAdjustment, ProfileChanges, ReasonBody, RewardRedemption
 
 
@@ -54,14 +54,9 @@ class CustomerRoutes(Routes):
     @json_http("GET", "/api/customers/<customer_id>/activities")
     @admin_route
     def customer_activities(self, request, caller, customer_id):
-        query = parse_query(CursorQuery, query_params(request))
-        return ask(
-            self.points.list_customer_activities,
-            shop_id=caller.shop_id,
-            customer_id=customer_id,
-            cursor=query.cursor,
-            limit=query.limit,
-        )
+        """The customer's merged timeline (services/gateway/timeline.py)."""
+        query = parse_query(TimelineFilter, query_params(request))
+        return timeline.timeline(self.services(), caller.shop_id, query, customer_id=customer_id)
 
     @json_http("POST", "/api/customers/<customer_id>/points-adjustments")
     @admin_route

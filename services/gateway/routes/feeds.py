@@ -1,15 +1,28 @@
 """The admin API's activity feeds and the CSV export."""
 
+from services.gateway import timeline
 from services.gateway.auth import admin_route
 from services.gateway.csv_export import export_filters, point_activities_csv
 from services.gateway.routes.base import Routes
 from services.gateway.rpc import ask, feed_window
-from services.gateway.schemas import PointActivityQuery, ReferralActivityQuery, ReviewActivityQuery
+from services.gateway.schemas import (
+    PointActivityQuery,
+    ReferralActivityQuery,
+    ReviewActivityQuery,
+    TimelineFilter,
+)
 from services.gateway.web import json_http, query_params
 from shared.pagination import parse_query
 
 
 class FeedRoutes(Routes):
+    @json_http("GET", "/api/activities")
+    @admin_route
+    def merged_activities(self, request, caller):
+        """Every kind in one timeline (services/gateway/timeline.py)."""
+        query = parse_query(TimelineFilter, query_params(request))
+        return timeline.timeline(self.services(), caller.shop_id, query)
+
     @json_http("GET", "/api/activities/points")
     @admin_route
     def point_activities(self, request, caller):
