@@ -28,7 +28,6 @@ from services.points.schemas import (
     Adjustment,
     AuditQuery,
     CodeRef,
-    CustomerActivitiesQuery,
     CustomerRef,
     CustomersQuery,
     EmailLookup,
@@ -169,14 +168,6 @@ class PointsService:
     def get_customer(self, shop_id, customer_id):
         ref = parse_query(CustomerRef, {"shop_id": shop_id, "customer_id": customer_id})
         return self._read(views.get_customer, ref.shop_id, ref.customer_id).model_dump(mode="json")
-
-    @rpc
-    def list_customer_activities(self, shop_id, customer_id, cursor=None, limit=50):
-        query = parse_query(
-            CustomerActivitiesQuery,
-            _given(shop_id=shop_id, customer_id=customer_id, cursor=cursor, limit=limit),
-        )
-        return _page(self._read(views.list_customer_activities, query))
 
     @rpc
     def get_order(self, shop_id, order_id):
