@@ -65,6 +65,12 @@ class ReviewActivityQuery(PageQuery):
     status: Literal["pending", "approved", "rejected"] | None = None
 
 
+class TimelineFilter(PageQuery):
+    """The merged timeline's query: a feed's, and one `kind` of item or all."""
+
+    kind: Literal["points", "admin", "referral", "review", "google_review"] | None = None
+
+
 class CustomerQuery(CursorQuery):
     q: ShortText | None = None
 

@@ -18,7 +18,9 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    literal_column,
 )
+from sqlalchemy.sql.elements import ColumnElement
 
 from shared.db import BigId, UTCDateTime, service_metadata
 
@@ -293,6 +295,22 @@ Index(
     audit_log.c.customer_id,
     audit_log.c.occurred_at,
     audit_log.c.id,
+)
+# The merged timeline's admin items: the actions on a member that no ledger
+# entry tells of (an adjustment or a redemption is already a ledger entry).
+# Literal values, so a query naming the same condition can use the partial
+# index on SQLite too; a member's own actions use the index above.
+ADMIN_TIMELINE_ACTIONS: list[ColumnElement[str]] = [
+    literal_column(f"'{action}'") for action in ("customer_excluded", "customer_included", "customer_updated")
+]
+IS_ADMIN_TIMELINE_ACTION = audit_log.c.action.in_(ADMIN_TIMELINE_ACTIONS)
+Index(
+    "ix_audit_log_shop_id_occurred_at_id_member_actions",
+    audit_log.c.shop_id,
+    audit_log.c.occurred_at,
+    audit_log.c.id,
+    postgresql_where=IS_ADMIN_TIMELINE_ACTION,
+    sqlite_where=IS_ADMIN_TIMELINE_ACTION,
 )
 
 # The overview's roll-ups: per shop and UTC day of the activity (the feeds'

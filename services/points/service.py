@@ -10,7 +10,7 @@ from nameko.timer import timer
 from sqlalchemy import text
 
 from services.points.models import metadata
-from services.points.operations import codes, commands, earning, ledger, overview, program, views
+from services.points.operations import codes, commands, earning, ledger, overview, program, timeline, views
 
 # Imported by name (and looked up when a handler runs) so a test can replace
 # one operation, e.g. to make a handler fail.
@@ -28,7 +28,6 @@ from services.points.schemas import (
     Adjustment,
     AuditQuery,
     CodeRef,
-    CustomerActivitiesQuery,
     CustomerRef,
     CustomersQuery,
     EmailLookup,
@@ -49,6 +48,7 @@ from shared.database import Database
 from shared.entrypoints import reliable_event_handler
 from shared.pagination import parse_query
 from shared.telemetry import Telemetry
+from shared.timeline import TimelineQuery
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Expiry and birthdays are day-grained; hourly runs keep them within the hour.
@@ -135,6 +135,23 @@ class PointsService:
         return self._read(overview.points_overview, query).model_dump(mode="json")
 
     @rpc
+    def timeline(self, shop_id, from_, to, limit, after=None, customer_id=None, kind=None):
+        """The ledger and member actions after `after` (shared.timeline)."""
+        query = parse_query(
+            TimelineQuery,
+            _given(
+                shop_id=shop_id,
+                customer_id=customer_id,
+                from_=from_,
+                to=to,
+                after=after,
+                limit=limit,
+                kind=kind,
+            ),
+        )
+        return self._read(timeline.timeline, query)
+
+    @rpc
     def export_activities(self, shop_id, type="all", q=None, from_=None, to=None, cursor=None, limit=1000):
         query = parse_query(
             ExportQuery,
@@ -151,14 +168,6 @@ class PointsService:
     def get_customer(self, shop_id, customer_id):
         ref = parse_query(CustomerRef, {"shop_id": shop_id, "customer_id": customer_id})
         return self._read(views.get_customer, ref.shop_id, ref.customer_id).model_dump(mode="json")
-
-    @rpc
-    def list_customer_activities(self, shop_id, customer_id, cursor=None, limit=50):
-        query = parse_query(
-            CustomerActivitiesQuery,
-            _given(shop_id=shop_id, customer_id=customer_id, cursor=cursor, limit=limit),
-        )
-        return _page(self._read(views.list_customer_activities, query))
 
     @rpc
     def get_order(self, shop_id, order_id):

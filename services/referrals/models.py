@@ -80,6 +80,24 @@ referrals = Table(
 # The activity feed, unfiltered and by status, newest first.
 Index(None, referrals.c.shop_id, referrals.c.occurred_at, referrals.c.id)
 Index(None, referrals.c.shop_id, referrals.c.status, referrals.c.occurred_at, referrals.c.id)
+# The merged timeline's completions and cancellations, newest first (a
+# customer's come from the two indexes below, narrowed to them).
+Index(
+    None,
+    referrals.c.shop_id,
+    referrals.c.completed_at,
+    referrals.c.id,
+    postgresql_where=referrals.c.completed_at.isnot(None),
+    sqlite_where=referrals.c.completed_at.isnot(None),
+)
+Index(
+    None,
+    referrals.c.shop_id,
+    referrals.c.cancelled_at,
+    referrals.c.id,
+    postgresql_where=referrals.c.cancelled_at.isnot(None),
+    sqlite_where=referrals.c.cancelled_at.isnot(None),
+)
 # A customer's referrals on their detail, as referrer and as referee, newest first.
 Index(None, referrals.c.shop_id, referrals.c.referrer_customer_id, referrals.c.occurred_at, referrals.c.id)
 Index(None, referrals.c.shop_id, referrals.c.referee_customer_id, referrals.c.occurred_at, referrals.c.id)

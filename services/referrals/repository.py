@@ -18,6 +18,7 @@ from services.referrals.schemas import ActivityQuery, CustomerReferralsQuery
 from shared.day_range import day_of
 from shared.pagination import Page, keyset_page
 from shared.upserts import add_to_counters, upsert_known
+from shared.timeline import TimelineQuery, stream_rows
 
 # --- links and clicks ------------------------------------------------------------------
 
@@ -264,6 +265,34 @@ def referrals_of_customer(session: Session, query: CustomerReferralsQuery) -> li
         found += [(role, row) for row in rows]
     found.sort(key=lambda role_and_row: (role_and_row[1].occurred_at, role_and_row[1].id), reverse=True)
     return found[: query.limit]
+
+
+# The merged timeline's streams: a referral's claim, completion and
+# cancellation, each at its own time (shared.timeline).
+STEP_TIMES = {
+    "referral_claimed": referrals.c.occurred_at,
+    "referral_completed": referrals.c.completed_at,
+    "referral_cancelled": referrals.c.cancelled_at,
+}
+
+
+def step_stream(session: Session, stream: str, query: TimelineQuery) -> list[Row]:
+    """One step of the shop's referrals, served by its (shop_id, time, id)
+    index; or a customer's, as referrer or as referee, each narrowed by its
+    (shop_id, …_customer_id, …) index and merged here."""
+    if query.customer_id is None:
+        sides = [_named().where(referrals.c.shop_id == query.shop_id)]
+    else:
+        sides = [
+            _named().where(referrals.c.shop_id == query.shop_id, column == query.customer_id)
+            for column in (referrals.c.referrer_customer_id, referrals.c.referee_customer_id)
+        ]
+    rows = [
+        row
+        for side in sides
+        for row in stream_rows(session, side, STEP_TIMES[stream], referrals.c.id, stream, query)
+    ]
+    return list({row.id: row for row in rows}.values())
 
 
 def named_referral(session: Session, shop_id: str, referral_id: str):

@@ -9,7 +9,7 @@ from pathlib import Path
 from nameko.rpc import RpcProxy, rpc
 from sqlalchemy import text
 
-from services.referrals import domain, operations
+from services.referrals import domain, operations, timeline
 from services.referrals.models import metadata
 from services.referrals.schemas import (
     ActivityQuery,
@@ -25,6 +25,7 @@ from shared.database import Database
 from shared.entrypoints import reliable_event_handler
 from shared.pagination import parse_query
 from shared.telemetry import Telemetry
+from shared.timeline import TimelineQuery
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -101,6 +102,23 @@ class ReferralsService:
             provided(shop_id=shop_id, status=status, from_=from_, to=to, cursor=cursor, limit=limit),
         )
         return _page(self._read(operations.list_activities, query))
+
+    @rpc
+    def timeline(self, shop_id, from_, to, limit, after=None, customer_id=None, kind=None):
+        """Referral steps after `after` (shared.timeline)."""
+        query = parse_query(
+            TimelineQuery,
+            provided(
+                shop_id=shop_id,
+                customer_id=customer_id,
+                from_=from_,
+                to=to,
+                after=after,
+                limit=limit,
+                kind=kind,
+            ),
+        )
+        return self._read(timeline.timeline, query)
 
     @rpc
     def overview(self, shop_id, from_=None, to=None):

@@ -48,6 +48,16 @@ Index(None, reviews.c.shop_id, reviews.c.occurred_at, reviews.c.id)
 Index(None, reviews.c.shop_id, reviews.c.status, reviews.c.occurred_at, reviews.c.id)
 # A customer's reviews on their detail, newest first.
 Index(None, reviews.c.shop_id, reviews.c.customer_id, reviews.c.occurred_at, reviews.c.id)
+# The merged timeline's moderations, newest first (a customer's come from
+# the index above, narrowed to them).
+Index(
+    None,
+    reviews.c.shop_id,
+    reviews.c.moderated_at,
+    reviews.c.id,
+    postgresql_where=reviews.c.moderated_at.isnot(None),
+    sqlite_where=reviews.c.moderated_at.isnot(None),
+)
 
 google_review_submissions = Table(
     "google_review_submissions",
@@ -85,6 +95,14 @@ Index(
     google_review_submissions.c.customer_id,
     google_review_submissions.c.occurred_at,
     google_review_submissions.c.id,
+)
+Index(
+    None,
+    google_review_submissions.c.shop_id,
+    google_review_submissions.c.moderated_at,
+    google_review_submissions.c.id,
+    postgresql_where=google_review_submissions.c.moderated_at.isnot(None),
+    sqlite_where=google_review_submissions.c.moderated_at.isnot(None),
 )
 # One reward per customer per review: a second submission is refused by
 # the database itself, however close together the two arrive.

@@ -16,6 +16,7 @@ from services.reviews.schemas import ActivityQuery, CustomerReviewsQuery
 from shared.day_range import day_of
 from shared.pagination import Page, keyset_page
 from shared.upserts import add_to_counters, insert_unless_exists, upsert_known
+from shared.timeline import TimelineQuery, stream_rows
 
 TABLES: dict[str, Table] = {REVIEW: reviews, GOOGLE_REVIEW: google_review_submissions}
 
@@ -112,6 +113,19 @@ def items_of_customer(session: Session, kind: str, query: CustomerReviewsQuery) 
         .order_by(table.c.occurred_at.desc(), table.c.id.desc())
         .limit(query.limit)
     ).all()
+
+
+def timeline_stream(session: Session, kind: str, step: str, query: TimelineQuery) -> Sequence[Row]:
+    """A kind's submissions (at occurred_at) or moderations (at
+    moderated_at) after the query's position: the shop's served by a
+    (shop_id, time, id) index, a customer's narrowed by (shop_id,
+    customer_id, occurred_at, id)."""
+    table = TABLES[kind]
+    statement = _named(kind).where(table.c.shop_id == query.shop_id)
+    if query.customer_id is not None:
+        statement = statement.where(table.c.customer_id == query.customer_id)
+    time = table.c.occurred_at if step == "submitted" else table.c.moderated_at
+    return stream_rows(session, statement, time, table.c.id, f"{kind}_{step}", query)
 
 
 def named_item(session: Session, kind: str, shop_id: str, item_id: str):

@@ -7,7 +7,7 @@ from pathlib import Path
 from nameko.rpc import rpc
 from sqlalchemy import text
 
-from services.reviews import domain, operations
+from services.reviews import domain, operations, timeline
 from services.reviews.models import metadata
 from services.reviews.schemas import (
     ActivityQuery,
@@ -24,6 +24,7 @@ from shared.database import Database
 from shared.entrypoints import reliable_event_handler
 from shared.pagination import parse_query
 from shared.telemetry import Telemetry
+from shared.timeline import TimelineQuery
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -93,6 +94,24 @@ class ReviewsService:
         return self._read(operations.get_item, domain.REVIEW, ref.shop_id, ref.review_id).model_dump(
             mode="json"
         )
+
+    @rpc
+    def timeline(self, shop_id, from_, to, limit, after=None, customer_id=None, kind=None):
+        """Review and Google-review submissions and moderations after
+        `after` (shared.timeline)."""
+        query = parse_query(
+            TimelineQuery,
+            provided(
+                shop_id=shop_id,
+                customer_id=customer_id,
+                from_=from_,
+                to=to,
+                after=after,
+                limit=limit,
+                kind=kind,
+            ),
+        )
+        return self._read(timeline.timeline, query)
 
     @rpc
     def list_activities(self, shop_id, status=None, from_=None, to=None, cursor=None, limit=None):

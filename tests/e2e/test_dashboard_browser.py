@@ -254,7 +254,9 @@ def test_merchant_adjusts_redeems_reverses_excludes_and_edits_a_customer(member_
     wait_for_profile(page, "Balance", "330 points")
     assert "+30" in dashboard.row("Adjusted by admin: Late delivery").inner_text()
     adjustments = shop.api("GET", "/api/customers/7001/activities").json()["items"]
-    assert [a["points"] for a in adjustments if a["type"] == "adjusted"] == [30]
+    assert [a["points"] for a in adjustments if a["kind"] == "points" and a["ref"]["type"] == "adjusted"] == [
+        30
+    ]
     assert len(lost) == 1
     page.unroute("**/points-adjustments")
 
@@ -327,6 +329,17 @@ def test_merchant_adjusts_redeems_reverses_excludes_and_edits_a_customer(member_
     dashboard.toast("Customer updated")
     dashboard.heading("Ana María Diaz")
     wait_for_profile(page, "VIP tier", "Set by hand")
+
+    # Her history holds them all beside her points, newest first; a tab shows one kind.
+    edited = dashboard.row("Profile edited: name, vip_tier")
+    assert "Admin" in edited.locator(".Polaris-Badge").inner_text()
+    assert "Excluded from the program (Abused returns)" in page.locator("tbody tr").nth(2).inner_text()
+    page.get_by_role("tab", name="Admin").click()
+    page.wait_for_function("() => document.querySelectorAll('tbody tr').length === 3")
+    assert not page.locator("tbody tr").filter(has_text="Placed order #9701").count()
+    page.get_by_role("tab", name="Points").click()
+    dashboard.row("Placed order #9701")
+    assert not page.locator("tbody tr").filter(has_text="Profile edited").count()
 
     # Each of those actions is in the audit log, with who and why.
     page.get_by_role("link", name="Audit log").click()
@@ -486,9 +499,12 @@ def test_a_service_that_is_down_is_named_where_its_data_is_missing(deployed_syst
         dashboard.open("/customers/6001")
         dashboard.heading("Uma Stone")
         page.get_by_text("Referrals are unavailable right now").wait_for(timeout=30_000)
-        # The rest of the page works: the profile, the history, the actions.
+        # The rest of the page works: the profile, the history (without
+        # the referrals, and saying so), the actions.
         wait_for_profile(page, "Balance", "1,978 points")
+        page.get_by_text("Not answering right now: referrals").wait_for(timeout=30_000)
         dashboard.row("Placed order #9601")
+        assert not page.locator("tbody tr").filter(has_text="claimed a referral").count()
         assert page.get_by_role("button", name="Adjust points").is_enabled()
         dashboard.screenshot("customer-referrals-unavailable")
 

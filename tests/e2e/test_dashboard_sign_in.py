@@ -114,7 +114,7 @@ def test_a_key_typed_once_becomes_an_httponly_cookie_session_whose_writes_carry_
     assert "authorization" not in headers
     assert f"{SESSION_COOKIE}={cookie['value']}" in headers["cookie"]
     adjusted = shop.api("GET", "/api/customers/7001/activities").json()["items"]
-    assert [(a["points"], a["actor"]) for a in adjusted if a["type"] == "adjusted"] == [
+    assert [(a["points"], a["ref"]["actor"]) for a in adjusted if a["ref"].get("type") == "adjusted"] == [
         (30, f"api_key:admin@{shop.id}")
     ]
 

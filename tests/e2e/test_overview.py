@@ -73,7 +73,7 @@ def test_the_days_overview_adds_up_to_what_the_feeds_list_and_rows_name_people(s
     assert shop.webhook("refunds/create", refund).status_code == 200
     assert wait_for(lambda: profile(shop, "8101")["balance"] == 200)
     earned = shop.api("GET", "/api/customers/8102/activities").json()["items"][0]
-    assert shop.api("POST", f"/api/point-activities/{earned['id']}/reversal").status_code == 201
+    assert shop.api("POST", f"/api/point-activities/{earned['ref']['id']}/reversal").status_code == 201
     for customer_id, points in [("8103", 40), ("8103", -15), ("8101", 10)]:
         adjustment = {"points": points, "reason": "goodwill"}
         response = shop.api("POST", f"/api/customers/{customer_id}/points-adjustments", json=adjustment)

@@ -87,7 +87,7 @@ def test_an_admin_adjusts_points_up_and_down_with_a_reason(shop):
         0,
     )  # adjustments change neither
     history = shop.api("GET", "/api/customers/6001/activities").json()
-    assert [(a["points"], a["action"]) for a in history["items"]] == [
+    assert [(a["points"], a["summary"]) for a in history["items"]] == [
         (-20, "Adjusted by admin: Duplicate credit"),
         (120, "Adjusted by admin: Goodwill for a late parcel"),
     ]
@@ -262,19 +262,19 @@ def test_an_entry_is_reversed_once(shop):
     shop.order(63001, "6301", "hal@example.com", "80.00")
     assert wait_for(lambda: profile(shop, "6301")["balance"] == 80)
     earned = shop.api("GET", "/api/customers/6301/activities").json()["items"][0]
-    assert earned["action"] == "Placed order #63001"
+    assert earned["summary"] == "Placed order #63001"
 
     reversed_ = shop.api(
-        "POST", f"/api/point-activities/{earned['id']}/reversal", json={"reason": "Test order"}
+        "POST", f"/api/point-activities/{earned['ref']['id']}/reversal", json={"reason": "Test order"}
     )
-    again = shop.api("POST", f"/api/point-activities/{earned['id']}/reversal")
+    again = shop.api("POST", f"/api/point-activities/{earned['ref']['id']}/reversal")
 
     assert reversed_.status_code == 201
     reversal = reversed_.json()
     assert (reversal["points"], reversal["balance_after"], reversal["reverses_activity_id"]) == (
         -80,
         0,
-        earned["id"],
+        earned["ref"]["id"],
     )
     assert reversal["action"] == "Reversed: Placed order #63001"
     assert error_of(again, 409)["code"] == "conflict"
@@ -482,7 +482,7 @@ def test_another_shops_key_cannot_see_or_touch_a_member(shop, other_shop):
     new_member(shop, "6901", "pia@example.com")
     assert adjust(shop, "6901", 200, "Welcome").status_code == 201
     reward = create_reward(shop, name="$5 off", kind="fixed_amount", value="5", points_cost=100)
-    activity_id = shop.api("GET", "/api/customers/6901/activities").json()["items"][0]["id"]
+    activity_id = shop.api("GET", "/api/customers/6901/activities").json()["items"][0]["ref"]["id"]
     theirs = create_reward(other_shop, name="$5 off", kind="fixed_amount", value="5", points_cost=100)
 
     attempts = [

@@ -9,3 +9,7 @@ class Routes:
     points: Any  # RPC proxies
     referrals: Any
     reviews: Any
+
+    def services(self) -> dict[str, Any]:
+        """The RPC proxies by service name."""
+        return {"points": self.points, "referrals": self.referrals, "reviews": self.reviews}

@@ -1,11 +1,11 @@
 """The admin API's customers: list, detail, and the merchant's actions on one."""
 
-from services.gateway import operations
+from services.gateway import operations, timeline
 from services.gateway.api_doc import admin
 from services.gateway.auth import admin_route
 from services.gateway.routes.base import Routes
 from services.gateway.rpc import ask
-from services.gateway.schemas import CustomerOverview, CustomerQuery, IdempotencyHeader
+from services.gateway.schemas import CustomerOverview, CustomerQuery, IdempotencyHeader, TimelineFilter
 from services.gateway.web import (
     activity_id_from_path,
     idempotency_key,
@@ -14,7 +14,7 @@ from services.gateway.web import (
     parse_body,
     query_params,
 )
-from shared.pagination import CursorQuery, Page, parse_query
+from shared.pagination import Page, parse_query
 from shared.points_api import (
     Activity,
     AdjustmentResult,
@@ -25,6 +25,7 @@ from shared.points_api import (
     RedemptionResult,
     RewardRedemption,
 )
+from shared.timeline import Timeline
 
 
 class CustomerRoutes(Routes):
@@ -61,17 +62,12 @@ class CustomerRoutes(Routes):
             actor=caller.actor,
         )
 
-    @json_http("GET", "/api/customers/<customer_id>/activities", admin(Page[Activity], query=CursorQuery))
+    @json_http("GET", "/api/customers/<customer_id>/activities", admin(Timeline, query=TimelineFilter))
     @admin_route
     def customer_activities(self, request, caller, customer_id):
-        query = parse_query(CursorQuery, query_params(request))
-        return ask(
-            self.points.list_customer_activities,
-            shop_id=caller.shop_id,
-            customer_id=customer_id,
-            cursor=query.cursor,
-            limit=query.limit,
-        )
+        """The customer's merged timeline (services/gateway/timeline.py)."""
+        query = parse_query(TimelineFilter, query_params(request))
+        return timeline.timeline(self.services(), caller.shop_id, query, customer_id=customer_id)
 
     @json_http(
         "POST",

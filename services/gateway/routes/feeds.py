@@ -1,5 +1,6 @@
 """The admin API's activity feeds and the CSV export."""
 
+from services.gateway import timeline
 from services.gateway.api_doc import admin
 from services.gateway.auth import admin_route
 from services.gateway.csv_export import point_activities_csv
@@ -10,15 +11,24 @@ from services.gateway.schemas import (
     PointFilters,
     ReferralActivityQuery,
     ReviewActivityQuery,
+    TimelineFilter,
 )
 from services.gateway.web import json_http, query_params
 from shared.pagination import Page, parse_query
 from shared.points_api import Activity
 from shared.referrals_api import Referral
 from shared.reviews_api import GoogleReview, Review
+from shared.timeline import Timeline
 
 
 class FeedRoutes(Routes):
+    @json_http("GET", "/api/activities", admin(Timeline, query=TimelineFilter))
+    @admin_route
+    def merged_activities(self, request, caller):
+        """Every kind in one timeline (services/gateway/timeline.py)."""
+        query = parse_query(TimelineFilter, query_params(request))
+        return timeline.timeline(self.services(), caller.shop_id, query)
+
     @json_http("GET", "/api/activities/points", admin(Page[Activity], query=PointActivityQuery))
     @admin_route
     def point_activities(self, request, caller):

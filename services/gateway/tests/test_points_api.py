@@ -109,14 +109,6 @@ ROUTES = [
         200,
     ),
     (
-        "GET",
-        "/api/customers/1001/activities",
-        {"params": {"cursor": "c2", "limit": "5"}},
-        "list_customer_activities",
-        {"customer_id": "1001", "cursor": "c2", "limit": 5},
-        200,
-    ),
-    (
         "POST",
         "/api/customers/1001/points-adjustments",
         {"json": {"points": -25, "reason": "Damaged parcel"}},

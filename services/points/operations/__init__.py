@@ -8,4 +8,5 @@ By concern, each module importing only those listed before it:
 `earning` (orders, refunds, bonuses), `views` (what the merchant reads),
 `overview` (the overview's totals from the daily roll-ups),
 `commands` (the merchant's actions on members, idempotency, the audit trail),
-`program` (rules and rewards)."""
+`program` (rules and rewards), `timeline` (the ledger and member actions
+in the merged timeline)."""

@@ -43,16 +43,6 @@ def list_activities(uow: UnitOfWork, query: ActivitiesQuery) -> Page[Activity]:
     return _activities(repository.ledger.activities_page(uow.session, query))
 
 
-def list_customer_activities(uow: UnitOfWork, query: CustomerActivitiesQuery) -> Page[Activity]:
-    if repository.members.member(uow.session, query.shop_id, query.customer_id) is None:
-        raise NotFound(
-            f"customer {query.customer_id} is not a member of this shop", {"customer_id": query.customer_id}
-        )
-    return _activities(
-        repository.ledger.customer_activities_page(uow.session, query.shop_id, query.customer_id, query)
-    )
-
-
 def profile(
     uow: UnitOfWork, member: Row, lots: list | None = None, settings: ProgramRules | None = None
 ) -> MemberProfile:

@@ -10,7 +10,7 @@ import emptyIllustration from "../../empty.svg";
 import { formatCalendarDay, formatDateTime, formatPoints } from "../../format";
 import type { CustomerDetail as Detail, Member, Reward } from "../../types";
 import { AdjustPointsModal, displayName, EditOverviewModal, ExclusionModal, RedeemModal, useRewards } from "./actions";
-import { PointsHistory } from "./PointsHistory";
+import { CustomerTimeline } from "./Timeline";
 import { ProfileCard } from "./ProfileCard";
 import { CustomerGoogleReviews, CustomerReferrals, CustomerReviews } from "./Sections";
 
@@ -112,7 +112,7 @@ export function CustomerDetail() {
                 <p>The oldest points still unspent expire first.</p>
               </Banner>
             )}
-            <PointsHistory customerId={customerId} />
+            <CustomerTimeline customerId={customerId} />
             <CustomerReferrals referrals={detail.data.referrals} />
             <CustomerReviews reviews={detail.data.reviews} />
             <CustomerGoogleReviews reviews={detail.data.google_reviews} />

@@ -250,7 +250,10 @@ export function ExclusionModal({ customer, onClose }: Props) {
   );
 }
 
-export function ReverseModal({ activity, onClose }: { activity: Activity; onClose: () => void }) {
+/** What reversing a ledger entry needs to know of it. */
+export type Reversible = Pick<Activity, "id" | "action" | "points"> & { type: string };
+
+export function ReverseModal({ activity, onClose }: { activity: Reversible; onClose: () => void }) {
   return (
     <ConfirmWithReason
       title={`Reverse “${activity.action}”?`}

@@ -1,0 +1,82 @@
+"""The points service's part of the merged timeline (SPEC §7): its ledger
+entries and the admin actions on members, after a position, newest first."""
+
+from typing import Any
+
+from services.points import domain, repository
+from shared.db import UnitOfWork
+from shared.errors import NotFound
+from shared.timeline import TimelineItem, TimelinePage, TimelineQuery, item_id, service_page
+
+ADMIN_SUMMARIES = {
+    "customer_excluded": "Excluded from the program",
+    "customer_included": "Included in the program again",
+    "customer_updated": "Profile edited",
+}
+
+
+def _named(row: Any) -> dict:
+    return {
+        "occurred_at": row.occurred_at.isoformat(),
+        "customer_id": row.customer_id,
+        "customer_email": row.customer_email,
+        "customer_name": domain.display_name(row.customer_first_name, row.customer_last_name),
+    }
+
+
+def ledger_item(row: Any) -> TimelineItem:
+    return {
+        "id": item_id("points", row.id),
+        "kind": "points",
+        **_named(row),  # type: ignore[typeddict-item]
+        "summary": row.action,
+        "points": row.points,
+        "ref": {
+            "id": row.id,
+            "type": row.type,
+            "balance_after": row.balance_after,
+            "uncollected_points": row.uncollected_points,
+            "actor": row.actor,
+            "pending_until": row.pending_until.isoformat() if row.pending_until else None,
+            "reverses_activity_id": row.reverses_activity_id,
+        },
+    }
+
+
+def admin_item(row: Any) -> TimelineItem:
+    summary = ADMIN_SUMMARIES[row.action]
+    if row.action == "customer_updated" and row.after:
+        summary += ": " + ", ".join(sorted(row.after))
+    if row.reason:
+        summary += f" ({row.reason})"
+    return {
+        "id": item_id("admin", row.id),
+        "kind": "admin",
+        **_named(row),  # type: ignore[typeddict-item]
+        "summary": summary,
+        "points": None,
+        "ref": {
+            "id": row.id,
+            "action": row.action,
+            "actor": row.actor,
+            "reason": row.reason,
+            "before": row.before,
+            "after": row.after,
+        },
+    }
+
+
+def timeline(uow: UnitOfWork, query: TimelineQuery) -> TimelinePage:
+    """A customer's timeline is a member's: 404 for anyone else."""
+    session = uow.session
+    customer_id = query.customer_id
+    if customer_id is not None and repository.members.member(session, query.shop_id, customer_id) is None:
+        raise NotFound(
+            f"customer {query.customer_id} is not a member of this shop", {"customer_id": query.customer_id}
+        )
+    items = []
+    if query.wants("points"):
+        items += [ledger_item(row) for row in repository.timeline.ledger_stream(session, query)]
+    if query.wants("admin"):
+        items += [admin_item(row) for row in repository.timeline.admin_stream(session, query)]
+    return service_page(items, query.limit)
