@@ -17,8 +17,8 @@ from services.referrals.models import (
 from services.referrals.schemas import ActivityQuery, CustomerReferralsQuery
 from shared.day_range import day_of
 from shared.pagination import Page, keyset_page
-from shared.upserts import add_to_counters, upsert_known
 from shared.timeline import TimelineQuery, stream_rows
+from shared.upserts import add_to_counters, upsert_known
 
 # --- links and clicks ------------------------------------------------------------------
 

@@ -15,8 +15,8 @@ from services.reviews.models import customers, daily_totals, google_review_submi
 from services.reviews.schemas import ActivityQuery, CustomerReviewsQuery
 from shared.day_range import day_of
 from shared.pagination import Page, keyset_page
-from shared.upserts import add_to_counters, insert_unless_exists, upsert_known
 from shared.timeline import TimelineQuery, stream_rows
+from shared.upserts import add_to_counters, insert_unless_exists, upsert_known
 
 TABLES: dict[str, Table] = {REVIEW: reviews, GOOGLE_REVIEW: google_review_submissions}
 
