@@ -7,6 +7,8 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict
 
+from shared.customer_copies import full_name
+
 Status = Literal["pending", "completed", "cancelled"]
 Role = Literal["referrer", "referee"]
 
@@ -68,12 +70,8 @@ class Referral(_Output):
     def of(cls, row: Any) -> Self:
         """From a query's row (or a mapping of its columns)."""
         fields = row._asdict() if hasattr(row, "_asdict") else dict(row)
-        name = " ".join(
-            part for part in (fields.get("customer_first_name"), fields.get("customer_last_name")) if part
-        )
-        return cls.model_validate(
-            dict(fields, steps=Steps.model_validate(fields), customer_name=name or None)
-        )
+        name = full_name(fields.get("customer_first_name"), fields.get("customer_last_name"))
+        return cls.model_validate(dict(fields, steps=Steps.model_validate(fields), customer_name=name))
 
 
 class CustomerReferral(Referral):

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from shared.customer_copies import full_name
+
 Status = Literal["pending", "approved", "rejected"]
 
 
@@ -27,8 +29,8 @@ class _Named(_Output):
         if hasattr(data, "_asdict"):
             data = data._asdict()
         if isinstance(data, dict) and "customer_name" not in data:
-            parts = (data.get("customer_first_name"), data.get("customer_last_name"))
-            data = dict(data, customer_name=" ".join(part for part in parts if part) or None)
+            name = full_name(data.get("customer_first_name"), data.get("customer_last_name"))
+            data = dict(data, customer_name=name)
         return data
 
 

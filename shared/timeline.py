@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from typing_extensions import TypedDict  # pydantic describes it on Python 3.11 (openapi.py)
 
 from shared.errors import BadRequest
-from shared.pagination import MAX_LIMIT
+from shared.pagination import MAX_LIMIT, parse_query
 
 # stream -> (rank at a tie on occurred_at, its rows' ids are integers). The
 # ranks are the contract: change them and old cursors point elsewhere.
@@ -174,6 +174,12 @@ class TimelineQuery(BaseModel):
         if not isinstance(value, list | tuple) or len(value) != 3:
             raise invalid_cursor()
         return position(*value)
+
+
+def timeline_query(**arguments: Any) -> TimelineQuery:
+    """A service's `timeline` RPC arguments as its query: a 422 naming the
+    field when they are not valid."""
+    return parse_query(TimelineQuery, arguments)
 
 
 def stream_rows(

@@ -15,6 +15,7 @@ from sqlalchemy import (
     text,
 )
 
+from shared.customer_copies import customers_table
 from shared.db import BigId, UTCDateTime, service_metadata
 
 metadata = service_metadata()
@@ -148,12 +149,4 @@ daily_totals = Table(
 
 # What the shop's events say of its customers (customer_created,
 # order_placed), so a referral row names its referrer without asking points.
-customers = Table(
-    "customers",
-    metadata,
-    Column("shop_id", String(64), primary_key=True),
-    Column("customer_id", String(64), primary_key=True),
-    Column("email", String(320)),
-    Column("first_name", String(200)),
-    Column("last_name", String(200)),
-)
+customers = customers_table(metadata)

@@ -15,10 +15,11 @@ from services.referrals.models import (
     referrals,
 )
 from services.referrals.schemas import ActivityQuery, CustomerReferralsQuery
+from shared import customer_copies
 from shared.day_range import day_of
 from shared.pagination import Page, keyset_page
 from shared.timeline import TimelineQuery, stream_rows
-from shared.upserts import add_to_counters, upsert_known
+from shared.upserts import add_to_counters
 
 # --- links and clicks ------------------------------------------------------------------
 
@@ -334,12 +335,7 @@ def remember_customer(
 ) -> None:
     """What an event or the referrer's profile says of a customer; what it
     leaves out stays as known."""
-    upsert_known(
-        session,
-        customers,
-        {"shop_id": shop_id, "customer_id": customer_id},
-        {"email": email, "first_name": first_name, "last_name": last_name},
-    )
+    customer_copies.remember_customer(session, customers, shop_id, customer_id, email, first_name, last_name)
 
 
 # --- the overview's roll-ups ------------------------------------------------------------

@@ -25,7 +25,7 @@ from shared.database import Database
 from shared.entrypoints import reliable_event_handler
 from shared.pagination import parse_query
 from shared.telemetry import Telemetry
-from shared.timeline import TimelineQuery
+from shared.timeline import timeline_query
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -106,17 +106,8 @@ class ReferralsService:
     @rpc
     def timeline(self, shop_id, from_, to, limit, after=None, customer_id=None, kind=None):
         """Referral steps after `after` (shared.timeline)."""
-        query = parse_query(
-            TimelineQuery,
-            provided(
-                shop_id=shop_id,
-                customer_id=customer_id,
-                from_=from_,
-                to=to,
-                after=after,
-                limit=limit,
-                kind=kind,
-            ),
+        query = timeline_query(
+            shop_id=shop_id, customer_id=customer_id, from_=from_, to=to, after=after, limit=limit, kind=kind
         )
         return self._read(timeline.timeline, query)
 

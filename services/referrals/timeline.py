@@ -5,6 +5,7 @@ first. Every item is about the referrer (the member the program rewards)."""
 from typing import Any
 
 from services.referrals import repository
+from shared.customer_copies import full_name
 from shared.db import UnitOfWork
 from shared.timeline import TimelineItem, TimelinePage, TimelineQuery, item_id, service_page
 
@@ -17,14 +18,13 @@ STEPS = {
 
 def step_item(stream: str, row: Any) -> TimelineItem:
     time_field, summary = STEPS[stream]
-    name = " ".join(part for part in (row.customer_first_name, row.customer_last_name) if part)
     return {
         "id": item_id(stream, row.id),
         "kind": "referral",
         "occurred_at": getattr(row, time_field).isoformat(),
         "customer_id": row.referrer_customer_id,
         "customer_email": row.customer_email,
-        "customer_name": name or None,
+        "customer_name": full_name(row.customer_first_name, row.customer_last_name),
         "summary": summary.format(referee=row.referee_email),
         "points": row.referrer_reward_points if stream == "referral_completed" else None,
         "ref": {

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
 )
 
+from shared.customer_copies import customers_table
 from shared.db import UTCDateTime, service_metadata
 
 metadata = service_metadata()
@@ -133,15 +134,7 @@ daily_totals = Table(
 
 # What the shop's events say of its customers and products (customer_created,
 # order_placed and its line items), so a row names them without asking.
-customers = Table(
-    "customers",
-    metadata,
-    Column("shop_id", String(64), primary_key=True),
-    Column("customer_id", String(64), primary_key=True),
-    Column("email", String(320)),
-    Column("first_name", String(200)),
-    Column("last_name", String(200)),
-)
+customers = customers_table(metadata)
 
 products = Table(
     "products",

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from services.reviews.domain import GOOGLE_REVIEW, PENDING, REVIEW, Moderation, NewGoogleReview, NewReview
 from services.reviews.models import customers, daily_totals, google_review_submissions, products, reviews
 from services.reviews.schemas import ActivityQuery, CustomerReviewsQuery
+from shared import customer_copies
 from shared.day_range import day_of
 from shared.pagination import Page, keyset_page
 from shared.timeline import TimelineQuery, stream_rows
@@ -168,12 +169,7 @@ def remember_customer(
     last_name: str | None,
 ) -> None:
     """What an event says of a customer; what it leaves out stays as known."""
-    upsert_known(
-        session,
-        customers,
-        {"shop_id": shop_id, "customer_id": customer_id},
-        {"email": email, "first_name": first_name, "last_name": last_name},
-    )
+    customer_copies.remember_customer(session, customers, shop_id, customer_id, email, first_name, last_name)
 
 
 def remember_product(session: Session, shop_id: str, product_id: str, title: str | None) -> None:

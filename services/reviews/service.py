@@ -24,7 +24,7 @@ from shared.database import Database
 from shared.entrypoints import reliable_event_handler
 from shared.pagination import parse_query
 from shared.telemetry import Telemetry
-from shared.timeline import TimelineQuery
+from shared.timeline import timeline_query
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -99,17 +99,8 @@ class ReviewsService:
     def timeline(self, shop_id, from_, to, limit, after=None, customer_id=None, kind=None):
         """Review and Google-review submissions and moderations after
         `after` (shared.timeline)."""
-        query = parse_query(
-            TimelineQuery,
-            provided(
-                shop_id=shop_id,
-                customer_id=customer_id,
-                from_=from_,
-                to=to,
-                after=after,
-                limit=limit,
-                kind=kind,
-            ),
+        query = timeline_query(
+            shop_id=shop_id, customer_id=customer_id, from_=from_, to=to, after=after, limit=limit, kind=kind
         )
         return self._read(timeline.timeline, query)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from services.reviews import repository
 from services.reviews.domain import GOOGLE_REVIEW, REVIEW
+from shared.customer_copies import full_name
 from shared.db import UnitOfWork
 from shared.timeline import TimelineItem, TimelinePage, TimelineQuery, item_id, service_page
 
@@ -43,14 +44,13 @@ def _points(kind: str, step: str, row: Any) -> int | None:
 def item(kind: str, step: str, row: Any) -> TimelineItem:
     stream = f"{kind}_{step}"
     at = row.occurred_at if step == "submitted" else row.moderated_at
-    name = " ".join(part for part in (row.customer_first_name, row.customer_last_name) if part)
     return {
         "id": item_id(stream, row.id),
         "kind": kind,
         "occurred_at": at.isoformat(),
         "customer_id": row.customer_id,
         "customer_email": row.customer_email,
-        "customer_name": name or None,
+        "customer_name": full_name(row.customer_first_name, row.customer_last_name),
         "summary": _summary(kind, step, row),
         "points": _points(kind, step, row),
         "ref": _ref(kind, row),
