@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kombu import Connection, Exchange, Producer
-from nameko.amqp.publish import Publisher
 from nameko.constants import PERSISTENT
 from sqlalchemy import MetaData, func, or_, select, update
 from sqlalchemy.engine import Engine
@@ -34,12 +33,6 @@ def events_exchange(source_service: str) -> Exchange:
     return Exchange(
         f"{source_service}.events", type="topic", durable=True, delivery_mode=PERSISTENT, auto_delete=False
     )
-
-
-def make_event_publisher(amqp_uri: str) -> Publisher:
-    """One event at a time, confirmed and `mandatory` as the relay publishes
-    (tests stand in for a service's relay with it)."""
-    return Publisher(amqp_uri, use_confirms=True, mandatory=True, serializer="json")
 
 
 class BatchPublisher:

@@ -4,6 +4,8 @@ import json
 import time
 import uuid
 
+from nameko.amqp.publish import Publisher
+
 
 def wait_for(condition, timeout=15.0, interval=0.05):
     """Poll `condition` until it returns something truthy; return that value
@@ -292,3 +294,9 @@ def shopify_session_token(shop_domain: str, secret: str, sub: str = "8001", **cl
     }
     payload.update(claims)
     return jwt.encode({k: v for k, v in payload.items() if v is not None}, secret, algorithm="HS256")
+
+
+def make_event_publisher(amqp_uri: str):
+    """One event at a time, confirmed and `mandatory` as the outbox relay
+    publishes: a test stands in for another service's relay with it."""
+    return Publisher(amqp_uri, use_confirms=True, mandatory=True, serializer="json")

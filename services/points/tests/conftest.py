@@ -15,8 +15,9 @@ from services.points.repository.program import save_program_settings
 from services.points.service import PointsService
 from shared.db import make_engine
 from shared.events import make_event
-from shared.outbox import events_exchange, make_event_publisher
+from shared.outbox import events_exchange
 from shared.points_api import ProgramRules
+from tests.support import make_event_publisher
 
 
 @pytest.fixture

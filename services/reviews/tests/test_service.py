@@ -15,8 +15,8 @@ from shared.database import Database
 from shared.db import make_engine
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import PointsAwarded, make_event
-from shared.outbox import events_exchange, make_event_publisher
-from tests.support import EventTap, wait_for
+from shared.outbox import events_exchange
+from tests.support import EventTap, make_event_publisher, wait_for
 
 SHOP = "shp_alpha"
 OTHER_SHOP = "shp_beta"
