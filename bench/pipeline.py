@@ -50,12 +50,18 @@ class Run:
     started: float = 0.0
     sent: float = 0.0
     failures: int = 0
+    # CPU seconds each process spent on the timed orders (from start to last credit).
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
 
     def accepted_per_s(self) -> float:
         return len(self.accepted_at) / (self.sent - self.started)
 
     def credited_per_s(self) -> float:
         return len(self.credited_at) / (max(self.credited_at.values()) - self.started)
+
+    def cpu_ms_per_order(self) -> dict[str, float]:
+        orders = max(1, len(self.credited_at))
+        return {name: 1000 * seconds / orders for name, seconds in self.cpu_seconds.items()}
 
     def lags_ms(self) -> list[float]:
         return sorted(
@@ -123,14 +129,24 @@ def wait_credited(read, expected: set[str], timeout: float) -> dict[str, float]:
     return credited
 
 
-def measure(run: Run, orders: list[dict], clients: int, post, read) -> Run:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(run: Run, orders: list[dict], clients: int, post, read, pids: dict[str, int]) -> Run:
+    """Time the orders after a warm-up; `pids` are the processes doing the
+    work, whose CPU time per order is recorded beside the rates."""
     warmup, timed = orders[:WARMUP_ORDERS], orders[WARMUP_ORDERS:]
     send_all(warmup, clients, post)
     wait_credited(read, {str(o["id"]) for o in warmup}, 60)
+    cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     run.started = time.time()
     run.accepted_at, run.failures = send_all(timed, clients, post)
     run.sent = time.time()
     credited = wait_credited(read, set(run.accepted_at), 300)
+    run.cpu_seconds = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
     run.credited_at = {order_id: at for order_id, at in credited.items() if order_id in run.accepted_at}
     return run
 
@@ -178,7 +194,8 @@ def ours(args, workdir: Path, amqp_uri: str) -> Run:
                 return {row.order_id: row.created_at.timestamp() for row in conn.execute(query)}
 
         orders = [order(i) for i in range(1, args.orders + WARMUP_ORDERS + 1)]
-        return measure(Run("ours"), orders, args.clients, post, read)
+        pids = {name: services.pid(name) for name in ("gateway", "points", "referrals", "reviews")}
+        return measure(Run("ours"), orders, args.clients, post, read, pids)
     finally:
         services.stop()
 
@@ -221,10 +238,16 @@ def bare(args, workdir: Path, amqp_uri: str) -> Run:
                 return {order_id: utc_timestamp(at) for order_id, at in rows}
 
         orders = [order(i) for i in range(1, args.orders + WARMUP_ORDERS + 1)]
-        return measure(Run("bare nameko"), orders, args.clients, post, read)
+        return measure(Run("bare nameko"), orders, args.clients, post, read, {"bare": process.pid})
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def cpu_breakdown(run: Run) -> str:
+    """Where an order's CPU goes, process by process."""
+    shares = ", ".join(f"{name} {ms:.2f}" for name, ms in run.cpu_ms_per_order().items())
+    return f"  {run.name}'s CPU ms per order: {shares}"
 
 
 def report(args, runs: list[Run], load_before: str) -> str:
@@ -251,6 +274,15 @@ def report(args, runs: list[Run], load_before: str) -> str:
                 ratio=False,
             )
         )
+    lines.append(
+        row(
+            "CPU ms per order, all processes",
+            sum(ours_run.cpu_ms_per_order().values()),
+            sum(bare_run.cpu_ms_per_order().values()),
+            fmt="{:,.2f}",
+        )
+    )
+    lines.append(cpu_breakdown(ours_run))
     for run in runs:
         missing = len(run.accepted_at) - len(run.credited_at)
         if run.failures or missing:

@@ -78,6 +78,12 @@ def table(args, webhooks: tuple[pipeline.Run, pipeline.Run], read: ReadSide) -> 
         percentile(bare.lags_ms(), 0.99),
         goal="<= 1,000 ms",
     )
+    add(
+        "CPU ms per order, all processes",
+        sum(ours.cpu_ms_per_order().values()),
+        sum(bare.cpu_ms_per_order().values()),
+        "{:,.2f}",
+    )
     feed_ours, feed_bare = read.feed["ours"], read.feed["bare"]
     add("feed pages /s", feed_ours.per_s(), feed_bare.per_s(), goal=">= 0.8 x")
     add("feed p99 ms", feed_ours.p(0.99), feed_bare.p(0.99), "{:,.1f}", "<= 1.25 x")
@@ -160,6 +166,7 @@ def main(argv=None) -> None:
         f"customer detail {args.detail_requests} sequential",
         "",
         *table(args, (webhooks[0], webhooks[1]), read),
+        pipeline.cpu_breakdown(webhooks[0]),
     ]
     found = problems(webhooks, read)
     lines += ["", "problems: " + ("; ".join(found) if found else "none")]

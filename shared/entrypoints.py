@@ -88,7 +88,10 @@ class ReliableEventHandler(EventHandler):
     inbox makes the second delivery harmless). Nothing here ever raises
     into the container, which would stop the whole service."""
 
-    def __init__(self, source_service: str, event_type: str, **kwargs: Any) -> None:
+    def __init__(
+        self, source_service: str, event_type: str, when: Callable[[Any], object] | None = None, **kwargs: Any
+    ) -> None:
+        self.when = when
         kwargs.setdefault("expected_exceptions", (DuplicateEvent,))
         super().__init__(
             source_service,
@@ -116,6 +119,12 @@ class ReliableEventHandler(EventHandler):
         except Exception as exc:
             self._count("invalid")
             self._park(message, f"invalid event: {exc}", attempts=0)
+            return
+        if self.when is not None and not self.when(event.payload):
+            # Not for this handler: acked here, without a worker (no
+            # dependencies set up, no unit of work, no inbox row).
+            self._count("skipped")
+            self._settle(message, "ack")
             return
         try:
             self.container.spawn_worker(
@@ -243,16 +252,15 @@ def reliable_event_handler(
     already recorded the event in the inbox, does its work in it, and
     returns; the unit of work is committed then, effect and inbox row
     together, so a redelivered event finds the row and changes nothing.
-    `when(payload)`: events it says no to are acked untouched (no inbox
-    row), for a handler that cares about a few events of a busy type."""
+    `when(payload)`: events it says no to are acked untouched as they
+    arrive (no worker, no inbox row), for a handler that cares about a few
+    events of a busy type."""
 
     def decorate(method: "EventMethod[PayloadT, ResultT]") -> "EventHandlerMethod[PayloadT, ResultT]":
         handler = method.__name__
 
         @functools.wraps(method)
         def handle(self: Any, event: Envelope[PayloadT]) -> ResultT | None:
-            if when is not None and not when(event.payload):
-                return None
             started = time.monotonic()
             with self.db.inbox_unit_of_work(str(event.event_id), f"{self.name}.{handler}") as uow:
                 result = method(self, uow, event)
@@ -273,7 +281,7 @@ def reliable_event_handler(
             return result
 
         # nameko's decorator registers the entrypoint on `handle` and returns it.
-        ReliableEventHandler.decorator(source_service, event_type)(handle)
+        ReliableEventHandler.decorator(source_service, event_type, when=when)(handle)
         return handle
 
     return decorate

@@ -41,7 +41,7 @@ RPC_LATENCY = Histogram(
 )
 EVENTS = Counter(
     "loyalty_events_total",
-    "Events delivered to a handler, by outcome: handled, duplicate, retried, dead_lettered, invalid",
+    "Events delivered to a handler, by outcome: handled, duplicate, retried, dead_lettered, invalid, skipped",
     ["service", "handler", "outcome"],
 )
 EVENT_LATENCY = Histogram(

@@ -127,6 +127,25 @@ def test_redelivered_event_has_one_effect(system, amqp_uri):
     assert consumer.seen("shop-b", order_id) == 1
 
 
+def test_a_handler_that_wants_only_some_events_leaves_the_others_untouched(system, amqp_uri):
+    _, consumer = system
+    small, big = uuid.uuid4().hex, uuid.uuid4().hex
+    small_event = make_event("gateway", "shop-c", OrderPlaced(order_id=small, subtotal="5"))
+    publish_wire(amqp_uri, small_event.model_dump(mode="json"))
+    publish_wire(
+        amqp_uri,
+        make_event("gateway", "shop-c", OrderPlaced(order_id=big, subtotal="500")).model_dump(mode="json"),
+    )
+    # The big order came after the small one on the same queue.
+    assert wait_for(lambda: consumer.seen("shop-c", "big:" + big)) == 1
+    assert wait_for(lambda: consumer.seen("shop-c", small)) == 1  # the other handler had it
+    assert consumer.handled_by(str(small_event.event_id)) == ["sample_consumer.count_order"]
+    with Connection(amqp_uri) as conn:
+        queue = next(q for q in handler_queues(sample.Consumer) if q.name.endswith("count_big_order"))
+        _, waiting, _ = conn.channel().queue_declare(queue.name, passive=True)
+    assert waiting == 0  # acked, not left behind
+
+
 def test_handler_failing_a_few_times_is_retried_then_applied_once(system, amqp_uri):
     gateway, consumer = system
     sample.FAULTS["remaining"] = 2  # fewer than the three retries configured in conftest

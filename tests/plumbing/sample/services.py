@@ -56,6 +56,23 @@ class Consumer:
         else:
             uow.session.execute(update(things).where(things.c.id == row.id).values(seen=things.c.seen + 1))
 
+    @reliable_event_handler("gateway", "order_placed", when=lambda order: order.subtotal >= 100)
+    def count_big_order(self, uow, event):
+        uow.session.execute(
+            insert(things).values(shop_id=event.shop_id, name="big:" + event.payload.order_id, seen=1)
+        )
+
+    @rpc
+    def handled_by(self, event_id):
+        """The handlers whose inbox holds `event_id`."""
+        processed = metadata.tables["processed_events"]
+        with self.db.unit_of_work() as uow:
+            return sorted(
+                uow.session.execute(
+                    select(processed.c.handler).where(processed.c.event_id == event_id)
+                ).scalars()
+            )
+
     @rpc
     def seen(self, shop_id, order_id):
         with self.db.unit_of_work() as uow:
