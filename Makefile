@@ -22,7 +22,7 @@ PYTEST := $(BIN)/python -m pytest
 
 # Three pytest processes at once (each test mostly waits on the broker, the
 # databases or other processes, so two cores serve them well): the suite,
-# and the two long resilience files, which spend most of their time waiting
+# and the long resilience files, which spend most of their time waiting
 # out broker outages and process restarts. -O keeps each one's output
 # together. Then the browser tests, in a process of their own without eventlet.
 test: install
@@ -32,11 +32,11 @@ test: install
 .PHONY: test-suite test-broker-outage test-launcher
 test-suite:
 	$(PYTEST) -m "not browser and not compose" --ignore=tests/resilience/test_broker_outage.py \
-	    --ignore=tests/resilience/test_launcher.py $(PYTEST_ARGS)
+	    --ignore=tests/resilience/test_launcher.py --ignore=tests/resilience/test_stale_requests.py $(PYTEST_ARGS)
 test-broker-outage:
 	$(PYTEST) tests/resilience/test_broker_outage.py $(PYTEST_ARGS)
 test-launcher:
-	$(PYTEST) tests/resilience/test_launcher.py $(PYTEST_ARGS)
+	$(PYTEST) tests/resilience/test_launcher.py tests/resilience/test_stale_requests.py $(PYTEST_ARGS)
 
 # The docker-compose fleet for real: images (local stand-ins where the
 # official ones cannot be pulled), up, healthy, a shop, points, a referral,

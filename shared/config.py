@@ -39,6 +39,13 @@ def relay_interval_seconds() -> float:
     return float(os.environ.get("LOYALTY_RELAY_INTERVAL", "2.0"))
 
 
+def rpc_timeout_seconds() -> float:
+    """How long the gateway waits for a service's answer; a request still
+    queued after that expires unseen, so a call answered 503 never takes
+    effect later."""
+    return float(os.environ.get("LOYALTY_RPC_TIMEOUT_SECONDS", "10"))
+
+
 def gateway_port() -> int:
     return int(os.environ.get("GATEWAY_PORT", "8000"))
 

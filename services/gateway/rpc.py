@@ -6,14 +6,24 @@ import logging
 import time
 
 import eventlet
+from nameko.rpc import RpcProxy
 
 from services.gateway.web import UNAVAILABLE
+from shared import config
 from shared.errors import ServiceUnavailable
 from shared.pagination import PageQuery
 
 log = logging.getLogger(__name__)
 
-RPC_TIMEOUT_SECONDS = 10.0
+RPC_TIMEOUT_SECONDS = config.rpc_timeout_seconds()
+
+
+def bounded_rpc_proxy(service_name: str) -> RpcProxy:
+    """A proxy whose requests expire in the service's queue when the
+    gateway stops waiting for them: a command answered 503 because its
+    service was down is dropped by the broker, never applied when the
+    service comes back (the merchant, told it failed, may well do it again)."""
+    return RpcProxy(service_name, expiration=RPC_TIMEOUT_SECONDS)
 
 
 def results(*replies, timeout: float = RPC_TIMEOUT_SECONDS) -> list:

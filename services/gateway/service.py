@@ -7,7 +7,6 @@ The routes live in `routes/`, one module per audience or area; each route
 reads its input, asks one thing (an RPC, or one of operations) and answers."""
 
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy
 
 from services.gateway import operations
 from services.gateway.models import metadata
@@ -22,6 +21,7 @@ from services.gateway.routes.proxy import ProxyRoutes
 from services.gateway.routes.session import SessionRoutes
 from services.gateway.routes.storefront import StorefrontRoutes
 from services.gateway.routes.webhooks import WebhookRoutes
+from services.gateway.rpc import bounded_rpc_proxy
 from shared.database import Database
 from shared.telemetry import Telemetry
 
@@ -44,6 +44,6 @@ class GatewayService(
     db = Database(metadata, operations.MIGRATIONS)
     telemetry = Telemetry()
     config = Config()
-    points = RpcProxy("points")
-    referrals = RpcProxy("referrals")
-    reviews = RpcProxy("reviews")
+    points = bounded_rpc_proxy("points")
+    referrals = bounded_rpc_proxy("referrals")
+    reviews = bounded_rpc_proxy("reviews")

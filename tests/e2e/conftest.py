@@ -51,6 +51,9 @@ def deployed_system(database_url_factory, tmp_path_factory):
             GATEWAY_PORT=str(free_port()),
             GATEWAY_HOST="127.0.0.1",
             LOYALTY_DATA_DIR=str(tmp_path_factory.mktemp("deployed")),
+            # A test that stops a service waits this long on each page that
+            # asks it; the test shops' answers take a fraction of it.
+            LOYALTY_RPC_TIMEOUT_SECONDS="5",
         )
         for name in SERVICES:
             env[f"{name.upper()}_DATABASE_URL"] = database_url_factory(f"deployed_{name}")
