@@ -96,6 +96,23 @@ class PointsAwarded(Payload):
     balance_after: int
 
 
+# What moved a member's tier: the ledger entry that re-evaluated it (by its
+# type; "reversed" for an entry undoing another), or an admin setting one by
+# hand or clearing it back to the one lifetime points reach (docs/points.md).
+TierChangeReason = Literal[
+    "earned", "refunded", "reversed", "expired", "redeemed", "adjusted", "manual_set", "manual_unset"
+]
+
+
+class MemberTierChanged(Payload):
+    """A member's VIP tier changed (null: no tier); once per change."""
+
+    customer_id: str
+    from_tier: str | None
+    to_tier: str | None
+    reason: TierChangeReason
+
+
 class DiscountCodeUsed(Payload):
     """A code the program issued was used by an order (points owns codes)."""
 
@@ -158,6 +175,7 @@ EVENT_PAYLOADS: dict[str, type[Payload]] = {
     "order_refunded": OrderRefunded,
     "customer_created": CustomerCreated,
     "points_awarded": PointsAwarded,
+    "member_tier_changed": MemberTierChanged,
     "discount_code_used": DiscountCodeUsed,
     "discount_code_voided": DiscountCodeVoided,
     "referral_claimed": ReferralClaimed,

@@ -37,6 +37,9 @@ STREAMS: dict[str, tuple[int, bool]] = {
     "review_moderated": (7, False),
     "google_review_submitted": (8, False),
     "google_review_moderated": (9, False),
+    # A member's VIP tier changed (by a ledger entry or by hand); at the
+    # instant of the entry that moved it, it is shown above that entry.
+    "points_tier": (10, True),
 }
 
 

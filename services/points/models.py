@@ -1,6 +1,7 @@
 """The points service's tables: members, the append-only ledger and its lots,
 order awards and refunds (what an order earned and at which rate), program
-settings, rewards, discount codes, idempotency keys and the audit trail.
+settings, rewards, discount codes, idempotency keys, the audit trail and
+members' tier changes.
 Every row carries shop_id. Points and balances are 64-bit (Points); amounts
 hold up to 10^12 currency units with three decimals (Amount)."""
 
@@ -45,6 +46,11 @@ members = Table(
     Column("birthday_key", String(5)),  # "MM-DD", for the birthday timer
     # Set only by an admin; null means the tier follows lifetime points.
     Column("vip_tier", String(64)),
+    # The tier in force (null: none), as last announced: the hand-set one, or
+    # the one lifetime points reached under the thresholds of the member's
+    # last ledger entry. Changed only under the member's row lock, with a
+    # tier_changes row and a member_tier_changed event (operations.tiers).
+    Column("current_tier", String(64)),
     Column("status", String(16), nullable=False),
     # Running totals of the ledger, updated in the same transaction as every
     # activity row under the member's row lock.
@@ -311,6 +317,35 @@ Index(
     audit_log.c.id,
     postgresql_where=IS_ADMIN_TIMELINE_ACTION,
     sqlite_where=IS_ADMIN_TIMELINE_ACTION,
+)
+
+# Every change of a member's tier, automatic or by hand: the merged
+# timeline's tier items, newest first per shop and per member.
+tier_changes = Table(
+    "tier_changes",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("shop_id", String(64), nullable=False),
+    Column("customer_id", String(64), nullable=False),
+    Column("from_tier", String(64)),
+    Column("to_tier", String(64)),
+    Column("reason", String(16), nullable=False),  # shared.events.TierChangeReason
+    Column("actor", String(200), nullable=False),
+    Column("activity_id", BigId),  # the ledger entry that moved it; null for a change by hand
+    Column("occurred_at", UTCDateTime, nullable=False),
+)
+Index(
+    "ix_tier_changes_shop_id_occurred_at_id",
+    tier_changes.c.shop_id,
+    tier_changes.c.occurred_at,
+    tier_changes.c.id,
+)
+Index(
+    "ix_tier_changes_shop_id_customer_id_occurred_at_id",
+    tier_changes.c.shop_id,
+    tier_changes.c.customer_id,
+    tier_changes.c.occurred_at,
+    tier_changes.c.id,
 )
 
 # The overview's roll-ups: per shop and UTC day of the activity (the feeds'

@@ -333,7 +333,12 @@ def test_merchant_adjusts_redeems_reverses_excludes_and_edits_a_customer(member_
     # Her history holds them all beside her points, newest first; a tab shows one kind.
     edited = dashboard.row("Profile edited: name, vip_tier")
     assert "Admin" in edited.locator(".Polaris-Badge").inner_text()
-    assert "Excluded from the program (Abused returns)" in page.locator("tbody tr").nth(2).inner_text()
+    # The tier set by hand is a tier change too: a points item nobody can reverse.
+    tier = page.locator("tbody tr").nth(1)
+    assert "Tier changed: no tier → Gold" in tier.inner_text()
+    assert "Points" in tier.locator(".Polaris-Badge").inner_text()
+    assert tier.get_by_role("button", name="Reverse Tier changed: no tier → Gold").count() == 0
+    assert "Excluded from the program (Abused returns)" in page.locator("tbody tr").nth(3).inner_text()
     page.get_by_role("tab", name="Admin").click()
     page.wait_for_function("() => document.querySelectorAll('tbody tr').length === 3")
     assert not page.locator("tbody tr").filter(has_text="Placed order #9701").count()

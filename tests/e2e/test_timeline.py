@@ -36,10 +36,11 @@ def newest_first(items: list[dict]) -> bool:
 def every_kind_of_activity(shop, monkeypatch) -> dict:
     """Orders, a refund, an adjustment, a redemption, an exclusion and a
     profile edit; referrals claimed, completed and cancelled; reviews and
-    Google reviews submitted, approved and rejected. The counts of items
-    the timeline should then hold, by kind."""
+    Google reviews submitted, approved and rejected; Ada's tier changes.
+    The counts of items the timeline should then hold, by kind."""
     monkeypatch.setenv("LOYALTY_RATE_LIMIT_BURST", "1000")  # one shopper's address does it all
-    program = {"review_points": 50, "google_review_points": 100}
+    tiers = [{"name": "Silver", "threshold": 250}]
+    program = {"review_points": 50, "google_review_points": 100, "vip_tiers": tiers}
     assert shop.api("PUT", "/api/program", json=program).status_code == 200
     reward = shop.api(
         "POST",
@@ -89,7 +90,8 @@ def every_kind_of_activity(shop, monkeypatch) -> dict:
     assert wait_for(lambda: profile(shop, "9101")["balance"] == 600 + 50 + 100)
     assert shop.api("PATCH", "/api/customers/9102", json={"name": "Benjamin Ng"}).status_code == 200
     assert shop.api("PUT", "/api/customers/9102/exclusion").status_code == 200
-    return {"points": 9, "admin": 2, "referral": 2 + 1 + 1, "review": 2 + 2, "google_review": 1 + 1}
+    # Ada's tier: Silver by her order, none after its refund, Silver again by the referral.
+    return {"points": 9 + 3, "admin": 2, "referral": 2 + 1 + 1, "review": 2 + 2, "google_review": 1 + 1}
 
 
 def kinds(items: list[dict]) -> dict:
@@ -152,7 +154,17 @@ def test_a_customers_timeline_is_theirs_and_pages_the_same_way(shop, monkeypatch
     adas = pages(shop, "/api/customers/9101/activities", 200)
     # Ada's own points and reviews, and the referrals she made.
     assert adas == [item for item in everything if item["customer_id"] == "9101"]
-    assert kinds(adas) == {"points": 6, "referral": 4, "review": 2, "google_review": 2}
+    assert kinds(adas) == {"points": 6 + 3, "referral": 4, "review": 2, "google_review": 2}
+    assert [item["summary"] for item in adas if item["id"].startswith("points_tier:")] == [
+        "Tier changed: no tier → Silver",
+        "Tier changed: Silver → no tier",
+        "Tier changed: no tier → Silver",
+    ]
+    assert [item["ref"]["reason"] for item in adas if item["id"].startswith("points_tier:")] == [
+        "earned",
+        "refunded",
+        "earned",
+    ]
     bens = pages(shop, "/api/customers/9102/activities", 200)
     assert kinds(bens) == {"points": 2, "admin": 2, "review": 2}
     # Dee was referred: the referral she claimed and completed is in her timeline too.

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.unit  # pure: no broker, no database (make test-unit)
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 SERVICE_STREAMS = {
-    "points": ("points", "admin"),
+    "points": ("points", "admin", "points_tier"),
     "referrals": ("referral_claimed", "referral_completed", "referral_cancelled"),
     "reviews": ("review_submitted", "review_moderated", "google_review_submitted", "google_review_moderated"),
 }

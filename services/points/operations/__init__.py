@@ -4,6 +4,7 @@ repository, and the events that follow published in the same transaction.
 The caller commits.
 
 By concern, each module importing only those listed before it:
+`tiers` (a member's tier after each change, its record and announcement),
 `ledger` (credits, debits, expiry, member locks), `codes` (discount codes),
 `earning` (orders, refunds, bonuses), `views` (what the merchant reads),
 `overview` (the overview's totals from the daily roll-ups),

@@ -5,7 +5,7 @@ import hashlib
 import json
 
 from services.points import domain, repository
-from services.points.operations import codes, ledger, views
+from services.points.operations import codes, ledger, tiers, views
 from services.points.schemas import (
     Activity,
     Adjustment,
@@ -274,7 +274,8 @@ def set_exclusion(uow: UnitOfWork, command: StatusChange, excluded: bool) -> Mem
 
 
 def update_customer(uow: UnitOfWork, command: ProfileUpdate) -> MemberProfile:
-    """Name, birthday and a hand-set VIP tier (null: back to automatic)."""
+    """Name, birthday and a hand-set VIP tier (null: back to automatic); a
+    tier that changes by it is recorded and announced as any other."""
     member = ledger.locked_member(uow, command.shop_id, command.customer_id)
     changes = command.changes.model_dump(include=command.changes.model_fields_set)
     values = {}
@@ -282,17 +283,25 @@ def update_customer(uow: UnitOfWork, command: ProfileUpdate) -> MemberProfile:
         values["first_name"], values["last_name"] = domain.split_name(changes["name"])
     if "birthday" in changes:
         values["birthday"] = changes["birthday"]
+    before = views.profile(uow, member)
     if "vip_tier" in changes:
-        tier = changes["vip_tier"]
-        tiers = repository.program.program_settings_of(uow.session, command.shop_id).vip_tiers
-        if tier is not None and tier not in {t.name for t in tiers}:
-            known = ", ".join(t.name for t in tiers) or "none are configured"
+        manual_tier = changes["vip_tier"]
+        program_tiers = repository.program.program_settings_of(uow.session, command.shop_id).vip_tiers
+        if manual_tier is not None and manual_tier not in {t.name for t in program_tiers}:
+            known = ", ".join(t.name for t in program_tiers) or "none are configured"
             raise Unprocessable(
                 "request is not valid",
                 [{"field": "vip_tier", "message": f"is not one of the program's tiers ({known})"}],
             )
-        values["vip_tier"] = tier
-    before = views.profile(uow, member)
+        values["vip_tier"] = manual_tier
+        # Cleared: back to the tier lifetime points reach under today's thresholds.
+        tiers.settle_tier(
+            uow,
+            member,
+            domain.vip_tier(manual_tier, member.lifetime_earned, program_tiers),
+            "manual_set" if manual_tier is not None else "manual_unset",
+            command.actor,
+        )
     after = views.profile(uow, repository.members.update_member(uow.session, member, **values))
     fields = [
         f

@@ -1,5 +1,5 @@
 """The ledger core: credits and debits of a locked member's points, their
-lots, and expiry.
+lots, the tier that follows each entry, and expiry.
 
 Every change to a member's points runs under that member's row lock (taken
 first, before any lot or award), so concurrent commands queue per member
@@ -8,6 +8,7 @@ and never deadlock on each other."""
 from sqlalchemy.engine import Row
 
 from services.points import domain, repository
+from services.points.operations import tiers
 from shared.db import UnitOfWork
 from shared.errors import NotFound
 from shared.points_api import ProgramRules
@@ -49,6 +50,7 @@ def credit(
         reverses_activity_id=reverses.id if reverses is not None else None,
     )
     repository.lots.open_lot(uow.session, member, activity_id, points, now, available_at, expires_at)
+    tiers.follow_entry(uow, member, posting, activity_type, reverses, actor, activity_id, settings.vip_tiers)
     return activity_id
 
 
@@ -84,6 +86,8 @@ def debit(
         reverses_activity_id=reverses.id if reverses is not None else None,
     )
     repository.lots.take_from_lots(uow.session, plan)
+    program = repository.program.program_settings_of(uow.session, member.shop_id)
+    tiers.follow_entry(uow, member, posting, activity_type, reverses, actor, activity_id, program.vip_tiers)
     return activity_id
 
 

@@ -1,5 +1,6 @@
 """The points service's part of the merged timeline (SPEC §7): its ledger
-entries and the admin actions on members, after a position, newest first."""
+entries, the admin actions on members and the members' tier changes, after
+a position, newest first."""
 
 from typing import Any
 
@@ -66,6 +67,25 @@ def admin_item(row: Any) -> TimelineItem:
     }
 
 
+def tier_item(row: Any) -> TimelineItem:
+    """E.g. "Tier changed: Silver → Gold"; a tier of none is "no tier"."""
+    return {
+        "id": item_id("points_tier", row.id),
+        "kind": "points",
+        **_named(row),  # type: ignore[typeddict-item]
+        "summary": f"Tier changed: {row.from_tier or 'no tier'} → {row.to_tier or 'no tier'}",
+        "points": None,
+        "ref": {
+            "id": row.id,
+            "from_tier": row.from_tier,
+            "to_tier": row.to_tier,
+            "reason": row.reason,
+            "actor": row.actor,
+            "activity_id": row.activity_id,
+        },
+    }
+
+
 def timeline(uow: UnitOfWork, query: TimelineQuery) -> TimelinePage:
     """A customer's timeline is a member's: 404 for anyone else."""
     session = uow.session
@@ -77,6 +97,8 @@ def timeline(uow: UnitOfWork, query: TimelineQuery) -> TimelinePage:
     items = []
     if query.wants("points"):
         items += [ledger_item(row) for row in repository.timeline.ledger_stream(session, query)]
+    if query.wants("points_tier"):
+        items += [tier_item(row) for row in repository.timeline.tier_stream(session, query)]
     if query.wants("admin"):
         items += [admin_item(row) for row in repository.timeline.admin_stream(session, query)]
     return service_page(items, query.limit)

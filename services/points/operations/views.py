@@ -18,7 +18,6 @@ from services.points.schemas import (
 from shared.db import UnitOfWork, must_exist
 from shared.errors import NotFound
 from shared.pagination import Page
-from shared.points_api import ProgramRules
 
 RECENT_ACTIVITIES = 10
 
@@ -43,20 +42,18 @@ def list_activities(uow: UnitOfWork, query: ActivitiesQuery) -> Page[Activity]:
     return _activities(repository.ledger.activities_page(uow.session, query))
 
 
-def profile(
-    uow: UnitOfWork, member: Row, lots: list | None = None, settings: ProgramRules | None = None
-) -> MemberProfile:
+def profile(uow: UnitOfWork, member: Row, lots: list | None = None) -> MemberProfile:
+    """The tier shown is the member's tier as last announced (operations.tiers)."""
     now = uow.clock.now()
     if lots is None:
         lots = repository.lots.lots_of(uow.session, member.shop_id, member.customer_id)
-    settings = settings or repository.program.program_settings_of(uow.session, member.shop_id)
     expiry = domain.next_expiry(lots, now)
     return MemberProfile.model_validate(
         dict(
             member._asdict(),
             name=domain.display_name(member.first_name, member.last_name),
             member_since=member.created_at,
-            vip_tier=domain.vip_tier(member.vip_tier, member.lifetime_earned, settings.vip_tiers),
+            vip_tier=member.current_tier,
             vip_tier_manual=member.vip_tier is not None,
             pending_points=domain.pending_points(lots, now),
             available_points=domain.available_points(lots, now),
@@ -70,9 +67,8 @@ def list_customers(uow: UnitOfWork, query: CustomersQuery) -> Page[MemberProfile
     lots = repository.lots.lots_of_members(
         uow.session, query.shop_id, [row.customer_id for row in result["items"]]
     )
-    settings = repository.program.program_settings_of(uow.session, query.shop_id)
     return {
-        "items": [profile(uow, row, lots[row.customer_id], settings) for row in result["items"]],
+        "items": [profile(uow, row, lots[row.customer_id]) for row in result["items"]],
         "next_cursor": result["next_cursor"],
     }
 

@@ -1,10 +1,10 @@
 """Queries of the points service, a module per concern: `repository.members`,
 `.lots`, `.ledger`, `.orders`, `.codes`, `.program` (settings and rewards),
-`.audit` (idempotency keys and the audit trail), `.daily_totals` (the
-overview's roll-ups), `.timeline` (the merged timeline's streams). Every one filters by
-shop_id; the ones that change a member's balance run under that member's row
-lock (FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already serializes
-writers)."""
+`.audit` (idempotency keys and the audit trail), `.tiers` (members' tier
+changes), `.daily_totals` (the overview's roll-ups), `.timeline` (the
+merged timeline's streams). Every one filters by shop_id; the ones that
+change a member's balance or tier run under that member's row lock (FOR
+UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already serializes writers)."""
 
 from services.points.repository import (
     audit,
@@ -15,7 +15,19 @@ from services.points.repository import (
     members,
     orders,
     program,
+    tiers,
     timeline,
 )
 
-__all__ = ["audit", "codes", "daily_totals", "ledger", "lots", "members", "orders", "program", "timeline"]
+__all__ = [
+    "audit",
+    "codes",
+    "daily_totals",
+    "ledger",
+    "lots",
+    "members",
+    "orders",
+    "program",
+    "tiers",
+    "timeline",
+]

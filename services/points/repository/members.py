@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from services.points import domain
 from services.points.models import members
 from services.points.repository.daily_totals import count_new_member
+from services.points.repository.program import program_settings_of
 from shared.db import must_exist
 from shared.pagination import Page, keyset_page
 from shared.upserts import insert_returning_unless_exists
@@ -61,7 +62,9 @@ def ensure_member(
     )
     if created is not None:  # ours until this transaction ends: nobody else sees it yet
         count_new_member(session, shop_id, now)
-        return created
+        # A tier from 0 points is theirs from the start: joining changes no tier.
+        tier = domain.tier_for(0, program_settings_of(session, shop_id).vip_tiers)
+        return created if tier is None else update_member(session, created, current_tier=tier)
     row = known_member(session, shop_id, customer_id, lock=True)
     updates = domain.missing_profile_fields(row._asdict(), profile)
     if not updates:

@@ -1,6 +1,7 @@
 """The points service's streams of the merged timeline (shared.timeline):
-the ledger, and the admin actions on members from the audit trail. Each is
-one range scan of a (shop_id, [customer_id,] occurred_at, id) index."""
+the ledger, the admin actions on members from the audit trail, and the
+members' tier changes. Each is one range scan of a (shop_id,
+[customer_id,] occurred_at, id) index."""
 
 from collections.abc import Sequence
 from typing import Any
@@ -8,7 +9,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.points.models import IS_ADMIN_TIMELINE_ACTION, audit_log, members, point_activities
+from services.points.models import (
+    IS_ADMIN_TIMELINE_ACTION,
+    audit_log,
+    members,
+    point_activities,
+    tier_changes,
+)
 from shared.timeline import TimelineQuery, stream_rows
 
 
@@ -41,3 +48,12 @@ def admin_stream(session: Session, query: TimelineQuery) -> Sequence[Any]:
     if query.customer_id is not None:
         statement = statement.where(audit_log.c.customer_id == query.customer_id)
     return stream_rows(session, statement, audit_log.c.occurred_at, audit_log.c.id, "admin", query)
+
+
+def tier_stream(session: Session, query: TimelineQuery) -> Sequence[Any]:
+    statement = _named(tier_changes).where(tier_changes.c.shop_id == query.shop_id)
+    if query.customer_id is not None:
+        statement = statement.where(tier_changes.c.customer_id == query.customer_id)
+    return stream_rows(
+        session, statement, tier_changes.c.occurred_at, tier_changes.c.id, "points_tier", query
+    )

@@ -237,3 +237,50 @@ def test_the_overview_roll_ups_start_from_the_ledger_members_and_exclusions_alre
         ("2026-01-05", 100, 0, 0, 1, 0),
         ("2026-01-06", 7, -40, -5, 1, 1),
     ]
+
+
+def test_existing_members_keep_the_tier_they_had_so_nobody_changes_tier_for_no_reason(database_url_factory):
+    url = database_url_factory("points")
+    migrate(MIGRATIONS, url, "0006_timeline_member_actions")
+    engine = make_engine(url)
+    tiers = [{"name": "Gold", "threshold": 1000}, {"name": "Silver", "threshold": 100}]
+    with engine.begin() as conn:
+        for shop_id, customer_id, lifetime, manual in [
+            ("s1", "below", 99, None),
+            ("s1", "silver", 100, None),
+            ("s1", "gold", 5000, None),
+            ("s1", "by-hand", 0, "Gold"),
+            ("s2", "no-program", 5000, None),
+        ]:
+            conn.execute(
+                text(
+                    "INSERT INTO members (shop_id, customer_id, vip_tier, status, balance, lifetime_earned, "
+                    "lifetime_redeemed, created_at) VALUES (:s, :c, :m, 'active', 0, :l, 0, :t)"
+                ),
+                {"s": shop_id, "c": customer_id, "m": manual, "l": lifetime, "t": T0},
+            )
+        conn.execute(
+            insert(
+                table("program_settings", column("shop_id"), column("rules", JSON()), column("updated_at"))
+            ),
+            {"shop_id": "s1", "rules": {"vip_tiers": tiers}, "updated_at": T0},
+        )
+
+    migrate(MIGRATIONS, url, "head")
+    with engine.connect() as conn:
+        current = dict(conn.execute(text("SELECT customer_id, current_tier FROM members")).all())
+    assert current == {
+        "below": None,
+        "silver": "Silver",
+        "gold": "Gold",
+        "by-hand": "Gold",
+        "no-program": None,
+    }
+
+    migrate(MIGRATIONS, url, "0006_timeline_member_actions", downgrade=True)
+    with engine.connect() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("members")}
+        tables = set(inspect(conn).get_table_names())
+    engine.dispose()
+    assert "current_tier" not in columns
+    assert "tier_changes" not in tables

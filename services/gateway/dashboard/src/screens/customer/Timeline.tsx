@@ -130,8 +130,12 @@ export function CustomerTimeline({ customerId }: { customerId: string }) {
         }}
         row={(item, index) => {
           const balance = count(item.ref.balance_after);
+          // Only ledger entries ("points:<id>") can be reversed; a tier change is of kind points too.
           const canReverse =
-            item.kind === "points" && item.points !== 0 && !item.ref.reverses_activity_id && !reversed.has(item.ref.id);
+            item.id.startsWith("points:") &&
+            item.points !== 0 &&
+            !item.ref.reverses_activity_id &&
+            !reversed.has(item.ref.id);
           return (
             <IndexTable.Row id={item.id} key={item.id} position={index}>
               <IndexTable.Cell>
