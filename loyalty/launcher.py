@@ -23,6 +23,7 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass
+from typing import IO
 from urllib.parse import urlsplit
 
 from kombu import Connection
@@ -110,6 +111,7 @@ class Child:
     name: str
     command: list[str]
     env: dict[str, str] | None = None  # added to the launcher's environment
+    output: IO | None = None  # where its output goes (default: the launcher's)
     process: subprocess.Popen | None = None
     started_at: float = 0.0
     quick_crashes: int = 0
@@ -119,7 +121,13 @@ class Child:
 
     def start(self) -> None:
         env = {**os.environ, **self.env} if self.env else None
-        self.process = subprocess.Popen(self.command, env=env, preexec_fn=_die_with_parent)
+        self.process = subprocess.Popen(
+            self.command,
+            env=env,
+            preexec_fn=_die_with_parent,
+            stdout=self.output,
+            stderr=subprocess.STDOUT if self.output is not None else None,
+        )
         self.started_at = time.monotonic()
         self.restart_at = None
 
@@ -206,6 +214,10 @@ class Supervisor:
         return 0
 
 
+def service_command(name: str) -> list[str]:
+    return [sys.executable, "-m", "loyalty.cli", "serve", name]
+
+
 def metrics_port_env(name: str) -> dict[str, str] | None:
     """Each backend serves its metrics on a port of its own (the gateway on
     its HTTP port, /metrics): LOYALTY_METRICS_BASE_PORT (9101) for the first,
@@ -240,6 +252,30 @@ def demo_credentials() -> dict:
     return credentials
 
 
+def seed_demo_on_first_run() -> None:
+    """The first run makes the demo shop and plays 90 days of a shop's life
+    into it (loyalty/demo, docs/demo.md) before the services start;
+    LOYALTY_DEMO=0 leaves it empty."""
+    first_run = not (config.data_dir() / "demo-shop.json").exists()
+    credentials = demo_credentials()
+    if not first_run:
+        return
+    if os.environ.get("LOYALTY_DEMO", "1") == "0":
+        say("LOYALTY_DEMO=0: the demo shop starts empty")
+        return
+    from loyalty.demo.run import DemoRefused, seed_shop
+
+    try:
+        seed_shop(credentials["domain"], admin_key=credentials["admin_api_key"], say=say)
+    except DemoRefused as exc:
+        say(f"the demo shop was not seeded: {exc}")
+    except Exception as exc:  # the services still start, with a shop less full
+        say(
+            f"seeding the demo shop failed ({type(exc).__name__}: {exc}); the services start anyway. "
+            f"Stop them and run `loyalty demo seed --shop {DEMO_DOMAIN}` to try again."
+        )
+
+
 def print_welcome(port: int, credentials: dict) -> None:
     # The dashboard's address carries no secret (it would stay in browser
     # history, screenshots and shared links): the key is printed apart, to
@@ -263,12 +299,10 @@ def run_everything() -> None:
 
     declare_all(uri, all_handler_queues())
     say(f"broker topology declared at {uri}; data in {config.data_dir()}")
+    seed_demo_on_first_run()
 
     supervisor = Supervisor(
-        [
-            Child(name, [sys.executable, "-m", "loyalty.cli", "serve", name], env=metrics_port_env(name))
-            for name in SERVICES
-        ]
+        [Child(name, service_command(name), env=metrics_port_env(name)) for name in SERVICES]
     )
     signal.signal(signal.SIGTERM, supervisor.request_stop)
     signal.signal(signal.SIGINT, supervisor.request_stop)
