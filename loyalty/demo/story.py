@@ -304,7 +304,8 @@ def _refunds_and_reviews(rng: random.Random, plot: Story, orders: list[tuple[int
             _moderation(rng, plot, "review", key, review_day, REVIEW_DECISIONS[reviews % 7])
             reviews += 1
             olivia_reviewed = olivia_reviewed or showcase
-    writers = rng.sample(orders, min(len(orders), max(6, len(plot.customers) // 10)))
+    first_orders = list({order.customer.id: (day, order) for day, order in reversed(orders)}.values())
+    writers = rng.sample(first_orders, min(len(first_orders), max(6, len(plot.customers) // 10)))
     for n, (day, order) in enumerate(writers):
         # Early enough for the merchant to decide on most of them.
         submit_day = max(day, min(plot.days - 5, day + rng.randint(1, 15)))
@@ -320,9 +321,9 @@ GOOGLE_DECISIONS = ["approve", "reject", "approve", None, "approve"]
 
 
 def _moderation(rng: random.Random, plot: Story, kind: str, key: str, day: int, decision: str | None) -> None:
-    """The merchant decides a day or few later (the newest wait still)."""
-    decision_day = day + rng.randint(1, 4)
-    if decision is not None and decision_day <= plot.days:
+    """The merchant decides a day or few later (by today at the latest)."""
+    decision_day = min(day + rng.randint(1, 4), plot.days)
+    if decision is not None:
         plot.on(decision_day, Moderate(kind, key, decision))
 
 
