@@ -48,6 +48,23 @@ def program(days: int) -> dict:
     return {**PROGRAM, "expiry_days": max(PENDING_DAYS + 1, days * 2 // 3)}
 
 
+# The method that plays each kind of action.
+PLAYS = {
+    plot.Signup: "sign_up",
+    plot.PlaceOrder: "place_order",
+    plot.Refund: "refund",
+    plot.Claim: "claim",
+    plot.WriteReview: "write_review",
+    plot.SubmitGoogleReview: "submit_google_review",
+    plot.SetBirthday: "set_birthday",
+    plot.Adjust: "adjust",
+    plot.Redeem: "redeem",
+    plot.Exclude: "exclude",
+    plot.Moderate: "moderate",
+    plot.CancelReferral: "cancel_referral",
+}
+
+
 class Seeder:
     def __init__(self, shop: ShopClient) -> None:
         self.shop = shop
@@ -70,7 +87,7 @@ class Seeder:
         )
 
     def play(self, action: object) -> None:
-        getattr(self, f"_{type(action).__name__}")(action)
+        getattr(self, PLAYS[type(action)])(action)
 
     def _skip(self, what: str, why: str) -> None:
         log.info("demo seed: skipped %s (%s)", what, why)
@@ -78,7 +95,7 @@ class Seeder:
 
     # --- the shop platform ---------------------------------------------------------------
 
-    def _Signup(self, action: plot.Signup) -> None:
+    def sign_up(self, action: plot.Signup) -> None:
         person = action.customer
         self.shop.webhook(
             "customers/create",
@@ -91,7 +108,7 @@ class Seeder:
             webhook_id=f"demo-customer-{person.id}",
         )
 
-    def _PlaceOrder(self, action: plot.PlaceOrder) -> None:
+    def place_order(self, action: plot.PlaceOrder) -> None:
         order = action.order
         person = order.customer
         codes = []
@@ -127,7 +144,7 @@ class Seeder:
             webhook_id=f"demo-order-{order.id}",
         )
 
-    def _Refund(self, action: plot.Refund) -> None:
+    def refund(self, action: plot.Refund) -> None:
         self.shop.webhook(
             "refunds/create",
             {
@@ -144,7 +161,7 @@ class Seeder:
 
     # --- the storefront --------------------------------------------------------------------
 
-    def _Claim(self, action: plot.Claim) -> None:
+    def claim(self, action: plot.Claim) -> None:
         code = self._link_of(action.referrer, action.client_ip)
         if code is None:
             return
@@ -166,7 +183,7 @@ class Seeder:
             self.links[referrer.id] = made.json()["code"]
         return self.links[referrer.id]
 
-    def _WriteReview(self, action: plot.WriteReview) -> None:
+    def write_review(self, action: plot.WriteReview) -> None:
         body = {
             **self.shop.signed(action.customer.id),
             "product_id": str(action.product_id),
@@ -177,7 +194,7 @@ class Seeder:
         }
         self._submitted(action.key, self.shop.storefront("/reviews", body, _shopper_ip(action.customer)))
 
-    def _SubmitGoogleReview(self, action: plot.SubmitGoogleReview) -> None:
+    def submit_google_review(self, action: plot.SubmitGoogleReview) -> None:
         body = {**self.shop.signed(action.customer.id), "review_url": action.review_url}
         response = self.shop.storefront("/google-reviews", body, _shopper_ip(action.customer))
         self._submitted(action.key, response)
@@ -190,7 +207,7 @@ class Seeder:
 
     # --- the merchant ---------------------------------------------------------------------
 
-    def _SetBirthday(self, action: plot.SetBirthday) -> None:
+    def set_birthday(self, action: plot.SetBirthday) -> None:
         self._merchant(
             f"birthday of {action.customer.id}",
             "PATCH",
@@ -198,7 +215,7 @@ class Seeder:
             {"birthday": action.birthday.isoformat()},
         )
 
-    def _Adjust(self, action: plot.Adjust) -> None:
+    def adjust(self, action: plot.Adjust) -> None:
         self._merchant(
             f"adjustment {action.key}",
             "POST",
@@ -207,7 +224,7 @@ class Seeder:
             idempotency_key=action.key,
         )
 
-    def _Redeem(self, action: plot.Redeem) -> None:
+    def redeem(self, action: plot.Redeem) -> None:
         """The dearest reward the customer can afford today, if any."""
         profile = self.shop.admin("GET", f"/api/customers/{action.customer.id}")
         if profile.status_code != 200:
@@ -226,7 +243,7 @@ class Seeder:
             idempotency_key=action.key,
         )
 
-    def _Exclude(self, action: plot.Exclude) -> None:
+    def exclude(self, action: plot.Exclude) -> None:
         self._merchant(
             f"exclusion of {action.customer.id}",
             "PUT",
@@ -234,14 +251,14 @@ class Seeder:
             {"reason": action.reason},
         )
 
-    def _Moderate(self, action: plot.Moderate) -> None:
+    def moderate(self, action: plot.Moderate) -> None:
         item = self.reviews.get(action.key)
         if item is None:
             return
         path = "reviews" if action.kind == "review" else "google-reviews"
         self._merchant(f"moderation {action.key}", "POST", f"/api/{path}/{item}/{action.decision}")
 
-    def _CancelReferral(self, action: plot.CancelReferral) -> None:
+    def cancel_referral(self, action: plot.CancelReferral) -> None:
         claim = self.claims.get(action.key)
         if claim is not None:
             referral = claim["referral_id"]
