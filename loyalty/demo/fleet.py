@@ -102,7 +102,6 @@ def demo_fleet(log_path: Path) -> Iterator[Fleet]:
         tempfile.TemporaryDirectory(prefix="loyalty-demo-clock-") as clock_dir,
         open(log_path, "a") as log,
     ):
-        declare_all(amqp_uri, all_handler_queues())
         clock_file = Path(clock_dir) / "now"
         write_clock_file(clock_file, datetime.now().astimezone())
         port = free_port()
@@ -124,19 +123,21 @@ def demo_fleet(log_path: Path) -> Iterator[Fleet]:
         }
         children = [Child(name, service_command(name), env=env, output=log) for name in SERVICES]
         supervisor = Supervisor(children)
-        fleet = Fleet(amqp_uri, port, clock_file)
         supervisor.start_all()
         try:
-            deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-            while not gateway_ready(port):
-                exited = [child.name for child in supervisor.children if not child.running]
-                if exited or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"the demo seed's services did not start ({', '.join(exited) or 'timed out'}); "
-                        f"see {log_path}"
-                    )
-                time.sleep(0.2)
-            yield fleet
+            # While they start (each handler declares its own queue too;
+            # nothing is published before they are all ready).
+            declare_all(amqp_uri, all_handler_queues())
+            with contextlib.closing(Fleet(amqp_uri, port, clock_file)) as fleet:
+                deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+                while not gateway_ready(port):
+                    exited = [child.name for child in supervisor.children if not child.running]
+                    if exited or time.monotonic() > deadline:
+                        raise RuntimeError(
+                            f"the demo seed's services did not start ({', '.join(exited) or 'timed out'}); "
+                            f"see {log_path}"
+                        )
+                    time.sleep(0.2)
+                yield fleet
         finally:
             supervisor.stop_all()
-            fleet.close()

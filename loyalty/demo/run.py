@@ -101,8 +101,7 @@ def seed_shop(
                 fleet.set_clock(day_instant(today, day, days, seed))
                 if day == 0:
                     seeder.set_up_program(days)
-                for action in plot.actions.get(day, []):
-                    seeder.play(action)
+                seeder.play_day(plot.actions.get(day, []))
                 if not fleet.wait_until_quiet():
                     say(f"day {day}: the services were still busy after 30s; going on")
                 if day % 15 == 0 or day == days:

@@ -5,8 +5,10 @@ the merchant's adjustments, redemptions, exclusions, moderation and
 cancellations. What the story asks that the shop refuses (say, a
 redemption the customer cannot afford today) is skipped and counted."""
 
+import itertools
 import logging
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 from loyalty.demo import story as plot
 from loyalty.demo.shop_client import SeedRefused, ShopClient
@@ -48,6 +50,10 @@ def program(days: int) -> dict:
     return {**PROGRAM, "expiry_days": max(PENDING_DAYS + 1, days * 2 // 3)}
 
 
+SENDERS = 4
+# What depends on a balance the one before it changed.
+ONE_AT_A_TIME = (plot.Adjust, plot.Redeem)
+
 # The method that plays each kind of action.
 PLAYS = {
     plot.Signup: "sign_up",
@@ -88,6 +94,18 @@ class Seeder:
 
     def play(self, action: object) -> None:
         getattr(self, PLAYS[type(action)])(action)
+
+    def play_day(self, actions: list[object]) -> None:
+        """A day's actions in their order; those of one kind side by side
+        (as many shoppers and webhooks arrive at once), each kind after
+        the one before it has been answered."""
+        with ThreadPoolExecutor(max_workers=SENDERS) as senders:
+            for kind, same_kind in itertools.groupby(actions, type):
+                if kind in ONE_AT_A_TIME:
+                    for action in same_kind:
+                        self.play(action)
+                else:
+                    list(senders.map(self.play, same_kind))
 
     def _skip(self, what: str, why: str) -> None:
         log.info("demo seed: skipped %s (%s)", what, why)

@@ -4,6 +4,7 @@ per visitor) and the merchant's admin API. Signatures are made by the
 gateway's own functions, so they are the ones it checks."""
 
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,14 @@ class ShopClient:
     webhook_secret: str
 
     def __post_init__(self) -> None:
-        self.http = requests.Session()
+        self._local = threading.local()
+
+    @property
+    def http(self) -> requests.Session:
+        """A session per thread (one is not safe to share between threads)."""
+        if not hasattr(self._local, "session"):
+            self._local.session = requests.Session()
+        return self._local.session
 
     def webhook(self, topic: str, body: dict, webhook_id: str) -> None:
         """Sent as Shopify sends it; the id stays the same on every run, so

@@ -321,9 +321,10 @@ GOOGLE_DECISIONS = ["approve", "reject", "approve", None, "approve"]
 
 
 def _moderation(rng: random.Random, plot: Story, kind: str, key: str, day: int, decision: str | None) -> None:
-    """The merchant decides a day or few later (by today at the latest)."""
+    """The merchant decides a day or few later, by today at the latest;
+    what came in yesterday or today waits still."""
     decision_day = min(day + rng.randint(1, 4), plot.days)
-    if decision is not None:
+    if decision is not None and day < plot.days - 1:
         plot.on(decision_day, Moderate(kind, key, decision))
 
 
