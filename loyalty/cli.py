@@ -189,9 +189,10 @@ def cmd_webhooks_refused(args):
 
 
 def cmd_run(args):
+    from loyalty.demo.run import seed_demo_on_first_run
     from loyalty.launcher import run_everything
 
-    run_everything()
+    run_everything(before_start=seed_demo_on_first_run)
 
 
 def cmd_demo(args):

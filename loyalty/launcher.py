@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
 from urllib.parse import urlsplit
@@ -252,30 +253,6 @@ def demo_credentials() -> dict:
     return credentials
 
 
-def seed_demo_on_first_run() -> None:
-    """The first run makes the demo shop and plays 90 days of a shop's life
-    into it (loyalty/demo, docs/demo.md) before the services start;
-    LOYALTY_DEMO=0 leaves it empty."""
-    first_run = not (config.data_dir() / "demo-shop.json").exists()
-    credentials = demo_credentials()
-    if not first_run:
-        return
-    if os.environ.get("LOYALTY_DEMO", "1") == "0":
-        say("LOYALTY_DEMO=0: the demo shop starts empty")
-        return
-    from loyalty.demo.run import DemoRefused, seed_shop
-
-    try:
-        seed_shop(credentials["domain"], admin_key=credentials["admin_api_key"], say=say)
-    except DemoRefused as exc:
-        say(f"the demo shop was not seeded: {exc}")
-    except Exception as exc:  # the services still start, with a shop less full
-        say(
-            f"seeding the demo shop failed ({type(exc).__name__}: {exc}); the services start anyway. "
-            f"Stop them and run `loyalty demo seed --shop {DEMO_DOMAIN}` to try again."
-        )
-
-
 def print_welcome(port: int, credentials: dict) -> None:
     # The dashboard's address carries no secret (it would stay in browser
     # history, screenshots and shared links): the key is printed apart, to
@@ -292,14 +269,17 @@ def print_welcome(port: int, credentials: dict) -> None:
     )
 
 
-def run_everything() -> None:
+def run_everything(before_start: Callable[[], None] | None = None) -> None:
+    """`before_start()` runs once the broker is up, before any service
+    starts (`loyalty run` seeds the demo shop there: loyalty/demo/run.py)."""
     uri = config.amqp_uri()
     ensure_rabbitmq(uri)
     from shared.topology import declare_all
 
     declare_all(uri, all_handler_queues())
     say(f"broker topology declared at {uri}; data in {config.data_dir()}")
-    seed_demo_on_first_run()
+    if before_start is not None:
+        before_start()
 
     supervisor = Supervisor(
         [Child(name, service_command(name), env=metrics_port_env(name)) for name in SERVICES]

@@ -1,8 +1,10 @@
-"""`loyalty demo seed --shop DOMAIN` and the first `make run`: the shop's
-last `days` days played through a temporary fleet whose clock the seeder
-moves a day at a time (docs/demo.md)."""
+"""`loyalty demo seed --shop DOMAIN`, and the first `make run` (which
+`loyalty run` hands `seed_demo_on_first_run`): the shop's last `days` days
+played through a temporary fleet whose clock the seeder moves a day at a
+time (docs/demo.md)."""
 
 import json
+import os
 import random
 import time
 from collections.abc import Callable
@@ -13,7 +15,7 @@ from loyalty.demo.fleet import demo_fleet
 from loyalty.demo.seeder import Seeder
 from loyalty.demo.shop_client import ShopClient
 from loyalty.demo.story import PlaceOrder, story
-from loyalty.launcher import gateway_ready
+from loyalty.launcher import DEMO_DOMAIN, demo_credentials, gateway_ready, say
 from shared import config
 from shared.clock import utcnow
 
@@ -119,3 +121,25 @@ def seed_shop(
         f"seeded {domain} in {time.monotonic() - started:.0f}s"
         + (f" (the shop refused, as it should: {skipped})" if skipped else "")
     )
+
+
+def seed_demo_on_first_run() -> None:
+    """The first run makes the demo shop and plays 90 days of a shop's life
+    into it (loyalty/demo, docs/demo.md) before the services start;
+    LOYALTY_DEMO=0 leaves it empty."""
+    first_run = not (config.data_dir() / "demo-shop.json").exists()
+    credentials = demo_credentials()
+    if not first_run:
+        return
+    if os.environ.get("LOYALTY_DEMO", "1") == "0":
+        say("LOYALTY_DEMO=0: the demo shop starts empty")
+        return
+    try:
+        seed_shop(credentials["domain"], admin_key=credentials["admin_api_key"], say=say)
+    except DemoRefused as exc:
+        say(f"the demo shop was not seeded: {exc}")
+    except Exception as exc:  # the services still start, with a shop less full
+        say(
+            f"seeding the demo shop failed ({type(exc).__name__}: {exc}); the services start anyway. "
+            f"Stop them and run `loyalty demo seed --shop {DEMO_DOMAIN}` to try again."
+        )
