@@ -41,6 +41,10 @@ def free_port() -> int:
 
 
 class Fleet:
+    """The running seed fleet as the seeder drives it: its address, its
+    clock, and whether it is quiet (read straight from its databases, with
+    engines of plain reads: no write lock is ever taken, and its broker)."""
+
     def __init__(self, amqp_uri: str, port: int, clock_file: Path) -> None:
         self.amqp_uri = amqp_uri
         self.port = port
@@ -119,7 +123,6 @@ def demo_fleet(log_path: Path) -> Iterator[Fleet]:
             "LOYALTY_RATE_LIMIT_PER_MINUTE": "1000000",
             "LOYALTY_RATE_LIMIT_BURST": "1000000",
             "METRICS_PORT": "",
-            "LOYALTY_LOG_FORMAT": "json",
         }
         children = [Child(name, service_command(name), env=env, output=log) for name in SERVICES]
         supervisor = Supervisor(children)
