@@ -14,6 +14,7 @@ loyalty keys revoke ID           revoke a key: its next request is refused, its 
 loyalty dead-letters list        list dead-lettered events
 loyalty webhooks refused         list webhooks refused as impossible (newest first, --limit/--before)
 loyalty dead-letters replay      replay one (ID) or all (--all) dead-lettered events
+loyalty demo seed --shop DOMAIN  play 90 days of a shop's life into a shop (stop `make run` first)
 loyalty makemigration SERVICE -m MESSAGE   autogenerate an Alembic revision
 """
 
@@ -188,9 +189,19 @@ def cmd_webhooks_refused(args):
 
 
 def cmd_run(args):
+    from loyalty.demo.run import seed_demo_on_first_run
     from loyalty.launcher import run_everything
 
-    run_everything()
+    run_everything(before_start=seed_demo_on_first_run)
+
+
+def cmd_demo(args):
+    from loyalty.demo.run import DemoRefused, seed_shop
+
+    try:
+        seed_shop(args.shop, customers=args.customers, days=args.days)
+    except DemoRefused as exc:
+        sys.exit(f"loyalty: {exc}")
 
 
 def cmd_makemigration(args):
@@ -271,6 +282,16 @@ def main(argv=None):
     refused.add_argument("--before", type=int, help="continue after this id (the last one shown)")
     refused.add_argument("--json", action="store_true")
     refused.set_defaults(func=cmd_webhooks_refused)
+
+    demo = sub.add_parser("demo", help="demo data")
+    demo_sub = demo.add_subparsers(dest="demo_command", required=True)
+    seed = demo_sub.add_parser(
+        "seed", help="play days of customers, orders, referrals and reviews into a shop (docs/demo.md)"
+    )
+    seed.add_argument("--shop", required=True, metavar="DOMAIN")
+    seed.add_argument("--customers", type=int, default=200, choices=range(10, 5001), metavar="10..5000")
+    seed.add_argument("--days", type=int, default=90, choices=range(7, 366), metavar="7..365")
+    seed.set_defaults(func=cmd_demo)
 
     mig = sub.add_parser("makemigration", help="autogenerate an Alembic revision")
     mig.add_argument("service", choices=sorted(SERVICES))

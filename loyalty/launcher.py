@@ -22,7 +22,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import IO
 from urllib.parse import urlsplit
 
 from kombu import Connection
@@ -110,6 +112,7 @@ class Child:
     name: str
     command: list[str]
     env: dict[str, str] | None = None  # added to the launcher's environment
+    output: IO | None = None  # where its output goes (default: the launcher's)
     process: subprocess.Popen | None = None
     started_at: float = 0.0
     quick_crashes: int = 0
@@ -119,7 +122,13 @@ class Child:
 
     def start(self) -> None:
         env = {**os.environ, **self.env} if self.env else None
-        self.process = subprocess.Popen(self.command, env=env, preexec_fn=_die_with_parent)
+        self.process = subprocess.Popen(
+            self.command,
+            env=env,
+            preexec_fn=_die_with_parent,
+            stdout=self.output,
+            stderr=subprocess.STDOUT if self.output is not None else None,
+        )
         self.started_at = time.monotonic()
         self.restart_at = None
 
@@ -206,6 +215,10 @@ class Supervisor:
         return 0
 
 
+def service_command(name: str) -> list[str]:
+    return [sys.executable, "-m", "loyalty.cli", "serve", name]
+
+
 def metrics_port_env(name: str) -> dict[str, str] | None:
     """Each backend serves its metrics on a port of its own (the gateway on
     its HTTP port, /metrics): LOYALTY_METRICS_BASE_PORT (9101) for the first,
@@ -256,19 +269,20 @@ def print_welcome(port: int, credentials: dict) -> None:
     )
 
 
-def run_everything() -> None:
+def run_everything(before_start: Callable[[], None] | None = None) -> None:
+    """`before_start()` runs once the broker is up, before any service
+    starts (`loyalty run` seeds the demo shop there: loyalty/demo/run.py)."""
     uri = config.amqp_uri()
     ensure_rabbitmq(uri)
     from shared.topology import declare_all
 
     declare_all(uri, all_handler_queues())
     say(f"broker topology declared at {uri}; data in {config.data_dir()}")
+    if before_start is not None:
+        before_start()
 
     supervisor = Supervisor(
-        [
-            Child(name, [sys.executable, "-m", "loyalty.cli", "serve", name], env=metrics_port_env(name))
-            for name in SERVICES
-        ]
+        [Child(name, service_command(name), env=metrics_port_env(name)) for name in SERVICES]
     )
     signal.signal(signal.SIGTERM, supervisor.request_stop)
     signal.signal(signal.SIGINT, supervisor.request_stop)

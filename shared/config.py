@@ -46,6 +46,14 @@ def rpc_timeout_seconds() -> float:
     return float(os.environ.get("LOYALTY_RPC_TIMEOUT_SECONDS", "10"))
 
 
+def clock_file() -> Path | None:
+    """LOYALTY_CLOCK_FILE: a file whose instant every service takes as the
+    time (shared.clock.FileClock), for the demo seeder and tests; unset, the
+    system clock."""
+    path = os.environ.get("LOYALTY_CLOCK_FILE")
+    return Path(path) if path else None
+
+
 def gateway_port() -> int:
     return int(os.environ.get("GATEWAY_PORT", "8000"))
 

@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 
 from shared import config, metrics, rpc_errors
-from shared.clock import Clock, SystemClock
+from shared.clock import Clock, configured_clock
 from shared.db import UnitOfWork, is_transient_conflict, make_engine
 from shared.outbox import BatchPublisher, outbox_backlog, relay_pending_events
 
@@ -75,7 +75,7 @@ class Database(DependencyProvider):
     def __init__(self, metadata: MetaData, migrations_dir: Path, clock: Clock | None = None) -> None:
         self.metadata = metadata
         self.migrations_dir = Path(migrations_dir)
-        self.clock: Clock = clock or SystemClock()
+        self.clock: Clock = clock or configured_clock()
 
     def setup(self) -> None:
         service = self.container.service_name

@@ -33,6 +33,8 @@ def services_env(database_url_factory, tmp_path):
         GATEWAY_HOST="127.0.0.1",
         LOYALTY_DATA_DIR=str(tmp_path / "data"),
         LOYALTY_RELAY_INTERVAL="0.5",
+        # The demo shop's 90 days (loyalty/demo) are tested on their own.
+        LOYALTY_DEMO="0",
     )
     for name in SERVICES:
         env[f"{name.upper()}_DATABASE_URL"] = database_url_factory(f"resilience_{name}")

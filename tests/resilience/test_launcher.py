@@ -2,6 +2,7 @@
 dies (with growing delays, and gives up on one that keeps dying at start),
 and Ctrl-C or SIGTERM stops every process it started, quickly and cleanly."""
 
+import json
 import os
 import re
 import signal
@@ -179,6 +180,22 @@ def test_a_killed_service_is_restarted_alone_and_sigterm_to_the_group_stops_ever
     expect_balances(shop, orders)
 
     stops_everything_within_bound(launcher, lambda: os.killpg(launcher.process.pid, signal.SIGTERM))
+
+
+def test_with_loyalty_demo_0_the_first_run_leaves_the_demo_shop_empty(launch, launcher_env):
+    launcher = launch()
+    launcher.wait_until_up()
+    system = system_of(launcher_env)
+    credentials = json.loads((Path(launcher_env["LOYALTY_DATA_DIR"]) / "demo-shop.json").read_text())
+
+    customers = system.http.get(
+        system.url("/api/customers"), headers={"Authorization": f"Bearer {credentials['admin_api_key']}"}
+    )
+
+    assert customers.status_code == 200, customers.text
+    assert customers.json()["items"] == []
+    assert "LOYALTY_DEMO=0: the demo shop starts empty" in launcher.output()
+    assert "seeding" not in launcher.output()
 
 
 def test_ctrl_c_stops_everything_in_flight_orders_are_awarded_after_the_next_start_and_sigterm_stops_it(
