@@ -21,22 +21,25 @@ run: install
 PYTEST := $(BIN)/python -m pytest
 
 # Three pytest processes at once (each test mostly waits on the broker, the
-# databases or other processes, so two cores serve them well): the suite,
-# and the long resilience files, which spend most of their time waiting
-# out broker outages and process restarts. -O keeps each one's output
-# together. Then the browser tests, in a process of their own without eventlet.
+# databases or other processes, so two cores serve them well): the suite;
+# the tests where something goes away (broker outages, a stopped service),
+# which spend most of their time waiting it out; and the tests that start
+# whole fleets as `make run` does (the launcher, the demo seed). -O keeps
+# each one's output together. Then the browser tests, in a process of their
+# own without eventlet.
+OUTAGE_TESTS := tests/resilience/test_broker_outage.py tests/resilience/test_stale_requests.py
+FLEET_TESTS := tests/resilience/test_launcher.py tests/e2e/test_demo_seed.py
 test: install
-	$(MAKE) --no-print-directory -j3 -O test-suite test-broker-outage test-launcher
+	$(MAKE) --no-print-directory -j3 -O test-suite test-outages test-fleets
 	LOYALTY_TEST_EVENTLET=0 $(PYTEST) -m browser tests/e2e $(PYTEST_ARGS)
 
-.PHONY: test-suite test-broker-outage test-launcher
+.PHONY: test-suite test-outages test-fleets
 test-suite:
-	$(PYTEST) -m "not browser and not compose" --ignore=tests/resilience/test_broker_outage.py \
-	    --ignore=tests/resilience/test_launcher.py --ignore=tests/resilience/test_stale_requests.py $(PYTEST_ARGS)
-test-broker-outage:
-	$(PYTEST) tests/resilience/test_broker_outage.py $(PYTEST_ARGS)
-test-launcher:
-	$(PYTEST) tests/resilience/test_launcher.py tests/resilience/test_stale_requests.py $(PYTEST_ARGS)
+	$(PYTEST) -m "not browser and not compose" $(addprefix --ignore=,$(OUTAGE_TESTS) $(FLEET_TESTS)) $(PYTEST_ARGS)
+test-outages:
+	$(PYTEST) $(OUTAGE_TESTS) $(PYTEST_ARGS)
+test-fleets:
+	$(PYTEST) $(FLEET_TESTS) $(PYTEST_ARGS)
 
 # The docker-compose fleet for real: images (local stand-ins where the
 # official ones cannot be pulled), up, healthy, a shop, points, a referral,
