@@ -12,6 +12,7 @@ from sqlalchemy.orm import sessionmaker
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
+from loyalty.cli import main
 from services.gateway import credentials, domain
 from services.gateway.auth import authenticate_admin, find_shop_by_domain
 from services.gateway.domain import normalize_domain
@@ -98,6 +99,14 @@ def test_a_shops_currency_is_an_iso_4217_code_usd_unless_given(db):
         with db() as uow, pytest.raises(Unprocessable) as refused:
             create_shop(uow.session, f"wrong-{len(wrong)}.myshopify.com", currency=wrong)
         assert refused.value.details == [{"field": "currency", "message": "not three letters"}]
+
+
+def test_the_operator_names_a_shops_currency_on_the_command_line(gateway_env, capsys):
+    main(["shops", "create", "euro-cli.myshopify.com", "--currency", "eur", "--json"])
+    assert json.loads(capsys.readouterr().out)["currency"] == "EUR"
+    with pytest.raises(SystemExit) as refused:
+        main(["shops", "create", "pound-cli.myshopify.com", "--currency", "£"])
+    assert "currency must be an ISO 4217 code" in str(refused.value)
 
 
 def test_shops_there_before_currencies_are_in_usd(gateway_env):
