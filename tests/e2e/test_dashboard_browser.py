@@ -360,6 +360,7 @@ def test_merchant_adjusts_redeems_reverses_excludes_and_edits_a_customer(member_
     assert "Abused returns" in excluded.inner_text()
     assert "Admin (admin)" in excluded.inner_text()
     assert "Status: Active → Excluded" in excluded.inner_text()  # what changed, in the screens' words
+    assert "Ana María Diaz" in excluded.inner_text()  # the customer by name, not id
     for action in ("Adjusted points", "Redeemed a reward", "Reversed an activity", "Edited the overview"):
         dashboard.row(action)
     assert re.search(r"Balance: [\d,]+ points → [\d,]+ points", dashboard.row("Adjusted points").inner_text())

@@ -140,6 +140,8 @@ export type Program = {
 export type AuditEntry = {
   id: number;
   customer_id: string | null;
+  customer_email: string | null;
+  customer_name: string | null;
   actor: string;
   action: string;
   reason: string | null;

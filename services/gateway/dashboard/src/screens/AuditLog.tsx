@@ -5,7 +5,7 @@ import { useShopCurrency } from "../auth";
 import { useDateRange } from "../components/DateRangeContext";
 import { FeedPage } from "../components/FeedPage";
 import { FeedFilters, PagedIndexTable, useDebounced } from "../components/IndexPage";
-import { CustomerLink } from "../components/links";
+import { CustomerName } from "../components/links";
 import { usePagedQuery } from "../components/usePagedQuery";
 import { When } from "../components/When";
 import { rangeQuery } from "../dateRange";
@@ -60,7 +60,13 @@ export function AuditLog() {
               <When at={entry.occurred_at} />
             </IndexTable.Cell>
             <IndexTable.Cell>{ACTIONS[entry.action] ?? entry.action}</IndexTable.Cell>
-            <IndexTable.Cell>{entry.customer_id ? <CustomerLink id={entry.customer_id} /> : "—"}</IndexTable.Cell>
+            <IndexTable.Cell>
+              {entry.customer_id ? (
+                <CustomerName id={entry.customer_id} name={entry.customer_name} email={entry.customer_email} />
+              ) : (
+                "—"
+              )}
+            </IndexTable.Cell>
             <IndexTable.Cell>{formatActor(entry.actor)}</IndexTable.Cell>
             <IndexTable.Cell>{entry.reason ?? "—"}</IndexTable.Cell>
             <IndexTable.Cell>
