@@ -343,7 +343,7 @@ def test_merchant_adjusts_redeems_reverses_excludes_and_edits_a_customer(member_
     wait_for_profile(page, "VIP tier", "Set by hand")
 
     # Her history holds them all beside her points, newest first; a tab shows one kind.
-    edited = dashboard.row("Profile edited: name, vip_tier")
+    edited = dashboard.row("Profile edited: name, VIP tier")
     assert "Admin" in edited.locator(".Polaris-Badge").inner_text()
     assert "Excluded from the program (Abused returns)" in page.locator("tbody tr").nth(2).inner_text()
     page.get_by_role("tab", name="Admin").click()
