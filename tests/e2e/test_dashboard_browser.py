@@ -363,7 +363,9 @@ def test_merchant_adjusts_redeems_reverses_excludes_and_edits_a_customer(member_
     assert "Ana María Diaz" in excluded.inner_text()  # the customer by name, not id
     for action in ("Adjusted points", "Redeemed a reward", "Reversed an activity", "Edited the overview"):
         dashboard.row(action)
-    assert re.search(r"Balance: [\d,]+ points → [\d,]+ points", dashboard.row("Adjusted points").inner_text())
+    adjusted = dashboard.row("Adjusted points").inner_text()
+    assert re.search(r"Balance: [\d,]+ points → [\d,]+ points", adjusted)
+    assert re.search(r"Points: [+−][\d,]+ points", adjusted)
 
 
 def test_cancelling_a_referral_says_what_happens_to_a_pending_and_a_completed_one(busy_shop, dashboard):

@@ -1,7 +1,15 @@
 // What an audit entry changed, in the merchant's words: each field that
 // differs, named as the screens name it, its values formatted as they are
 // shown elsewhere (points, money in the shop's currency, days, tiers).
-import { capitalize, formatCalendarDay, formatMoney, formatNumber, formatPercent, formatPoints } from "../format";
+import {
+  capitalize,
+  formatCalendarDay,
+  formatMoney,
+  formatNumber,
+  formatPercent,
+  formatPoints,
+  formatSignedPoints,
+} from "../format";
 import type { AuditEntry } from "../types";
 
 // Ids say nothing to a merchant, and the entry's own date is its time.
@@ -48,8 +56,9 @@ function shown(key: string, value: unknown, whole: Fields, currency: string): st
     return "none";
   }
   switch (key) {
+    case "points": // a movement: "+5 points", "−120 points"
+      return `${formatSignedPoints(Number(value))} ${Math.abs(Number(value)) === 1 ? "point" : "points"}`;
     case "balance":
-    case "points":
     case "points_cost":
       return formatPoints(Number(value));
     case "pending_days":
