@@ -4,7 +4,9 @@ loyalty serve SERVICE            run one service (points, referrals, reviews, ga
 loyalty run                      set up and run the whole system locally (make run)
 loyalty setup-broker             declare every consumer queue, retry ladder and dead-letter queue
 loyalty ping SERVICE             exit 0 if the service answers over RPC (a healthcheck)
-loyalty shops create DOMAIN      create a shop; --json prints its credentials as one JSON line
+loyalty shops create DOMAIN [--currency EUR]
+                                 create a shop (money in USD unless given); --json prints
+                                 its credentials as one JSON line
 loyalty shops rotate-secret DOMAIN [--grace-hours 24]
                                  a new webhook secret (printed once); the old one still verifies meanwhile
 loyalty keys create --shop DOMAIN --name NAME
@@ -129,7 +131,7 @@ def cmd_shops(args):
     from services.gateway.operations import create_shop_cli
 
     if args.shops_command == "create":
-        _print_result(lambda: create_shop_cli(args.domain), args.json)
+        _print_result(lambda: create_shop_cli(args.domain, args.currency), args.json)
     else:
         _print_result(lambda: rotate_webhook_secret_cli(args.domain, args.grace_hours), args.json)
 
@@ -242,6 +244,9 @@ def main(argv=None):
     shops_sub = shops.add_subparsers(dest="shops_command", required=True)
     create = shops_sub.add_parser("create", help="create a shop and print its credentials")
     create.add_argument("domain")
+    create.add_argument(
+        "--currency", default="USD", help="ISO 4217 code the dashboard shows money in (default USD)"
+    )
     create.add_argument("--json", action="store_true")
     create.set_defaults(func=cmd_shops)
     rotate = shops_sub.add_parser(

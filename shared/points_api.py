@@ -305,6 +305,9 @@ class AdjustmentResult(Output):
 class AuditEntry(Output):
     id: int
     customer_id: str | None
+    # The customer by email and name (SPEC §7 "People and products, not ids").
+    customer_email: str | None
+    customer_name: str | None
     actor: str
     action: str
     reason: str | None

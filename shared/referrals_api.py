@@ -89,10 +89,12 @@ class StatusCounts(_Output):
 
 class ReferralTotals(_Output):
     """The referrals claimed in a range of days, by status now, and the
-    points their referrers earned: what their feed rows add up to."""
+    points their referrers earned: what their feed rows add up to; and the
+    clicks on the shop's referral links in those days (the funnel's top)."""
 
     referrals: StatusCounts
     referral_points_rewarded: int
+    referral_link_clicks: int
 
 
 class ReferralsOverview(_Output):

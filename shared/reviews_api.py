@@ -77,13 +77,14 @@ class StatusCounts(_Output):
 
 
 class ReviewTotals(_Output):
-    """The items submitted in a range of days, by status now, and the
-    points reviews earned (rewards and photo bonuses): what their feed rows
-    add up to."""
+    """The items submitted in a range of days, by status now, the points
+    reviews earned (rewards and photo bonuses) and the reviews' average
+    rating (null without reviews): what their feed rows add up to."""
 
     reviews: StatusCounts
     review_points_rewarded: int
     google_reviews: StatusCounts
+    reviews_average_rating: float | None
 
 
 class ReviewsOverview(_Output):

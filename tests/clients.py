@@ -24,11 +24,11 @@ class System:
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    def create_shop(self) -> "Shop":
+    def create_shop(self, currency: str = "USD") -> "Shop":
         from services.gateway.operations import create_shop_cli
 
         credentials = create_shop_cli(
-            f"shop-{uuid.uuid4().hex[:10]}.myshopify.com", database_url=self.gateway_database_url
+            f"shop-{uuid.uuid4().hex[:10]}.myshopify.com", currency, database_url=self.gateway_database_url
         )
         return Shop(self, credentials)
 

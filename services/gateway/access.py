@@ -172,11 +172,14 @@ def close_session(db, caller: AdminCaller) -> None:
         uow.commit()
 
 
-def signed_in(caller: AdminCaller) -> dict:
-    """What the dashboard shows of who is signed in, and the CSRF token its
-    writes must carry (null for a bearer credential, which needs none)."""
+def signed_in(db, caller: AdminCaller) -> dict:
+    """What the dashboard shows of who is signed in and their shop (its
+    currency formats the shop's money), and the CSRF token its writes must
+    carry (null for a bearer credential, which needs none)."""
+    with db.unit_of_work() as uow:
+        currency = repository.shop_currency(uow.session, caller.shop_id)
     return {
-        "shop": {"id": caller.shop_id, "domain": caller.shop_domain},
+        "shop": {"id": caller.shop_id, "domain": caller.shop_domain, "currency": currency},
         "actor": caller.actor,
         "csrf_token": csrf_token(caller.session_id) if caller.session_id else None,
     }

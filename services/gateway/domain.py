@@ -120,6 +120,23 @@ def rotation_grace(grace_hours: float) -> timedelta:
     return timedelta(hours=grace_hours)
 
 
+# The currency a shop's money is shown in until the operator names another.
+DEFAULT_CURRENCY = "USD"
+_CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
+
+
+def normalize_currency(code: str) -> str:
+    """`eur ` -> `EUR`: an ISO 4217 alphabetic code, three letters (the
+    browser formats any such code; a symbol or a name is a 422)."""
+    normalized = (code or "").strip().upper()
+    if not _CURRENCY_CODE.match(normalized):
+        raise Unprocessable(
+            "currency must be an ISO 4217 code such as USD or EUR",
+            [{"field": "currency", "message": "not three letters"}],
+        )
+    return normalized
+
+
 def normalize_domain(domain: str) -> str:
     """`Name.MyShopify.com ` -> `name.myshopify.com`; anything that is not a
     hostname is a 422."""

@@ -15,6 +15,8 @@ shops = Table(
     Column("id", String(64), primary_key=True),
     Column("domain", String(253), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
+    # ISO 4217: what the dashboard shows money in (reward values, coupons).
+    Column("currency", String(3), nullable=False, server_default="USD"),
     # Fernet tokens, never the plaintext (see credentials.SecretBox). After a
     # rotation the replaced secret still verifies until previous_secret_expires_at.
     Column("webhook_secret_encrypted", Text, nullable=False),

@@ -16,11 +16,13 @@ from services.gateway import repository
 from services.gateway.auth import find_shop_by_domain
 from services.gateway.credentials import hash_token, new_api_key, new_shop_id, new_webhook_secret, secret_box
 from services.gateway.domain import (
+    DEFAULT_CURRENCY,
     Shop,
     WebhookDelivery,
     delivery_id,
     event_for_webhook,
     is_supported,
+    normalize_currency,
     normalize_domain,
     refusal_record,
     storefront_customer,
@@ -41,24 +43,31 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # --- shops -------------------------------------------------------------------------------
 
 
-def create_shop(session: Session, domain: str, now: datetime | None = None, key_name: str = "admin") -> dict:
-    """Add a shop with a first admin API key (named `key_name`) and a
-    webhook secret. The caller commits. The plaintext key and secret are in
+def create_shop(
+    session: Session,
+    domain: str,
+    now: datetime | None = None,
+    key_name: str = "admin",
+    currency: str = DEFAULT_CURRENCY,
+) -> dict:
+    """Add a shop, whose money is in `currency`, with a first admin API key
+    (named `key_name`) and a webhook secret. The caller commits. The plaintext key and secret are in
     the result and nowhere else: the key is stored as its hash, the secret
     encrypted."""
     domain = normalize_domain(domain)
+    currency = normalize_currency(currency)
     now = now or utcnow()
     if repository.domain_taken(session, domain):
         raise Conflict("a shop with this domain already exists", {"domain": domain})
     shop_id, api_key, webhook_secret = new_shop_id(), new_api_key(), new_webhook_secret()
     # Another process may have created the same domain since our check.
     if not repository.add_shop(
-        session, shop_id, domain, domain.split(".")[0], secret_box().encrypt(webhook_secret), now
+        session, shop_id, domain, domain.split(".")[0], currency, secret_box().encrypt(webhook_secret), now
     ):
         raise Conflict("a shop with this domain already exists", {"domain": domain})
     repository.add_api_key(session, shop_id, key_name, hash_token(api_key), now)
     return {
-        "shop": {"id": shop_id, "domain": domain},
+        "shop": {"id": shop_id, "domain": domain, "currency": currency},
         "admin_api_key": api_key,
         "webhook_secret": webhook_secret,
     }
@@ -78,14 +87,15 @@ def cli_unit_of_work(database_url: str | None = None) -> Iterator[UnitOfWork]:
         engine.dispose()
 
 
-def create_shop_cli(domain: str, database_url: str | None = None) -> dict:
-    """`loyalty shops create DOMAIN`."""
+def create_shop_cli(domain: str, currency: str = DEFAULT_CURRENCY, database_url: str | None = None) -> dict:
+    """`loyalty shops create DOMAIN [--currency EUR]`."""
     with cli_unit_of_work(database_url) as uow:
-        created = create_shop(uow.session, domain)
+        created = create_shop(uow.session, domain, currency=currency)
         uow.commit()
     return {
         "shop": created["shop"]["id"],
         "domain": created["shop"]["domain"],
+        "currency": created["shop"]["currency"],
         "admin_api_key": created["admin_api_key"],
         "webhook_secret": created["webhook_secret"],
     }

@@ -25,8 +25,8 @@ POINT_TOTALS = (
     "new_members",
     "outstanding_points",
 )
-REFERRAL_TOTALS = ("referrals", "referral_points_rewarded")
-REVIEW_TOTALS = ("reviews", "review_points_rewarded", "google_reviews")
+REFERRAL_TOTALS = ("referrals", "referral_points_rewarded", "referral_link_clicks")
+REVIEW_TOTALS = ("reviews", "review_points_rewarded", "google_reviews", "reviews_average_rating")
 
 
 # The answer, as the OpenAPI document describes it; null where the service
@@ -47,9 +47,13 @@ class Totals(BaseModel):
     outstanding_points: int | None
     referrals: referrals_api.StatusCounts | None
     referral_points_rewarded: int | None
+    # Clicks on referral links in the range: the funnel's first step.
+    referral_link_clicks: int | None
     reviews: reviews_api.StatusCounts | None
     review_points_rewarded: int | None
     google_reviews: reviews_api.StatusCounts | None
+    # Of the reviews submitted in the range; null without any.
+    reviews_average_rating: float | None
 
 
 class Day(BaseModel):

@@ -31,6 +31,10 @@ def shop_by_domain(session: Session, domain: str):
     ).first()
 
 
+def shop_currency(session: Session, shop_id: str) -> str:
+    return session.execute(select(shops.c.currency).where(shops.c.id == shop_id)).scalar_one()
+
+
 def domain_taken(session: Session, domain: str) -> bool:
     return session.execute(select(shops.c.id).where(shops.c.domain == domain)).first() is not None
 
@@ -40,6 +44,7 @@ def add_shop(
     shop_id: str,
     domain: str,
     name: str,
+    currency: str,
     webhook_secret_encrypted: str,
     created_at: datetime,
 ) -> bool:
@@ -52,6 +57,7 @@ def add_shop(
                 id=shop_id,
                 domain=domain,
                 name=name,
+                currency=currency,
                 webhook_secret_encrypted=webhook_secret_encrypted,
                 created_at=created_at,
             )

@@ -353,6 +353,8 @@ class StorefrontCustomerView(BaseModel):
 class ShopRef(BaseModel):
     id: str
     domain: str
+    # ISO 4217 (`loyalty shops create --currency`): the shop's money.
+    currency: str
 
 
 class SignedIn(BaseModel):

@@ -145,6 +145,8 @@ daily_totals = Table(
     Column("completed", BigInteger, nullable=False, default=0),
     Column("cancelled", BigInteger, nullable=False, default=0),
     Column("reward_points", BigInteger, nullable=False, default=0),
+    # Clicks on the shop's referral links that day (the funnel's first step).
+    Column("link_clicks", BigInteger, nullable=False, default=0, server_default="0"),
 )
 
 # What the shop's events say of its customers (customer_created,

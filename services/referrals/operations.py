@@ -260,6 +260,7 @@ def referrals_overview(uow: UnitOfWork, query: OverviewQuery) -> ReferralsOvervi
                 pending=totals.pending, completed=totals.completed, cancelled=totals.cancelled
             ),
             referral_points_rewarded=totals.reward_points,
+            referral_link_clicks=totals.link_clicks,
         ),
         recent=[Referral.of(row) for row in repository.referrals_page(uow.session, newest)["items"]],
     )

@@ -56,7 +56,8 @@ def add_link(
 
 
 def record_click(session: Session, shop_id: str, code: str, client_ip: str | None, now: datetime):
-    """The link with its click counted, or None when the shop has no such link."""
+    """The link with its click counted (on the link and in the day's
+    roll-up), or None when the shop has no such link."""
     link = session.execute(
         update(referral_links)
         .where(referral_links.c.shop_id == shop_id, referral_links.c.code == code)
@@ -67,6 +68,7 @@ def record_click(session: Session, shop_id: str, code: str, client_ip: str | Non
         session.execute(
             insert(link_clicks).values(shop_id=shop_id, code=code, client_ip=client_ip, occurred_at=now)
         )
+        add_to_counters(session, daily_totals, {"shop_id": shop_id, "day": day_of(now)}, {"link_clicks": 1})
     return link
 
 
@@ -349,12 +351,13 @@ def _count(session: Session, shop_id: str, claimed_at: datetime, **deltas: int) 
 
 def totals_between(session: Session, shop_id: str, first: date, last: date) -> Row:
     """(pending, completed, cancelled, reward_points) of the referrals
-    claimed from day `first` to `last`: a row a day at most."""
+    claimed from day `first` to `last`, and the link clicks of those days:
+    a row a day at most."""
     return session.execute(
         select(
             *(
                 func.coalesce(func.sum(daily_totals.c[name]), 0).label(name)
-                for name in ("pending", "completed", "cancelled", "reward_points")
+                for name in ("pending", "completed", "cancelled", "reward_points", "link_clicks")
             )
         ).where(daily_totals.c.shop_id == shop_id, daily_totals.c.day >= first, daily_totals.c.day <= last)
     ).one()

@@ -91,6 +91,11 @@ class NewGoogleReview(NewItem):
     review_url_key: str
 
 
+def average_rating(rating_sum: int, reviews: int) -> float | None:
+    """The reviews' mean stars to two decimals (4.67); None without any."""
+    return round(rating_sum / reviews, 2) if reviews else None
+
+
 def new_review(
     shop_id: str,
     customer_id: str,

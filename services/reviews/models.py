@@ -130,6 +130,9 @@ daily_totals = Table(
         for kind in ("review", "google_review")
         for count in ("pending", "approved", "rejected", "points")
     ),
+    # The stars of that day's reviews: the range's average rating is this
+    # over its reviews (pending, approved and rejected).
+    Column("review_rating_sum", BigInteger, nullable=False, default=0, server_default="0"),
 )
 
 # What the shop's events say of its customers and products (customer_created,

@@ -41,7 +41,7 @@ OUTPUTS: dict[str, type[Review] | type[GoogleReview]] = {
 
 def submit_review(uow: UnitOfWork, submission: ReviewSubmission) -> Review:
     review = domain.new_review(now=uow.clock.now(), **submission.model_dump(mode="json"))
-    repository.add_item(uow.session, domain.REVIEW, review)
+    repository.add_review(uow.session, review)
     return Review.model_validate(_named_row(uow, domain.REVIEW, review["shop_id"], review["id"]))
 
 
@@ -125,6 +125,9 @@ def reviews_overview(uow: UnitOfWork, query: OverviewQuery) -> ReviewsOverview:
             reviews=counts(domain.REVIEW),
             review_points_rewarded=sums.review_points,
             google_reviews=counts(domain.GOOGLE_REVIEW),
+            reviews_average_rating=domain.average_rating(
+                sums.review_rating_sum, sums.review_pending + sums.review_approved + sums.review_rejected
+            ),
         ),
         recent_reviews=[
             Review.model_validate(row)

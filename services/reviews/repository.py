@@ -22,9 +22,9 @@ from shared.upserts import add_to_counters, insert_unless_exists, upsert_known
 TABLES: dict[str, Table] = {REVIEW: reviews, GOOGLE_REVIEW: google_review_submissions}
 
 
-def add_item(session: Session, kind: str, row: NewReview | NewGoogleReview) -> None:
-    session.execute(insert(TABLES[kind]).values(**row))
-    _count(session, kind, row["shop_id"], row["occurred_at"], {PENDING: 1})
+def add_review(session: Session, row: NewReview) -> None:
+    session.execute(insert(reviews).values(**row))
+    _count(session, REVIEW, row["shop_id"], row["occurred_at"], {PENDING: 1, "rating_sum": row["rating"]})
 
 
 def add_google_review(session: Session, row: NewGoogleReview) -> bool:

@@ -5,6 +5,7 @@ every action, as a merchant does them."""
 
 import csv
 import os
+import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
@@ -75,7 +76,8 @@ def test_overview_panels_lead_to_point_activities_with_tabs_search_range_and_exp
     page.get_by_role("button", name="Apply").click()
     dashboard.row("Placed order #9602")
 
-    page.get_by_role("link", name="vic@example.com").first.click()
+    # Rows name the customer, their email under the name.
+    page.get_by_role("link", name="Vic Hale").first.click()
     dashboard.heading("Vic Hale")
 
 
@@ -128,17 +130,26 @@ def test_the_overview_shows_the_apis_totals_a_chart_and_follows_the_range(busy_s
         assert figure(page, label).inner_text() == f"{totals[total]:,}", label
     assert figure(page, "Points adjusted").inner_text() == f"+{totals['points_adjusted']:,}"
 
-    # The referral funnel and the review counts, from the same totals.
-    referrals = totals["referrals"]
+    # The referral funnel, clicks to completed, and the review counts and
+    # average rating, from the same totals.
+    referrals, clicks = totals["referrals"], totals["referral_link_clicks"]
     referred = sum(referrals.values())
+    assert (clicks, referred) == (3, 2)  # the busy shop's: not zeros agreeing
     funnel = section(page, "Referrals").inner_text()
-    assert f"Friends referred\n{referred} · 100%" in funnel
+    assert f"Link clicks\n{clicks}\n" in funnel
+    assert f"Friends referred\n{referred} · {round(100 * referred / clicks)}% of clicks" in funnel
     share = round(100 * referrals["completed"] / referred)
-    assert f"Completed: placed an order\n{referrals['completed']} · {share}%" in funnel
+    assert f"Completed: placed an order\n{referrals['completed']} · {share}% of referred" in funnel
+    assert f"Pending: no order yet\n{referrals['pending']} · " in funnel
     assert f"Points rewarded to referrers\n{totals['referral_points_rewarded']:,} points" in funnel
     reviews = section(page, "Reviews").inner_text()
     assert f"Waiting for you\n{totals['reviews']['pending']}" in reviews
     assert totals["reviews"]["pending"] == totals["google_reviews"]["pending"] == 1
+    assert totals["reviews_average_rating"] == 4  # Vic's one review
+    # The stars for the eye; "4.0 out of 5 stars" for a screen reader (its words visually hidden).
+    assert "Average rating\n★ 4.0\nout of 5 stars" in reviews
+    stars = section(page, "Reviews").get_by_text("★", exact=False).first
+    assert stars.get_attribute("aria-hidden") == "true"
 
     # The chart: an svg with a line per series, and its legend.
     chart = section(page, "Points earned, redeemed and expired")
@@ -279,6 +290,7 @@ def test_merchant_adjusts_redeems_reverses_excludes_and_edits_a_customer(member_
     page.get_by_role("button", name="Redeem", exact=True).click()
     dialog = dashboard.dialog()
     assert dialog.get_by_label("Reward").input_value() == str(shop.reward["id"])
+    assert "$5 off ($5.00 off) — 100 points" in dialog.get_by_label("Reward").inner_text()
     dialog.get_by_role("button", name="Redeem").click()
     code = dialog.locator(".redeemed-code")
     code.wait_for()
@@ -331,7 +343,7 @@ def test_merchant_adjusts_redeems_reverses_excludes_and_edits_a_customer(member_
     wait_for_profile(page, "VIP tier", "Set by hand")
 
     # Her history holds them all beside her points, newest first; a tab shows one kind.
-    edited = dashboard.row("Profile edited: name, vip_tier")
+    edited = dashboard.row("Profile edited: name, VIP tier")
     assert "Admin" in edited.locator(".Polaris-Badge").inner_text()
     # The tier set by hand is a tier change too: a points item nobody can reverse.
     tier = page.locator("tbody tr").nth(1)
@@ -352,8 +364,13 @@ def test_merchant_adjusts_redeems_reverses_excludes_and_edits_a_customer(member_
     excluded = dashboard.row("Excluded from the program")
     assert "Abused returns" in excluded.inner_text()
     assert "Admin (admin)" in excluded.inner_text()
+    assert "Status: Active → Excluded" in excluded.inner_text()  # what changed, in the screens' words
+    assert "Ana María Diaz" in excluded.inner_text()  # the customer by name, not id
     for action in ("Adjusted points", "Redeemed a reward", "Reversed an activity", "Edited the overview"):
         dashboard.row(action)
+    adjusted = dashboard.row("Adjusted points").inner_text()
+    assert re.search(r"Balance: [\d,]+ points → [\d,]+ points", adjusted)
+    assert re.search(r"Points: [+−][\d,]+ points", adjusted)
 
 
 def test_cancelling_a_referral_says_what_happens_to_a_pending_and_a_completed_one(busy_shop, dashboard):
@@ -435,7 +452,7 @@ def test_merchant_moderates_reviews_and_google_reviews(busy_shop, dashboard):
 
 
 def test_rewards_and_program_settings_show_the_apis_validation_beside_each_field(deployed_system, dashboard):
-    shop, page = deployed_system.create_shop(), dashboard.page
+    shop, page = deployed_system.create_shop("EUR"), dashboard.page  # money in the shop's currency
     dashboard.sign_in(shop, "/rewards")
     page.get_by_text("Create your first reward").wait_for()
     page.get_by_role("button", name="Create reward").first.click()
@@ -465,8 +482,25 @@ def test_rewards_and_program_settings_show_the_apis_validation_beside_each_field
     assert "10% off" in row.inner_text()
     assert "250 points" in row.inner_text()
 
+    # An amount off is in the shop's currency, written the browser's way (en-US).
+    page.get_by_role("button", name="Create reward").first.click()
+    dialog = dashboard.dialog()
+    dialog.get_by_label("Name").fill("Five off")
+    assert "“€5.00 off”" in dialog.inner_text()
+    dialog.get_by_label("Amount off").fill("5")
+    assert dialog.locator(".Polaris-TextField__Prefix").inner_text() == "€"
+    dialog.get_by_label("Points cost").fill("100")
+    dialog.get_by_role("button", name="Create reward").click()
+    dashboard.toast("Reward created")
+    assert "€5.00 off" in dashboard.row("Five off").inner_text()
+    dashboard.screenshot("rewards-in-euros")
+
     page.get_by_role("link", name="Program settings").click()
     dashboard.heading("Program settings")
+    page.get_by_text("Points for each €1.00 of an order's subtotal.").wait_for()
+    page.get_by_label("Welcome coupon").select_option("fixed")
+    coupon = page.locator(".Polaris-TextField", has=page.get_by_label("Coupon value"))
+    assert coupon.locator(".Polaris-TextField__Prefix").inner_text() == "€"
     page.get_by_label("Return window").fill("30")
     page.get_by_label("Points expire after").fill("10")
     page.get_by_role("button", name="Save").click()
@@ -478,6 +512,17 @@ def test_rewards_and_program_settings_show_the_apis_validation_beside_each_field
     page.get_by_text("The settings were not saved").wait_for(state="detached")
     program = shop.api("GET", "/api/program").json()
     assert (program["pending_days"], program["expiry_days"]) == (30, 90)
+
+    # The audit log says what changed as the screens say it, money in euros.
+    page.get_by_role("link", name="Audit log").click()
+    dashboard.heading("Audit log")
+    created = dashboard.row("Five off").inner_text()
+    assert "Kind: Fixed amount off" in created
+    assert "Value: €5.00" in created
+    assert "Points cost: 100 points" in created
+    changed = dashboard.row("Changed the program settings").inner_text()
+    assert re.search(r"Return window: [\d,]+ days? → 30 days", changed)
+    assert re.search(r"Points expire after: .+ → 90 days", changed)
 
 
 def test_a_service_that_is_down_is_named_where_its_data_is_missing(deployed_system, busy_shop, dashboard):

@@ -76,6 +76,11 @@ def test_every_screen_is_drawn_accessible_and_free_of_console_errors(
             board.open(path)
             settled(board, title)
             look_at(board, f"screen-{path.strip('/').replace('/', '-') or 'overview'}-{size}", findings)
+            if path == "/":  # the funnel from clicks, and the average rating
+                board.page.get_by_text("Link clicks").wait_for()
+                board.page.get_by_text("Average rating").wait_for()
+            if path == "/rewards":  # money in the shop's currency (USD), en-US
+                board.row("$5 off").get_by_text("$5.00 off").wait_for()
 
         # The dialogs, open.
         board.open("/customers/6002")

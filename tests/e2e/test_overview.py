@@ -1,7 +1,8 @@
 """The overview end to end: a day of orders, refunds, a reversal,
 adjustments, a redemption, an exclusion, referrals completed, pending and
 cancelled (before and after completing), and reviews approved, rejected and
-pending, all through webhooks, the storefront and the admin API. Once the
+pending, all through webhooks, the storefront and the admin API (and a
+referral link clicked once more than it was claimed). Once the
 feeds show it all, GET /api/dashboard for that day adds up to exactly what
 the feeds list for the same window, and every row names its customer (and a
 review its product). Expiry is day-grained; its roll-up is checked against
@@ -88,6 +89,8 @@ def test_the_days_overview_adds_up_to_what_the_feeds_list_and_rows_name_people(s
     undone = claim(shop, code, "eve@example.com")
     dropped = claim(shop, code, "fay@example.com")
     claim(shop, code, "gus@example.com")
+    # A friend who clicked and went away: the funnel's top is wider than its claims.
+    link_clicks = shop.storefront("POST", f"/referrals/{code}/clicks").json()["clicks"]
     order_with_products(shop, 81003, "8104", "dee@example.com", "40.00", [completed["discount_code"]], "Dee")
     order_with_products(shop, 81004, "8105", "eve@example.com", "60.00", [undone["discount_code"]], "Eve")
     assert wait_for(lambda: profile(shop, "8101")["balance"] == 200 + 10 - 100 + 2 * 500)
@@ -154,17 +157,20 @@ def test_the_days_overview_adds_up_to_what_the_feeds_list_and_rows_name_people(s
         "outstanding_points": sum(c["balance"] for c in customers),
         "referrals": by_status(referrals, ("pending", "completed", "cancelled")),
         "referral_points_rewarded": sum(row["referrer_reward_points"] or 0 for row in referrals),
+        "referral_link_clicks": link_clicks,
         "reviews": by_status(reviews),
         "review_points_rewarded": sum(
             (row["reward_points"] or 0) + (row["photo_bonus_points"] or 0) for row in reviews
         ),
         "google_reviews": by_status(google_reviews),
+        "reviews_average_rating": round(sum(row["rating"] for row in reviews) / len(reviews), 2),
     }
     # Every kind is there, so equal totals are not two zeros agreeing.
     totals = dashboard["totals"]
     assert min(totals["points_refunded"], totals["points_redeemed"], -totals["points_adjusted"]) > 0
     assert totals["referrals"] == {"pending": 1, "completed": 1, "cancelled": 2}
     assert totals["reviews"] == {"pending": 1, "approved": 1, "rejected": 1}
+    assert (totals["referral_link_clicks"], totals["reviews_average_rating"]) == (5, 3.33)
     assert totals["active_members"] == totals["new_members"] - 1
     assert dashboard["series"] == [
         {

@@ -96,6 +96,8 @@ def test_an_admin_adjusts_points_up_and_down_with_a_reason(shop):
         ("points_adjusted", "Duplicate credit", actor),
         ("points_adjusted", "Goodwill for a late parcel", actor),
     ]
+    # The customer by email and name, not their id alone.
+    assert {(e["customer_email"], e["customer_name"]) for e in entries} == {("ann@example.com", "Ann Lee")}
 
 
 def test_an_adjustment_below_zero_is_refused_and_changes_nothing(shop):
@@ -213,7 +215,9 @@ def test_rewards_are_listed_and_checked(shop):
         "POST", "/api/rewards", json={"name": "Half", "kind": "percentage", "value": 150, "points_cost": 100}
     )
     assert fields_of(error_of(bad, 422)) == ["value"]
-    assert [e["action"] for e in audit(shop)] == ["reward_created", "reward_created"]
+    entries = audit(shop)
+    assert [e["action"] for e in entries] == ["reward_created", "reward_created"]
+    assert {(e["customer_email"], e["customer_name"]) for e in entries} == {(None, None)}  # shop-wide
 
 
 def test_redeeming_an_unknown_reward_is_422(shop):

@@ -14,14 +14,14 @@ class SessionRoutes(Routes):
     @json_http("POST", "/api/session", public(SignedIn, status=201, body=SignInRequest, errors=(401, 503)))
     def sign_in(self, request):
         session_id, caller = access.open_session(self.db, sign_in_key(request))
-        return with_session_cookie(json_response(access.signed_in(caller), 201), request, session_id)
+        return with_session_cookie(json_response(access.signed_in(self.db, caller), 201), request, session_id)
 
     @json_http("GET", "/api/session", admin(SignedIn))
     @admin_route
     def signed_in(self, request, caller):
         """Who the page acts as, and (for a cookie session) its CSRF token:
         a page loaded again asks for it, as only this origin can read it."""
-        return access.signed_in(caller)
+        return access.signed_in(self.db, caller)
 
     @json_http("DELETE", "/api/session", admin(SignedOut))
     @admin_route

@@ -78,8 +78,8 @@ class Gateway:
     def post(self, path, **kwargs):
         return self.request("POST", path, **kwargs)
 
-    def create_shop(self) -> "Shop":
-        return Shop(self, create_shop_cli(f"shop-{uuid.uuid4().hex[:10]}.myshopify.com"))
+    def create_shop(self, currency: str = "USD") -> "Shop":
+        return Shop(self, create_shop_cli(f"shop-{uuid.uuid4().hex[:10]}.myshopify.com", currency))
 
     def rows(self, table_name):
         table = metadata.tables[table_name]

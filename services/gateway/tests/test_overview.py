@@ -26,7 +26,11 @@ POINTS = {
     "recent": [{"id": 7, "type": "earned"}],
 }
 REFERRALS = {
-    "totals": {"referrals": {"pending": 1, "completed": 2, "cancelled": 0}, "referral_points_rewarded": 500},
+    "totals": {
+        "referrals": {"pending": 1, "completed": 2, "cancelled": 0},
+        "referral_points_rewarded": 500,
+        "referral_link_clicks": 9,
+    },
     "recent": [{"id": "ref_1"}],
 }
 REVIEWS = {
@@ -34,6 +38,7 @@ REVIEWS = {
         "reviews": {"approved": 1, "pending": 0, "rejected": 1},
         "review_points_rewarded": 50,
         "google_reviews": {"approved": 0, "pending": 1, "rejected": 0},
+        "reviews_average_rating": 3.5,
     },
     "recent_reviews": [{"id": "rv_1"}],
     "recent_google_reviews": [{"id": "gr_1"}],
@@ -77,8 +82,10 @@ def test_a_service_that_does_not_answer_is_named_and_the_rest_still_shown(gatewa
     body = response.json()
     assert body["unavailable"] == ["points", "reviews"]
     assert body["totals"]["referrals"] == REFERRALS["totals"]["referrals"]
+    assert body["totals"]["referral_link_clicks"] == 9
     assert body["totals"]["points_earned"] is None
     assert body["totals"]["reviews"] is None
+    assert body["totals"]["reviews_average_rating"] is None
     assert body["series"] == [
         {"date": "2026-03-01", "earned": None, "redeemed": None, "expired": None},
         {"date": "2026-03-02", "earned": None, "redeemed": None, "expired": None},

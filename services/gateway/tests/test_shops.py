@@ -7,11 +7,12 @@ import json
 import stat
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import sessionmaker
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
+from loyalty.cli import main
 from services.gateway import credentials, domain
 from services.gateway.auth import authenticate_admin, find_shop_by_domain
 from services.gateway.domain import normalize_domain
@@ -21,6 +22,7 @@ from shared.clock import utcnow
 from shared.db import UnitOfWork, make_engine
 from shared.errors import Conflict, Unauthorized, Unprocessable
 from shared.migrations import upgrade_to_head
+from tests.support import migrate
 
 
 def authenticate(session, authorization):
@@ -87,14 +89,53 @@ def test_a_domain_must_be_a_hostname(domain):
     assert raised.value.details[0]["field"] == "domain"
 
 
+def test_a_shops_currency_is_an_iso_4217_code_usd_unless_given(db):
+    with db() as uow:
+        euro = create_shop(uow.session, "euro.myshopify.com", currency=" eur ")
+        dollar = create_shop(uow.session, "dollar.myshopify.com")
+        uow.commit()
+    assert (euro["shop"]["currency"], dollar["shop"]["currency"]) == ("EUR", "USD")
+    for wrong in ("", "€", "EURO", "E1R"):
+        with db() as uow, pytest.raises(Unprocessable) as refused:
+            create_shop(uow.session, f"wrong-{len(wrong)}.myshopify.com", currency=wrong)
+        assert refused.value.details == [{"field": "currency", "message": "not three letters"}]
+
+
+def test_the_operator_names_a_shops_currency_on_the_command_line(gateway_env, capsys):
+    main(["shops", "create", "euro-cli.myshopify.com", "--currency", "eur", "--json"])
+    assert json.loads(capsys.readouterr().out)["currency"] == "EUR"
+    with pytest.raises(SystemExit) as refused:
+        main(["shops", "create", "pound-cli.myshopify.com", "--currency", "£"])
+    assert "currency must be an ISO 4217 code" in str(refused.value)
+
+
+def test_shops_there_before_currencies_are_in_usd(gateway_env):
+    migrate(MIGRATIONS, gateway_env, "0003_refused_webhooks")
+    engine = make_engine(gateway_env)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO shops (id, domain, name, webhook_secret_encrypted, created_at) "
+                "VALUES ('shp_old', 'old.myshopify.com', 'old', 'x', :t)"
+            ),
+            {"t": utcnow()},
+        )
+    migrate(MIGRATIONS, gateway_env, "head")
+    with engine.connect() as conn:
+        currency = conn.execute(text("SELECT currency FROM shops WHERE id = 'shp_old'")).scalar()
+    engine.dispose()
+    assert currency == "USD"
+
+
 def test_any_hostname_is_a_domain():
     assert normalize_domain(" shop.example.co.uk. ") == "shop.example.co.uk"
 
 
 def test_the_cli_applies_migrations_and_prints_what_the_merchant_needs(gateway_env):
     created = create_shop_cli("cli-shop.myshopify.com")
-    assert set(created) == {"shop", "domain", "admin_api_key", "webhook_secret"}
+    assert set(created) == {"shop", "domain", "currency", "admin_api_key", "webhook_secret"}
     assert created["domain"] == "cli-shop.myshopify.com"
+    assert created["currency"] == "USD"
     engine = make_engine(gateway_env)
     try:
         with UnitOfWork(sessionmaker(engine), metadata, "gateway") as uow:

@@ -149,7 +149,7 @@ def test_signing_in_trades_a_key_for_an_httponly_strict_cookie_stored_as_a_hash(
     assert "Path=/" in cookie
     assert "Secure" not in cookie  # plain http: a Secure cookie would never come back
     body = signed_in.json()
-    assert body["shop"] == {"id": shop.id, "domain": shop.domain}
+    assert body["shop"] == {"id": shop.id, "domain": shop.domain, "currency": "USD"}
     assert body["actor"] == f"api_key:admin@{shop.id}"
     assert len(body["csrf_token"]) == 64
     session_id = signed_in.cookies[SESSION_COOKIE]
@@ -161,6 +161,15 @@ def test_signing_in_trades_a_key_for_an_httponly_strict_cookie_stored_as_a_hash(
     # The page, loaded again, learns who it is and its CSRF token from the cookie alone.
     again = gateway.get("/api/session", headers=with_cookie(signed_in))
     assert again.json() == body
+
+
+def test_the_page_learns_the_shops_currency_with_who_it_is(gateway):
+    euro_shop = gateway.create_shop("eur")
+    for response in (
+        sign_in(gateway, euro_shop.admin_key),
+        gateway.get("/api/session", headers={"Authorization": f"Bearer {euro_shop.admin_key}"}),
+    ):
+        assert response.json()["shop"]["currency"] == "EUR"
 
 
 def test_the_cookie_is_secure_when_the_page_came_over_tls(gateway, shop):

@@ -14,6 +14,8 @@ ADMIN_SUMMARIES = {
     "customer_included": "Included in the program again",
     "customer_updated": "Profile edited",
 }
+# A profile edit's fields as the merchant's screens name them.
+PROFILE_FIELDS = {"name": "name", "birthday": "birthday", "vip_tier": "VIP tier"}
 
 
 def _named(row: Any) -> dict:
@@ -47,7 +49,7 @@ def ledger_item(row: Any) -> TimelineItem:
 def admin_item(row: Any) -> TimelineItem:
     summary = ADMIN_SUMMARIES[row.action]
     if row.action == "customer_updated" and row.after:
-        summary += ": " + ", ".join(sorted(row.after))
+        summary += ": " + ", ".join(PROFILE_FIELDS.get(field, field) for field in sorted(row.after))
     if row.reason:
         summary += f" ({row.reason})"
     return {

@@ -107,6 +107,14 @@ def find_member_by_email(uow: UnitOfWork, shop_id: str, email: str) -> MemberPro
 def list_audit_log(uow: UnitOfWork, query: AuditQuery) -> Page[AuditEntry]:
     result = repository.audit.audit_page(uow.session, query.shop_id, query.customer_id, query)
     return {
-        "items": [AuditEntry.model_validate(row._asdict()) for row in result["items"]],
+        "items": [
+            AuditEntry.model_validate(
+                dict(
+                    row._asdict(),
+                    customer_name=domain.display_name(row.customer_first_name, row.customer_last_name),
+                )
+            )
+            for row in result["items"]
+        ],
         "next_cursor": result["next_cursor"],
     }

@@ -8,7 +8,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
-from services.points.models import audit_log, idempotency_keys
+from services.points.models import audit_log, idempotency_keys, members
 from shared.pagination import Page, keyset_page
 from shared.upserts import insert_unless_exists
 
@@ -45,7 +45,24 @@ def record_audit(session: Session, **values) -> None:
 
 
 def audit_page(session: Session, shop_id: str, customer_id: str | None, query) -> Page[Row]:
-    statement = select(audit_log).where(audit_log.c.shop_id == shop_id)
+    """The shop's entries, each with its customer's email and name (none
+    for a shop-wide entry such as a program change)."""
+    statement = (
+        select(
+            audit_log,
+            members.c.email.label("customer_email"),
+            members.c.first_name.label("customer_first_name"),
+            members.c.last_name.label("customer_last_name"),
+        )
+        .select_from(
+            audit_log.outerjoin(
+                members,
+                (members.c.shop_id == audit_log.c.shop_id)
+                & (members.c.customer_id == audit_log.c.customer_id),
+            )
+        )
+        .where(audit_log.c.shop_id == shop_id)
+    )
     if customer_id:
         statement = statement.where(audit_log.c.customer_id == customer_id)
     return keyset_page(session, statement, audit_log.c.occurred_at, audit_log.c.id, query)

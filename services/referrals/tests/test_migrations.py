@@ -55,3 +55,49 @@ def test_the_overview_roll_ups_start_from_the_referrals_already_there(database_u
         ("2026-01-06", 1, 0, 0, 0),
     ]
     assert [tuple(row) for row in known] == [("c1", "ann@example.com")]
+
+
+def test_the_link_clicks_already_recorded_roll_up_by_day(database_url_factory):
+    url = database_url_factory("referrals")
+    migrate(MIGRATIONS, url, "0005")
+    engine = make_engine(url)
+    claimed_day = datetime(2026, 1, 5, 23, 59, tzinfo=UTC)
+    click_only_day = datetime(2026, 1, 7, 0, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO referrals (id, shop_id, code, referrer_customer_id, referee_email, "
+                "referee_email_key, status, discount_code, email_entered_at, coupon_issued_at, "
+                "occurred_at) VALUES ('f1', 's1', 'ABC', 'c1', 'f@example.com', 'f@example.com', "
+                "'pending', 'W1', :t, :t, :t)"
+            ),
+            {"t": claimed_day},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO daily_totals (shop_id, day, pending, completed, cancelled, reward_points) "
+                "VALUES ('s1', '2026-01-05', 1, 0, 0, 0)"
+            )
+        )
+        for shop_id, when in [
+            ("s1", claimed_day),
+            ("s1", claimed_day),
+            ("s1", click_only_day),
+            ("s2", claimed_day),
+        ]:
+            conn.execute(
+                text("INSERT INTO link_clicks (shop_id, code, occurred_at) VALUES (:s, 'ABC', :t)"),
+                {"s": shop_id, "t": when},
+            )
+
+    migrate(MIGRATIONS, url, "head")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT shop_id, day, pending, link_clicks FROM daily_totals ORDER BY shop_id, day")
+        ).all()
+    engine.dispose()
+    assert [(shop_id, str(day), pending, clicks) for shop_id, day, pending, clicks in rows] == [
+        ("s1", "2026-01-05", 1, 2),
+        ("s1", "2026-01-07", 0, 1),
+        ("s2", "2026-01-05", 0, 1),
+    ]

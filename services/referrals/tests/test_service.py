@@ -13,7 +13,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import replace_dependencies
 from sqlalchemy import select
 
-from services.referrals.models import fraud_signals, metadata
+from services.referrals.models import fraud_signals, link_clicks, metadata
 from services.referrals.service import MIGRATIONS, ReferralsService
 from shared.clock import FrozenClock, utcnow
 from shared.database import Database
@@ -271,6 +271,41 @@ def test_clicks_are_counted_per_link(referrals):
     assert referrals.create_referral_link(SHOP, "1")["clicks"] == 2
     with pytest.raises(NotFound):
         referrals.record_click(SHOP, "NOSUCHCO")
+
+
+def test_clicks_roll_up_by_their_day_to_what_the_clicks_recorded_say(referrals, clock, db):
+    code = referrals.create_referral_link(SHOP, "1")["code"]
+    other_code = referrals.create_referral_link(OTHER_SHOP, "1")["code"]
+    clock.set(at("2026-03-01T23:59:00+00:00"))
+    for _ in range(3):
+        referrals.record_click(SHOP, code)
+    referrals.record_click(OTHER_SHOP, other_code)
+    clock.set(at("2026-03-02T00:00:00+00:00"))
+    referrals.record_click(SHOP, code)
+    clock.set(at("2026-03-04T12:00:00+00:00"))
+    referrals.record_click(SHOP, code)
+    claim(referrals, "bob@example.com")
+
+    def clicks_recorded(first: str, last: str) -> int:
+        with db.connect() as conn:
+            return sum(
+                first <= occurred_at.date().isoformat() <= last
+                for occurred_at in conn.execute(
+                    select(link_clicks.c.occurred_at).where(link_clicks.c.shop_id == SHOP)
+                ).scalars()
+            )
+
+    for first, last in [
+        ("2026-03-01", "2026-03-01"),
+        ("2026-03-02", "2026-03-03"),
+        ("2026-03-01", "2026-03-04"),
+        ("2026-03-05", "2026-03-31"),
+    ]:
+        totals = referrals.overview(SHOP, first, last)["totals"]
+        assert totals["referral_link_clicks"] == clicks_recorded(first, last), (first, last)
+    totals = referrals.overview(SHOP, "2026-03-01", "2026-03-04")["totals"]
+    assert (totals["referral_link_clicks"], totals["referrals"]["pending"]) == (5, 1)
+    assert referrals.overview(OTHER_SHOP, "2026-03-01", "2026-03-01")["totals"]["referral_link_clicks"] == 1
 
 
 # --- claims ------------------------------------------------------------------------------

@@ -100,3 +100,45 @@ def test_the_overview_roll_ups_start_from_the_items_already_there(database_url_f
         ("2026-01-05", 0, 1, 1, 75, 0, 0, 0),
         ("2026-01-06", 1, 0, 0, 0, 0, 1, 100),
     ]
+
+
+def test_the_ratings_already_there_roll_up_by_day(database_url_factory):
+    url = database_url_factory("reviews")
+    migrate(MIGRATIONS, url, "0006")
+    engine = make_engine(url)
+    late_evening = datetime(2026, 1, 5, 23, 59, 59, tzinfo=UTC)
+    next_day = datetime(2026, 1, 6, tzinfo=UTC)
+    with engine.begin() as conn:
+        for review_id, rating, at in [("r1", 5, late_evening), ("r2", 2, late_evening), ("r3", 4, next_day)]:
+            conn.execute(
+                text(
+                    "INSERT INTO reviews (id, shop_id, customer_id, product_id, rating, title, body, "
+                    "media_urls, status, occurred_at) "
+                    "VALUES (:id, 's1', 'c1', 'p1', :r, '', '', '[]', 'pending', :t)"
+                ),
+                {"id": review_id, "r": rating, "t": at},
+            )
+        for day, pending in [("2026-01-05", 2), ("2026-01-06", 1)]:
+            conn.execute(
+                text(
+                    "INSERT INTO daily_totals (shop_id, day, review_pending, review_approved, "
+                    "review_rejected, review_points, google_review_pending, google_review_approved, "
+                    "google_review_rejected, "
+                    "google_review_points) VALUES ('s1', :d, :p, 0, 0, 0, 0, 0, 0, 0)"
+                ),
+                {"d": day, "p": pending},
+            )
+
+    migrate(MIGRATIONS, url, "head")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT day, review_pending, review_rating_sum FROM daily_totals "
+                "WHERE shop_id = 's1' ORDER BY day"
+            )
+        ).all()
+    engine.dispose()
+    assert [(str(day), pending, stars) for day, pending, stars in rows] == [
+        ("2026-01-05", 2, 7),
+        ("2026-01-06", 1, 4),
+    ]

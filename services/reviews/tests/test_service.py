@@ -2,7 +2,7 @@
 real database (SQLite, or PostgreSQL with LOYALTY_TEST_DB=postgresql)."""
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
@@ -323,6 +323,32 @@ def test_the_feed_filters_by_status_and_date_window(reviews, clock):
     with pytest.raises(Unprocessable) as raised:
         reviews.list_activities(SHOP, status="deleted")
     assert raised.value.details[0]["field"] == "status"
+
+
+def test_ratings_roll_up_by_day_to_the_average_of_the_feeds_rows(reviews, clock):
+    clock.set(datetime(2026, 3, 1, 23, 59, tzinfo=UTC))
+    submit(reviews, rating=5)
+    rejected = submit(reviews, rating=1)
+    submit(reviews, OTHER_SHOP, rating=1)
+    clock.set(datetime(2026, 3, 2, 0, 0, tzinfo=UTC))
+    approved = submit(reviews, rating=4)
+    submit(reviews, rating=4)
+    reviews.reject_review(SHOP, rejected["id"], "admin")
+    reviews.approve_review(SHOP, approved["id"], "admin")
+    reviews.submit_google_review(SHOP, "c7", "https://g.page/r/shop/review")  # no stars
+
+    for first, last in [
+        ("2026-03-01", "2026-03-01"),
+        ("2026-03-02", "2026-03-02"),
+        ("2026-03-01", "2026-03-31"),
+    ]:
+        window = {"from_": f"{first}T00:00:00+00:00", "to": f"{last}T23:59:59.999999+00:00", "limit": 200}
+        ratings = [item["rating"] for item in reviews.list_activities(SHOP, **window)["items"]]
+        totals = reviews.overview(SHOP, first, last)["totals"]
+        assert totals["reviews_average_rating"] == round(sum(ratings) / len(ratings), 2), (first, last)
+    assert reviews.overview(SHOP, "2026-03-01", "2026-03-31")["totals"]["reviews_average_rating"] == 3.5
+    assert reviews.overview(SHOP, "2026-03-03", "2026-03-31")["totals"]["reviews_average_rating"] is None
+    assert reviews.overview(OTHER_SHOP, "2026-03-01", "2026-03-01")["totals"]["reviews_average_rating"] == 1
 
 
 def test_google_review_submission_moderation_and_reward(reviews, tap, award_points):

@@ -12,7 +12,8 @@
 // from `shopify.idToken()` as a Bearer header, and no cookie.
 import { useSyncExternalStore } from "react";
 
-type Who = { actor: string; shop: string };
+// The shop's currency (ISO 4217) formats every amount of money the app shows.
+type Who = { actor: string; shop: string; currency: string };
 
 export type Session =
   | { status: "checking"; embedded: boolean }
@@ -77,6 +78,13 @@ export async function authenticatedFetch(url: string, init: RequestInit & { head
   return csrfToken && csrfToken !== sent ? send() : response;
 }
 
+type SignedInAnswer = { actor: string; csrf_token: string | null; shop: { domain: string; currency: string } };
+
+function signedIn(body: SignedInAnswer): Session {
+  csrfToken = body.csrf_token;
+  return { status: "signed-in", embedded, actor: body.actor, shop: body.shop.domain, currency: body.shop.currency };
+}
+
 /** Asks the gateway who this page acts as: signed in, or the form. */
 async function refresh(): Promise<void> {
   let response: Response;
@@ -90,9 +98,7 @@ async function refresh(): Promise<void> {
   if (response.status === 401)
     return signedOut(embedded ? TOKEN_REFUSED : snapshot.status === "signed-in" ? SESSION_ENDED : null);
   if (!response.ok) return signedOut(`The server answered ${response.status}. Try again in a moment.`);
-  const body = await response.json();
-  csrfToken = body.csrf_token;
-  become({ status: "signed-in", embedded, actor: body.actor, shop: body.shop.domain });
+  become(signedIn(await response.json()));
 }
 
 /** Trades the key for a session cookie. A key the gateway does not take is
@@ -108,9 +114,7 @@ export async function signIn(key: string): Promise<void> {
   });
   if (response.status === 401) throw new Error("This API key was not accepted. Check it and try again.");
   if (!response.ok) throw new Error(`The server answered ${response.status}. Try again.`);
-  const body = await response.json();
-  csrfToken = body.csrf_token;
-  become({ status: "signed-in", embedded, actor: body.actor, shop: body.shop.domain });
+  become(signedIn(await response.json()));
 }
 
 /** Ends the cookie session on the server, then shows the form. */
@@ -135,6 +139,12 @@ export function useSession(): Session {
     },
     () => snapshot,
   );
+}
+
+/** The signed-in shop's currency, for formatMoney. */
+export function useShopCurrency(): string {
+  const session = useSession();
+  return session.status === "signed-in" ? session.currency : "USD";
 }
 
 /** Once, before the app renders: a `#key=…` from an old link is wiped

@@ -20,15 +20,32 @@ export const formatPoints = (value: number): string =>
 export const formatSignedPoints = (value: number): string =>
   value > 0 ? `+${integer.format(value)}` : value < 0 ? `−${integer.format(-value)}` : "0";
 
-/** An amount in the shop's currency when the API names it; the admin API
- * does not give the shop's currency yet, so without one it is a plain
- * two-decimal amount. */
-export function formatMoney(value: string | number, currency?: string | null): string {
-  const options: Intl.NumberFormatOptions = currency
-    ? { style: "currency", currency }
-    : { minimumFractionDigits: 2, maximumFractionDigits: 2 };
-  return new Intl.NumberFormat(locale, options).format(Number(value));
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
+function moneyFormat(currency: string): Intl.NumberFormat {
+  let format = moneyFormats.get(currency);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, { style: "currency", currency });
+    moneyFormats.set(currency, format);
+  }
+  return format;
 }
+
+/** "$5.00", "5,00 €": an amount in the shop's currency (useShopCurrency),
+ * written the browser's way. */
+export const formatMoney = (value: string | number, currency: string): string =>
+  moneyFormat(currency).format(Number(value));
+
+/** "$", "€", "CHF": what an amount field puts before its number. */
+export const currencySymbol = (currency: string): string =>
+  moneyFormat(currency)
+    .formatToParts(0)
+    .find((part) => part.type === "currency")?.value ?? currency;
+
+const rating = new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 2 });
+
+/** "4.0", "4.33": an average of stars. */
+export const formatRating = (value: number): string => rating.format(value);
 
 export const formatPercent = (value: string | number): string =>
   new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 2 }).format(Number(value) / 100);

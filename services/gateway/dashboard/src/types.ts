@@ -140,6 +140,8 @@ export type Program = {
 export type AuditEntry = {
   id: number;
   customer_id: string | null;
+  customer_email: string | null;
+  customer_name: string | null;
   actor: string;
   action: string;
   reason: string | null;
@@ -165,9 +167,11 @@ export type Overview = {
     outstanding_points: number | null;
     referrals: Record<ReferralStatus, number> | null;
     referral_points_rewarded: number | null;
+    referral_link_clicks: number | null;
     reviews: ByModeration | null;
     review_points_rewarded: number | null;
     google_reviews: ByModeration | null;
+    reviews_average_rating: number | null;
   };
   series: { date: string; earned: number | null; redeemed: number | null; expired: number | null }[];
   recent: { points: Activity[]; referrals: Referral[]; reviews: Review[]; google_reviews: GoogleReview[] };

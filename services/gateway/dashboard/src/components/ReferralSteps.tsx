@@ -23,6 +23,8 @@ export function ReferralSteps({ referral }: { referral: Referral }) {
           <ProgressBar
             progress={(reached.length / STEPS.length) * 100}
             size="small"
+            // A row's state, not a task in progress: drawn as it is, at once.
+            animated={false}
             tone={referral.status === "cancelled" ? "critical" : "primary"}
           />
         </div>

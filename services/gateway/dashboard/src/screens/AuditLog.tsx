@@ -1,15 +1,17 @@
 import { BlockStack, IndexTable, Text } from "@shopify/polaris";
 import { useState } from "react";
 
+import { useShopCurrency } from "../auth";
 import { useDateRange } from "../components/DateRangeContext";
 import { FeedPage } from "../components/FeedPage";
 import { FeedFilters, PagedIndexTable, useDebounced } from "../components/IndexPage";
-import { CustomerLink } from "../components/links";
+import { CustomerName } from "../components/links";
 import { usePagedQuery } from "../components/usePagedQuery";
 import { When } from "../components/When";
 import { rangeQuery } from "../dateRange";
 import { formatActor } from "../format";
 import type { AuditEntry } from "../types";
+import { auditChanges } from "./auditChanges";
 
 const ACTIONS: Record<string, string> = {
   points_adjusted: "Adjusted points",
@@ -23,22 +25,11 @@ const ACTIONS: Record<string, string> = {
   referral_cancelled: "Cancelled a referral",
 };
 
-const shown = (value: unknown): string =>
-  value == null ? "none" : typeof value === "object" ? JSON.stringify(value) : String(value);
-
-/** What an entry changed: each field whose value differs, before → after. */
-export function changes(entry: AuditEntry): string[] {
-  const before = (entry.before ?? {}) as Record<string, unknown>;
-  const after = (entry.after ?? {}) as Record<string, unknown>;
-  return [...new Set([...Object.keys(before), ...Object.keys(after)])]
-    .filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]))
-    .map((key) => `${key.replace(/_/g, " ")}: ${shown(before[key])} → ${shown(after[key])}`);
-}
-
 export function AuditLog() {
   const { range } = useDateRange();
   const [search, setSearch] = useState("");
   const customerId = useDebounced(search.trim());
+  const currency = useShopCurrency();
   const page = usePagedQuery<AuditEntry>("/api/audit-log", { customer_id: customerId, ...rangeQuery(range) });
   return (
     <FeedPage title="Audit log" subtitle="Every admin action: who, when, why, and what changed">
@@ -69,18 +60,22 @@ export function AuditLog() {
               <When at={entry.occurred_at} />
             </IndexTable.Cell>
             <IndexTable.Cell>{ACTIONS[entry.action] ?? entry.action}</IndexTable.Cell>
-            <IndexTable.Cell>{entry.customer_id ? <CustomerLink id={entry.customer_id} /> : "—"}</IndexTable.Cell>
+            <IndexTable.Cell>
+              {entry.customer_id ? (
+                <CustomerName id={entry.customer_id} name={entry.customer_name} email={entry.customer_email} />
+              ) : (
+                "—"
+              )}
+            </IndexTable.Cell>
             <IndexTable.Cell>{formatActor(entry.actor)}</IndexTable.Cell>
             <IndexTable.Cell>{entry.reason ?? "—"}</IndexTable.Cell>
             <IndexTable.Cell>
               <BlockStack gap="050">
-                {changes(entry)
-                  .slice(0, 4)
-                  .map((line) => (
-                    <Text as="span" variant="bodySm" key={line} breakWord>
-                      {line}
-                    </Text>
-                  ))}
+                {auditChanges(entry, currency).map((line) => (
+                  <Text as="span" variant="bodySm" key={line} breakWord>
+                    {line}
+                  </Text>
+                ))}
               </BlockStack>
             </IndexTable.Cell>
           </IndexTable.Row>

@@ -8,7 +8,7 @@ import { useDateRange } from "../components/DateRangeContext";
 import { FeedPage } from "../components/FeedPage";
 import { PointsCells } from "../components/PointsCells";
 import { FeedFilters, PagedIndexTable, useDebounced, type Tab } from "../components/IndexPage";
-import { CustomerLink } from "../components/links";
+import { CustomerName } from "../components/links";
 import { useToast } from "../components/Toasts";
 import { usePagedQuery } from "../components/usePagedQuery";
 import { When } from "../components/When";
@@ -77,7 +77,7 @@ export function PointActivities() {
         row={(a, index) => (
           <IndexTable.Row id={String(a.id)} key={a.id} position={index}>
             <IndexTable.Cell>
-              <CustomerLink id={a.customer_id} label={a.customer_email} />
+              <CustomerName id={a.customer_id} name={a.customer_name} email={a.customer_email} />
             </IndexTable.Cell>
             <IndexTable.Cell>
               <InlineStack gap="200" blockAlign="center" wrap={false}>

@@ -17,9 +17,11 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type ReactNode } from "react";
 
 import { getJson, send } from "../api";
+import { useShopCurrency } from "../auth";
 import { fieldErrorsOf, type FieldErrors } from "../components/ActionModal";
 import { ErrorBanner } from "../components/ErrorBanner";
 import { useToast } from "../components/Toasts";
+import { currencySymbol, formatMoney } from "../format";
 import type { Program } from "../types";
 
 const POINT_FIELDS = [
@@ -91,6 +93,7 @@ function ProgramForm({ program }: { program: Program }) {
   const [saving, setSaving] = useState(false);
   const queries = useQueryClient();
   const toast = useToast();
+  const currency = useShopCurrency();
   const set =
     <K extends keyof Draft>(key: K) =>
     (value: Draft[K]) =>
@@ -150,7 +153,7 @@ function ProgramForm({ program }: { program: Program }) {
               value={draft.points_per_currency_unit}
               onChange={set("points_per_currency_unit")}
               error={errors.points_per_currency_unit}
-              helpText="Points for each unit of an order's subtotal, e.g. 1 point per dollar."
+              helpText={`Points for each ${formatMoney(1, currency)} of an order's subtotal.`}
             />
             <Select
               label="Rounding"
@@ -199,6 +202,7 @@ function ProgramForm({ program }: { program: Program }) {
                 value={draft.coupon_value}
                 onChange={set("coupon_value")}
                 error={errors["referee_coupon.value"] ?? errors.referee_coupon}
+                prefix={draft.coupon_type === "percentage" ? undefined : currencySymbol(currency)}
                 suffix={draft.coupon_type === "percentage" ? "%" : undefined}
               />
             </FormLayout.Group>

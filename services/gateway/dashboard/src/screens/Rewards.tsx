@@ -15,11 +15,12 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 
 import { send } from "../api";
+import { useShopCurrency } from "../auth";
 import { ActionModal } from "../components/ActionModal";
 import { StatusBadge } from "../components/badges";
 import { ErrorBanner } from "../components/ErrorBanner";
 import emptyIllustration from "../empty.svg";
-import { formatCalendarDay, formatPoints } from "../format";
+import { currencySymbol, formatCalendarDay, formatMoney, formatPoints } from "../format";
 import type { RewardKind } from "../types";
 import { rewardValue, useRewards } from "./customer/actions";
 
@@ -35,6 +36,7 @@ function CreateRewardModal({ onClose }: { onClose: () => void }) {
   const [value, setValue] = useState("");
   const [cost, setCost] = useState("");
   const queries = useQueryClient();
+  const currency = useShopCurrency();
   return (
     <ActionModal
       title="Create reward"
@@ -57,7 +59,7 @@ function CreateRewardModal({ onClose }: { onClose: () => void }) {
             value={name}
             onChange={setName}
             error={errors.name}
-            helpText="What the customer sees, e.g. “$5 off”."
+            helpText={`What the customer sees, e.g. “${formatMoney(5, currency)} off”.`}
           />
           <Select
             label="Kind"
@@ -74,7 +76,9 @@ function CreateRewardModal({ onClose }: { onClose: () => void }) {
               value={value}
               onChange={setValue}
               error={errors.value}
+              prefix={kind === "percentage" ? undefined : currencySymbol(currency)}
               suffix={kind === "percentage" ? "%" : undefined}
+              helpText={kind === "percentage" ? undefined : `In your shop's currency, ${currency}.`}
             />
           )}
           <TextField
@@ -96,6 +100,7 @@ export function Rewards() {
   const { smDown } = useBreakpoints(); // a phone: rows as a list, no sideways scrolling
   const [creating, setCreating] = useState(false);
   const rewards = useRewards();
+  const currency = useShopCurrency();
   let body;
   if (rewards.isPending)
     body = (
@@ -141,7 +146,7 @@ export function Rewards() {
                   {r.name}
                 </Text>
               </IndexTable.Cell>
-              <IndexTable.Cell>{rewardValue(r)}</IndexTable.Cell>
+              <IndexTable.Cell>{rewardValue(r, currency)}</IndexTable.Cell>
               <IndexTable.Cell>
                 <Text as="span" alignment="end" numeric>
                   {formatPoints(r.points_cost)}

@@ -7,7 +7,7 @@ import { ApiError, encode, getJson } from "../../api";
 import { StatusBadge } from "../../components/badges";
 import { ErrorBanner } from "../../components/ErrorBanner";
 import emptyIllustration from "../../empty.svg";
-import { formatCalendarDay, formatDateTime, formatPoints } from "../../format";
+import { formatCalendarDay, formatPoints } from "../../format";
 import type { CustomerDetail as Detail, Member, Reward } from "../../types";
 import { AdjustPointsModal, displayName, EditOverviewModal, ExclusionModal, RedeemModal, useRewards } from "./actions";
 import { CustomerTimeline } from "./Timeline";
@@ -70,7 +70,7 @@ export function CustomerDetail() {
     <Page
       title={displayName(customer)}
       titleMetadata={<StatusBadge status={customer.status} />}
-      subtitle={`${customer.email ?? "No email"} · member since ${formatDateTime(customer.member_since)}`}
+      subtitle={`${customer.email ?? "No email"} · member since ${formatCalendarDay(customer.member_since)}`}
       backAction={{ content: "Customers", url: "/customers" }}
       primaryAction={{ content: "Adjust points", onAction: () => setDialog("adjust") }}
       secondaryActions={[

@@ -1,6 +1,6 @@
 // The customer's referrals and reviews: each from its own service, so each
 // says so on its own when that service did not answer.
-import { BlockStack, Box, Card, IndexTable, Text, useBreakpoints } from "@shopify/polaris";
+import { BlockStack, Box, Card, IndexTable, Link, Text, useBreakpoints } from "@shopify/polaris";
 import type { ReactNode } from "react";
 
 import { StatusBadge } from "../../components/badges";
@@ -17,7 +17,7 @@ import { ReviewReward, Stars } from "../ReviewActivities";
 type SectionProps<T> = {
   title: string;
   items: T[] | null; // null: the service did not answer
-  empty: string;
+  empty: ReactNode;
   headings: string[];
   numeric?: number[]; // columns aligned to the end
   row: (item: T) => ReactNode[];
@@ -116,7 +116,12 @@ export function CustomerReviews({ reviews }: { reviews: Review[] | null }) {
     <Section
       title="Reviews"
       items={reviews}
-      empty="No reviews yet."
+      empty={
+        <>
+          No reviews yet: they appear here when this customer reviews a product from your store.{" "}
+          <Link url="/program">Set the points a review earns</Link> to ask for one.
+        </>
+      }
       headings={["Product", "Rating", "Title", "Status", "Reward", "Date"]}
       numeric={[4]}
       row={(r) => [
@@ -136,7 +141,12 @@ export function CustomerGoogleReviews({ reviews }: { reviews: GoogleReview[] | n
     <Section
       title="Google reviews"
       items={reviews}
-      empty="No Google reviews yet."
+      empty={
+        <>
+          No Google reviews yet: they appear here when this customer sends the link to their Google review of your shop.{" "}
+          <Link url="/program">Set the points a Google review earns</Link> to ask for one.
+        </>
+      }
       headings={["Google review", "Status", "Reward", "Date"]}
       numeric={[2]}
       row={(g) => [

@@ -5,6 +5,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type ReactNode } from "react";
 
 import { encode, getJson, send } from "../../api";
+import { useShopCurrency } from "../../auth";
 import { ActionModal } from "../../components/ActionModal";
 import { formatMoney, formatPercent, formatPoints, formatSignedPoints } from "../../format";
 import type { Activity, Member, Program, Redemption, Reward } from "../../types";
@@ -64,9 +65,12 @@ export function AdjustPointsModal({ customer, onClose }: Props) {
   );
 }
 
-export function rewardValue(reward: Reward): string {
+/** "$5.00 off", "10% off", "Free shipping": money in the shop's `currency`. */
+export function rewardValue(reward: Reward, currency: string): string {
   if (reward.kind === "free_shipping" || reward.value == null) return "Free shipping";
-  return reward.kind === "percentage" ? `${formatPercent(reward.value)} off` : `${formatMoney(reward.value)} off`;
+  return reward.kind === "percentage"
+    ? `${formatPercent(reward.value)} off`
+    : `${formatMoney(reward.value, currency)} off`;
 }
 
 export function useRewards() {
@@ -75,6 +79,7 @@ export function useRewards() {
 
 export function RedeemModal({ customer, onClose }: Props) {
   const rewards = useRewards();
+  const currency = useShopCurrency();
   const choices = (rewards.data?.items ?? []).filter((r) => r.active);
   const [rewardId, setRewardId] = useState(choices.length ? String(choices[0].id) : "");
   const refresh = useRefresh();
@@ -113,7 +118,10 @@ export function RedeemModal({ customer, onClose }: Props) {
           label="Reward"
           options={
             choices.length
-              ? choices.map((r) => ({ value: String(r.id), label: `${r.name} — ${formatPoints(r.points_cost)}` }))
+              ? choices.map((r) => ({
+                  value: String(r.id),
+                  label: `${r.name} (${rewardValue(r, currency)}) — ${formatPoints(r.points_cost)}`,
+                }))
               : [{ value: "", label: "No active rewards: create one under Rewards" }]
           }
           value={rewardId}

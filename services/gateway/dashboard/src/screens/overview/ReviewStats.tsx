@@ -1,6 +1,6 @@
 import { BlockStack, Divider, Text } from "@shopify/polaris";
 
-import { formatNumber, formatPoints } from "../../format";
+import { formatNumber, formatPoints, formatRating } from "../../format";
 import type { ByModeration } from "../../types";
 import { Nothing, Section, Stat, type PartProps } from "./parts";
 
@@ -21,8 +21,25 @@ function Moderation({ title, counts }: { title: string; counts: ByModeration }) 
 
 const NONE: ByModeration = { pending: 0, approved: 0, rejected: 0 };
 
+/** "★ 4.3": stars for the eye, "4.3 out of 5 stars" for a screen reader. */
+function AverageRating({ rating }: { rating: number }) {
+  return (
+    <>
+      <Text as="span" tone="caution">
+        <span aria-hidden="true">★ </span>
+      </Text>
+      {formatRating(rating)}
+      <Text as="span" visuallyHidden>
+        {" "}
+        out of 5 stars
+      </Text>
+    </>
+  );
+}
+
 /** Reviews and Google reviews submitted in the period, by their status now,
- * and the points approved product reviews earned. */
+ * the product reviews' average rating, and the points approved product
+ * reviews earned. */
 export function ReviewStats({ overview }: PartProps) {
   return (
     <Section
@@ -47,6 +64,9 @@ export function ReviewStats({ overview }: PartProps) {
         return (
           <BlockStack gap="400">
             <Moderation title="Product reviews" counts={reviews} />
+            {totals.reviews_average_rating != null && (
+              <Stat label="Average rating" value={<AverageRating rating={totals.reviews_average_rating} />} />
+            )}
             <Stat label="Points rewarded for reviews" value={formatPoints(totals.review_points_rewarded ?? 0)} />
             <Divider />
             <Moderation title="Google reviews" counts={google} />
