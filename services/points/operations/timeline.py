@@ -14,8 +14,14 @@ ADMIN_SUMMARIES = {
     "customer_included": "Included in the program again",
     "customer_updated": "Profile edited",
 }
-# A profile edit's fields as the merchant's screens name them.
-PROFILE_FIELDS = {"name": "name", "birthday": "birthday", "vip_tier": "VIP tier"}
+# A profile edit's fields as the merchant's screens name them (a tier set by
+# hand is stored as the tier and the flag that it was set by hand: one field).
+PROFILE_FIELDS = {
+    "name": "name",
+    "birthday": "birthday",
+    "vip_tier": "VIP tier",
+    "vip_tier_manual": "VIP tier",
+}
 
 
 def _named(row: Any) -> dict:
@@ -49,7 +55,8 @@ def ledger_item(row: Any) -> TimelineItem:
 def admin_item(row: Any) -> TimelineItem:
     summary = ADMIN_SUMMARIES[row.action]
     if row.action == "customer_updated" and row.after:
-        summary += ": " + ", ".join(PROFILE_FIELDS.get(field, field) for field in sorted(row.after))
+        fields = dict.fromkeys(PROFILE_FIELDS.get(field, field) for field in sorted(row.after))
+        summary += ": " + ", ".join(fields)
     if row.reason:
         summary += f" ({row.reason})"
     return {

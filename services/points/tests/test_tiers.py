@@ -189,7 +189,7 @@ def test_the_customers_timeline_shows_each_tier_change_above_the_entry_that_made
     window = {"from_": (now - timedelta(days=1)).isoformat(), "to": (now + timedelta(minutes=1)).isoformat()}
     items = rpc.timeline(shop_id, **window, limit=50, customer_id="c1")["items"]
     assert [(item["kind"], item["summary"]) for item in items] == [
-        ("admin", "Profile edited: vip_tier, vip_tier_manual"),
+        ("admin", "Profile edited: VIP tier"),
         ("points", "Tier changed: Silver → Gold"),
         ("points", "Tier changed: no tier → Silver"),
         ("points", "Placed order #1"),
