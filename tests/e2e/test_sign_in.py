@@ -75,7 +75,7 @@ def test_only_a_valid_session_token_acts_and_its_staff_member_is_the_actor(shop,
     ]
     read = shop.api("GET", "/api/session", key=valid).json()
     assert read == {
-        "shop": {"id": shop.id, "domain": shop.domain},
+        "shop": {"id": shop.id, "domain": shop.domain, "currency": "USD"},
         "actor": "staff:74123",
         "csrf_token": None,
     }
