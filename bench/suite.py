@@ -27,7 +27,7 @@ from bench.measure import measure_export, measure_export_repository
 from bench.merchant_pages import MerchantPages, measure_merchant_pages
 from bench.report import log
 from bench.scenarios import Export
-from bench.stack import Services, create_shop, free_port, memory_kib
+from bench.stack import Services, cpu_seconds, create_shop, free_port, memory_kib
 
 SERVICES = ("points", "referrals", "reviews", "gateway")
 # The single calls of the gateway's customer detail (operations.customer_detail).
@@ -50,6 +50,7 @@ class ReadSide:
     referrals: int = 0
     reviews: int = 0  # reviews and Google reviews
     merchant_pages: MerchantPages | None = None
+    feed_cpu_ms: dict[str, float] = field(default_factory=dict)  # CPU per page of ours, per process
 
 
 def start_bare(env: dict, log_path: Path) -> tuple[subprocess.Popen, str]:
@@ -132,9 +133,15 @@ def measure_read_side(args, workdir: Path, amqp_uri: str) -> ReadSide:
 
             log(f"feed: {args.feed_requests:,} pages from {args.clients} clients, ours then bare")
             concurrent_gets(base_url + FEED_PATH, 20, args.clients, headers, window)
+            feed_pids = {name: services.pid(name) for name in ("points", "gateway")}
+            cpu_before = {name: cpu_seconds(pid) for name, pid in feed_pids.items()}
             result.feed["ours"] = concurrent_gets(
                 base_url + FEED_PATH, args.feed_requests, args.clients, headers, window
             )
+            result.feed_cpu_ms = {
+                name: (cpu_seconds(pid) - cpu_before[name]) * 1000 / args.feed_requests
+                for name, pid in feed_pids.items()
+            }
             concurrent_gets(bare_url + "/feed", 20, args.clients, params=bare_feed)
             result.feed["bare"] = concurrent_gets(
                 bare_url + "/feed", args.feed_requests, args.clients, params=bare_feed

@@ -95,6 +95,8 @@ def table(args, webhooks: tuple[pipeline.Run, pipeline.Run], read: ReadSide) -> 
     feed_ours, feed_bare = read.feed["ours"], read.feed["bare"]
     add("feed pages /s", feed_ours.per_s(), feed_bare.per_s(), goal=">= 0.8 x")
     add("feed p99 ms", feed_ours.p(0.99), feed_bare.p(0.99), "{:,.1f}", "<= 1.25 x")
+    for name, cpu_ms in read.feed_cpu_ms.items():
+        add(f"feed CPU ms per page, {name}", cpu_ms, float("nan"), "{:,.1f}")
     slowest = max(read.single_calls, key=lambda name: read.single_calls[name].p(0.5))
     add(
         f"customer detail p50 ms (anchor: {slowest})",
@@ -124,6 +126,14 @@ def table(args, webhooks: tuple[pipeline.Run, pipeline.Run], read: ReadSide) -> 
     export = read.export
     exported = export.rows / export.seconds if export and export.status == 200 else float("nan")
     add("CSV export rows/s (anchor: DB pages)", exported, rows_in_db / seconds_in_db, goal=">= 50,000/s")
+    if export and export.rows:
+        for name, seconds in export.cpu_seconds.items():
+            add(
+                f"CSV export CPU ms per 1,000 rows, {name}",
+                seconds * 1000 / (export.rows / 1000),
+                float("nan"),
+                "{:,.1f}",
+            )
     if export and export.memory:
         for name in export.memory.pids:
             add(
