@@ -12,7 +12,7 @@ import requests
 from bench.clients import Http, Repository
 from bench.report import log
 from bench.scenarios import Export, Scenario, export_window
-from bench.stack import PeakMemory
+from bench.stack import PeakMemory, cpu_seconds
 from services.gateway.csv_export import EXPORT_PAGE_SIZE
 from services.points.schemas import ExportQuery
 
@@ -100,6 +100,7 @@ def measure_export(base_url: str, admin_key: str, now: datetime, pids: dict) -> 
     headers = {"Authorization": f"Bearer {admin_key}"}
     params = export_window(now)
     newlines = size = 0
+    cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     with PeakMemory(pids) as memory:
         started = time.perf_counter()
         with requests.get(
@@ -116,6 +117,7 @@ def measure_export(base_url: str, admin_key: str, now: datetime, pids: dict) -> 
         elapsed = time.perf_counter() - started
     return Export(
         200,
+        cpu_seconds={name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()},
         rows=max(0, newlines - 1),
         bytes=size,
         seconds=elapsed,

@@ -55,6 +55,7 @@ class Export:
     seconds: float = 0.0
     first_byte_seconds: float = 0.0
     memory: PeakMemory | None = None
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # per process, while streaming
     problem: str = ""
 
 

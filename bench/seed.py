@@ -1,13 +1,16 @@
 """The benchmark's database: a new PostgreSQL database migrated with the
 points service's own Alembic revisions (so the real schema and indexes are
-measured), filled with COPY.
+measured), filled with COPY, its overview roll-ups summed from the rows
+(bench/rollups.py).
 
 The data looks like a shop's: members sign up over a year and a half
 (customer numbers in sign-up order), a few are very active and most are
 occasional, and their activities of the last 180 days are written oldest
 first, as the service writes them, so ids grow with `occurred_at`. Each
 member's ledger is consistent: `balance_after` is the running sum, a debit
-never takes more than the balance, and the member's totals match."""
+never takes more than the balance, and the member's totals match. A member
+excluded from the program was excluded by an admin (the audit trail says
+when)."""
 
 import contextlib
 import io
@@ -21,10 +24,11 @@ from urllib.parse import urlsplit, urlunsplit
 from psycopg2 import extensions
 from sqlalchemy import create_engine, text
 
-import services.points
+import services
+from bench import rollups
 from shared.migrations import upgrade_to_head
 
-MIGRATIONS = Path(services.points.__file__).parent / "migrations"
+SERVICES_DIR = Path(services.__file__).parent
 
 HISTORY_DAYS = 180  # activities span this many days up to now
 MEMBERS_SINCE_DAYS = 540  # members signed up over this many days up to now
@@ -68,6 +72,7 @@ ACTIVITY_COLUMNS = (
     "actor",
     "occurred_at",
 )
+AUDIT_COLUMNS = ("shop_id", "customer_id", "actor", "action", "reason", "before", "after", "occurred_at")
 
 
 def database_url(server_url: str, name: str) -> str:
@@ -94,8 +99,9 @@ def drop_database(server_url: str, name: str) -> None:
         admin.dispose()
 
 
-def migrate(url: str) -> None:
-    upgrade_to_head(MIGRATIONS, url)
+def migrate(url: str, service: str = "points") -> None:
+    """The service's schema, by its own Alembic revisions."""
+    upgrade_to_head(SERVICES_DIR / service / "migrations", url)
 
 
 def email_of(number: int, members: int) -> str:
@@ -129,7 +135,7 @@ def seed(
 
     engine = create_engine(url)
     try:
-        with _blocking_driver():
+        with blocking_driver():
             raw = engine.raw_connection()
             try:
                 cursor = raw.cursor()
@@ -137,7 +143,9 @@ def seed(
                 _refuse_unknown_required_columns(cursor, "point_activities", ACTIVITY_COLUMNS)
                 cursor.execute("SET synchronous_commit = off")
                 totals = _copy_activities(cursor, rng, shop_id, members, events)
-                _copy_members(cursor, rng, shop_id, joined, totals)
+                excluded = _copy_members(cursor, rng, shop_id, joined, totals)
+                _copy_exclusions(cursor, rng, shop_id, joined, excluded, now.timestamp())
+                rollups.fill(cursor, "points")
                 raw.commit()
             finally:
                 raw.close()
@@ -145,6 +153,8 @@ def seed(
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM (ANALYZE) members"))
             conn.execute(text("VACUUM (ANALYZE) point_activities"))
+            conn.execute(text("VACUUM (ANALYZE) audit_log"))
+            conn.execute(text("VACUUM (ANALYZE) daily_totals"))
             analyzed = time.perf_counter()
             type_counts: dict[str, int] = dict(
                 conn.execute(
@@ -169,7 +179,7 @@ def seed(
 
 
 @contextlib.contextmanager
-def _blocking_driver():
+def blocking_driver():
     """COPY refuses a green psycopg2: in a process that ran
     eventlet.monkey_patch() (the tests) it waits through a callback, which
     is set aside while seeding."""
@@ -246,18 +256,19 @@ def _copy_activities(cursor, rng: random.Random, shop_id: str, members: int, eve
             f"{balance[member]}\t{uncollected}\t{reference or NULL}\t{actor}\t{occurred_at}\n"
         )
         if rows % COPY_CHUNK_ROWS == 0:
-            _copy(cursor, "point_activities", ACTIVITY_COLUMNS, buffer)
+            copy_rows(cursor, "point_activities", ACTIVITY_COLUMNS, buffer)
             buffer = io.StringIO()
-    _copy(cursor, "point_activities", ACTIVITY_COLUMNS, buffer)
+    copy_rows(cursor, "point_activities", ACTIVITY_COLUMNS, buffer)
     return list(zip(balance, earned, redeemed, strict=True))
 
 
-def _copy_members(cursor, rng: random.Random, shop_id: str, joined: list, totals: list) -> None:
-    """COPY the members with their final totals. Search columns that a
-    later revision added (name_lower, birthday_key) are filled when present."""
+def _copy_members(cursor, rng: random.Random, shop_id: str, joined: list, totals: list) -> list[int]:
+    """COPY the members with their final totals; the indexes of those
+    excluded. Search columns that a later revision added (name_lower,
+    birthday_key) are filled when present."""
     present = _columns_of(cursor, "members")
     columns = [name for name in MEMBER_COLUMNS + MEMBER_SEARCH_COLUMNS if name in present]
-    buffer = io.StringIO()
+    buffer, excluded = io.StringIO(), []
     for index, (signed_up, (balance, earned, redeemed)) in enumerate(zip(joined, totals, strict=True)):
         first_name, last_name = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         birthday = (
@@ -266,6 +277,8 @@ def _copy_members(cursor, rng: random.Random, shop_id: str, joined: list, totals
             else None
         )
         email = email_of(index + 1, len(joined))
+        if rng.random() < 0.01:
+            excluded.append(index)
         row = {
             "shop_id": shop_id,
             "customer_id": FIRST_CUSTOMER_ID + index,
@@ -276,14 +289,30 @@ def _copy_members(cursor, rng: random.Random, shop_id: str, joined: list, totals
             "name_lower": f"{first_name} {last_name}".lower(),
             "birthday": birthday.isoformat() if birthday else NULL,
             "birthday_key": birthday.strftime("%m-%d") if birthday else NULL,
-            "status": "excluded" if rng.random() < 0.01 else "active",
+            "status": "excluded" if excluded and excluded[-1] == index else "active",
             "balance": balance,
             "lifetime_earned": earned,
             "lifetime_redeemed": redeemed,
             "created_at": datetime.fromtimestamp(signed_up, UTC).isoformat(),
         }
         buffer.write("\t".join(str(row[name]) for name in columns) + "\n")
-    _copy(cursor, "members", tuple(columns), buffer)
+    copy_rows(cursor, "members", tuple(columns), buffer)
+    return excluded
+
+
+def _copy_exclusions(
+    cursor, rng: random.Random, shop_id: str, joined: list, excluded: list[int], now_ts: float
+) -> None:
+    """The audit trail of each exclusion, some time after the member joined."""
+    admin = ADMIN_ACTOR.format(shop_id=shop_id)
+    buffer = io.StringIO()
+    for index in excluded:
+        at = datetime.fromtimestamp(joined[index] + rng.random() * (now_ts - joined[index]), UTC)
+        buffer.write(
+            f"{shop_id}\t{FIRST_CUSTOMER_ID + index}\t{admin}\tcustomer_excluded\tabuse\t"
+            f'{{"status": "active"}}\t{{"status": "excluded"}}\t{at.isoformat()}\n'
+        )
+    copy_rows(cursor, "audit_log", AUDIT_COLUMNS, buffer)
 
 
 def _columns_of(cursor, table: str) -> set:
@@ -295,7 +324,7 @@ def _columns_of(cursor, table: str) -> set:
     return {name for (name,) in cursor.fetchall()}
 
 
-def _copy(cursor, table: str, columns: tuple, buffer: io.StringIO) -> None:
+def copy_rows(cursor, table: str, columns: tuple, buffer: io.StringIO) -> None:
     buffer.seek(0)
     cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
 

@@ -3,6 +3,7 @@ service (`loyalty serve NAME`), and what the
 benchmark reads off those processes (their resident memory)."""
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -91,6 +92,13 @@ def memory_kib(pid: int, field: str = "VmRSS") -> int:
         if line.startswith(field + ":"):
             return int(line.split()[1])
     raise LookupError(f"{field} not in /proc/{pid}/status")
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system) the process has used so far: unlike a
+    latency, it hardly moves with what else runs on the shared cores."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def reset_peak(pid: int) -> bool:

@@ -1,9 +1,10 @@
 """The read side on PostgreSQL, ours next to bare nameko in one run: the
 points feed under concurrent clients, the customer detail's fan-out, the
-CSV export, and each service's idle memory.
+overview and the merged timeline, the CSV export, and each service's idle
+memory.
 
 Ours: the four services (`loyalty serve NAME`) on their own databases and
-a seeded shop. The anchor: bench/bare_api.py, `@http` + one RPC, reading the
+a seeded shop (points, referrals and reviews). The anchor: bench/bare_api.py, `@http` + one RPC, reading the
 same points database (read-only queries, so sharing it is a copy in effect)
 and calling our services for the single calls of the fan-out."""
 
@@ -19,12 +20,14 @@ from pathlib import Path
 import requests
 
 from bench import seed as bench_seed
+from bench import seed_items
 from bench.clients import FEED_PATH, Repository
 from bench.load import Load, concurrent_gets, sequential_gets
 from bench.measure import measure_export, measure_export_repository
+from bench.merchant_pages import MerchantPages, measure_merchant_pages
 from bench.report import log
 from bench.scenarios import Export
-from bench.stack import Services, create_shop, free_port, memory_kib
+from bench.stack import Services, cpu_seconds, create_shop, free_port, memory_kib
 
 SERVICES = ("points", "referrals", "reviews", "gateway")
 # The single calls of the gateway's customer detail (operations.customer_detail).
@@ -44,6 +47,10 @@ class ReadSide:
     export_repository: tuple[int, float] = (0, 0.0)
     idle_rss_kib: dict[str, int] = field(default_factory=dict)  # service or "bare nameko"
     activities: int = 0
+    referrals: int = 0
+    reviews: int = 0  # reviews and Google reviews
+    merchant_pages: MerchantPages | None = None
+    feed_cpu_ms: dict[str, float] = field(default_factory=dict)  # CPU per page of ours, per process
 
 
 def start_bare(env: dict, log_path: Path) -> tuple[subprocess.Popen, str]:
@@ -91,11 +98,20 @@ def measure_read_side(args, workdir: Path, amqp_uri: str) -> ReadSide:
             GATEWAY_PORT=str(port),
             **{f"{service.upper()}_DATABASE_URL": url for service, url in urls.items()},
         )
-        bench_seed.migrate(urls["points"])
+        for service in ("points", "referrals", "reviews"):
+            bench_seed.migrate(urls[service], service)
         shop = create_shop(env, f"bench-{suffix}.myshopify.com")
         log(f"seeding {args.members:,} members and {args.activities:,} activities (PostgreSQL)")
         seeded = bench_seed.seed(urls["points"], shop["shop"], args.members, args.activities)
         result.activities = seeded.activities
+        log(f"seeding {args.referrals:,} referrals, {args.reviews:,} reviews, a tenth as many Google reviews")
+        members = seed_items.members_of(urls["points"], shop["shop"])
+        result.referrals = seed_items.seed_referrals(
+            urls["referrals"], shop["shop"], members, args.referrals, seeded.now
+        )
+        result.reviews = seed_items.seed_reviews(
+            urls["reviews"], shop["shop"], members, args.reviews, args.reviews // 10, seeded.now
+        )
         window = {
             "from": (seeded.now - timedelta(days=30)).isoformat(),
             "to": seeded.now.isoformat(),
@@ -117,9 +133,15 @@ def measure_read_side(args, workdir: Path, amqp_uri: str) -> ReadSide:
 
             log(f"feed: {args.feed_requests:,} pages from {args.clients} clients, ours then bare")
             concurrent_gets(base_url + FEED_PATH, 20, args.clients, headers, window)
+            feed_pids = {name: services.pid(name) for name in ("points", "gateway")}
+            cpu_before = {name: cpu_seconds(pid) for name, pid in feed_pids.items()}
             result.feed["ours"] = concurrent_gets(
                 base_url + FEED_PATH, args.feed_requests, args.clients, headers, window
             )
+            result.feed_cpu_ms = {
+                name: (cpu_seconds(pid) - cpu_before[name]) * 1000 / args.feed_requests
+                for name, pid in feed_pids.items()
+            }
             concurrent_gets(bare_url + "/feed", 20, args.clients, params=bare_feed)
             result.feed["bare"] = concurrent_gets(
                 bare_url + "/feed", args.feed_requests, args.clients, params=bare_feed
@@ -134,6 +156,11 @@ def measure_read_side(args, workdir: Path, amqp_uri: str) -> ReadSide:
                 result.single_calls[f"{service}.{method}"] = sequential_gets(
                     f"{bare_url}/call/{service}/{method}", args.detail_requests, params=customer
                 )
+
+            log(f"overview and merged timeline: {args.page_requests} sequential each")
+            result.merchant_pages = measure_merchant_pages(
+                base_url, headers, seeded.now, args.page_requests, args.timeline_depth
+            )
 
             log("CSV export: the repository's pages, then over HTTP")
             repo = Repository(urls["points"], shop["shop"])

@@ -28,10 +28,24 @@ FULL = {
     "orders": 2000,
     "members": 100_000,
     "activities": 1_000_000,
+    "referrals": 100_000,
+    "reviews": 100_000,
     "feed_requests": 3000,
     "detail_requests": 200,
+    "page_requests": 300,
+    "timeline_depth": 100,
 }
-QUICK = {"orders": 300, "members": 2000, "activities": 20_000, "feed_requests": 400, "detail_requests": 50}
+QUICK = {
+    "orders": 300,
+    "members": 2000,
+    "activities": 20_000,
+    "referrals": 2000,
+    "reviews": 2000,
+    "feed_requests": 400,
+    "detail_requests": 50,
+    "page_requests": 100,
+    "timeline_depth": 20,
+}
 MIB = 1024
 
 
@@ -87,6 +101,8 @@ def table(args, webhooks: tuple[pipeline.Run, pipeline.Run], read: ReadSide) -> 
     feed_ours, feed_bare = read.feed["ours"], read.feed["bare"]
     add("feed pages /s", feed_ours.per_s(), feed_bare.per_s(), goal=">= 0.8 x")
     add("feed p99 ms", feed_ours.p(0.99), feed_bare.p(0.99), "{:,.1f}", "<= 1.25 x")
+    for name, cpu_ms in read.feed_cpu_ms.items():
+        add(f"feed CPU ms per page, {name}", cpu_ms, float("nan"), "{:,.1f}")
     slowest = max(read.single_calls, key=lambda name: read.single_calls[name].p(0.5))
     add(
         f"customer detail p50 ms (anchor: {slowest})",
@@ -95,10 +111,35 @@ def table(args, webhooks: tuple[pipeline.Run, pipeline.Run], read: ReadSide) -> 
         "{:,.1f}",
         "<= 1.3 x",
     )
+    pages = read.merchant_pages
+    if pages:
+        for days, load in pages.dashboard.items():
+            add(f"dashboard {days} d p50 ms", load.p(0.5), float("nan"), "{:,.1f}", "<= 20 ms")
+            add(f"dashboard {days} d p99 ms", load.p(0.99), float("nan"), "{:,.1f}", "<= 50 ms")
+        feed_page = pages.feed_page.p(0.5) if pages.feed_page else float("nan")
+        for label, merged in (
+            ("first", pages.timeline_first),
+            (f"after {pages.deep_items:,} items", pages.timeline_deep),
+        ):
+            add(
+                f"merged page p50 ms, {label} (anchor: points feed page)",
+                merged.p(0.5) if merged else float("nan"),
+                feed_page,
+                "{:,.1f}",
+                "<= 1.5 x",
+            )
     rows_in_db, seconds_in_db = read.export_repository
     export = read.export
     exported = export.rows / export.seconds if export and export.status == 200 else float("nan")
     add("CSV export rows/s (anchor: DB pages)", exported, rows_in_db / seconds_in_db, goal=">= 50,000/s")
+    if export and export.rows:
+        for name, seconds in export.cpu_seconds.items():
+            add(
+                f"CSV export CPU ms per 1,000 rows, {name}",
+                seconds * 1000 / (export.rows / 1000),
+                float("nan"),
+                "{:,.1f}",
+            )
     if export and export.memory:
         for name in export.memory.pids:
             add(
@@ -128,7 +169,23 @@ def problems(webhooks, read: ReadSide) -> list[str]:
             found.append(
                 f"{run.name}: {run.failures} webhooks refused, {missing} accepted but never credited"
             )
-    for name, load in [*read.feed.items(), ("customer detail", read.detail), *read.single_calls.items()]:
+    pages = read.merchant_pages
+    merchant_loads = (
+        [
+            *((f"dashboard {days} d", load) for days, load in pages.dashboard.items()),
+            ("points feed page", pages.feed_page),
+            ("merged page, first", pages.timeline_first),
+            ("merged page, deep", pages.timeline_deep),
+        ]
+        if pages
+        else []
+    )
+    for name, load in [
+        *read.feed.items(),
+        ("customer detail", read.detail),
+        *read.single_calls.items(),
+        *merchant_loads,
+    ]:
         if load and load.failures:
             found.append(f"{name}: {len(load.failures)} failed, e.g. {load.failures[0]}")
     if read.export and read.export.status != 200:
@@ -164,6 +221,8 @@ def main(argv=None) -> None:
         f"reads:    PostgreSQL, {read.activities:,} activities of {args.members:,} members; feed "
         f"{args.feed_requests:,} pages (limit 50, last 30 days) from {args.clients} clients; "
         f"customer detail {args.detail_requests} sequential",
+        f"          {read.referrals:,} referrals, {read.reviews:,} reviews and Google reviews over a year; "
+        f"overview and merged timeline (limit 50, last 30 days) {args.page_requests} sequential each",
         "",
         *table(args, (webhooks[0], webhooks[1]), read),
         pipeline.cpu_breakdown(webhooks[0]),

@@ -2,13 +2,18 @@
 have written itself, which the feed pages through newest first. Timings are
 the benchmark's business; nothing here measures one."""
 
+from datetime import date, timedelta
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from bench import seed
+from bench import seed, seed_items
+from services.points.repository.daily_totals import totals_through
 from services.points.repository.ledger import activities_page
 from services.points.schemas import ActivitiesQuery
+from services.referrals import repository as referrals_repository
+from services.reviews import repository as reviews_repository
 from shared.db import make_engine
 
 SHOP = "shp_bench"
@@ -81,3 +86,62 @@ def test_the_feed_pages_through_every_seeded_activity_newest_first(bench_db):
 
     assert len(seen) == len(set(seen)) == 1000
     assert seen == sorted(seen, reverse=True)
+
+
+def test_the_overview_roll_ups_add_up_to_the_seeded_rows_of_every_service(database_url_factory):
+    urls = {
+        service: database_url_factory(f"bench_{service}") for service in ("points", "referrals", "reviews")
+    }
+    if not urls["points"].startswith("postgresql"):
+        pytest.skip("the benchmark seeds PostgreSQL with COPY: run with LOYALTY_TEST_DB=postgresql")
+    for service, url in urls.items():
+        seed.migrate(url, service)
+    seeded = seed.seed(urls["points"], SHOP, members=200, activities=2000)
+    members = seed_items.members_of(urls["points"], SHOP)
+    seed_items.seed_referrals(urls["referrals"], SHOP, members, 500, seeded.now)
+    seed_items.seed_reviews(urls["reviews"], SHOP, members, 400, 100, seeded.now)
+    engines = {service: make_engine(url) for service, url in urls.items()}
+    first, last = date(2000, 1, 1), seeded.now.date() + timedelta(days=1)
+    try:
+        with Session(engines["points"]) as session:
+            standing = totals_through(session, SHOP, first, last)
+            ledger = session.execute(
+                text(
+                    "SELECT sum(points) FILTER (WHERE type = 'earned'), sum(points),"
+                    " (SELECT count(*) FROM members WHERE status = 'active') FROM point_activities"
+                )
+            ).one()
+        assert standing.earned_points == ledger[0]
+        assert standing.outstanding_points == ledger[1]
+        assert standing.active_members == ledger[2] < 200
+
+        with Session(engines["referrals"]) as session:
+            totals = referrals_repository.totals_between(session, SHOP, first, last)
+            counted: dict[str, int] = dict(
+                session.execute(text("SELECT status, count(*) FROM referrals GROUP BY status")).tuples().all()
+            )
+            named = session.execute(
+                text("SELECT count(*) FROM referrals JOIN customers ON customer_id = referrer_customer_id")
+            ).scalar()
+        assert (totals.pending, totals.completed, totals.cancelled) == (
+            counted["pending"],
+            counted["completed"],
+            counted["cancelled"],
+        )
+        assert totals.reward_points == counted["completed"] * seed_items.REFERRAL_REWARD
+        assert named == 500
+
+        with Session(engines["reviews"]) as session:
+            sums = reviews_repository.totals_between(session, SHOP, first, last)
+            counted = dict(
+                session.execute(text("SELECT status, count(*) FROM reviews GROUP BY status")).tuples().all()
+            )
+        assert (sums.review_pending, sums.review_approved, sums.review_rejected) == (
+            counted["pending"],
+            counted["approved"],
+            counted.get("rejected", 0),
+        )
+        assert sums.google_review_pending + sums.google_review_approved + sums.google_review_rejected == 100
+    finally:
+        for engine in engines.values():
+            engine.dispose()

@@ -243,6 +243,23 @@ class Activity(Output):
     reverses_activity_id: int | None
 
 
+# An Activity as a compact row: its values in ACTIVITY_COLUMNS order.
+ActivityRow = tuple[
+    int, str, str | None, str | None, str, str, int, int, int, str, datetime, datetime | None, int | None
+]
+ACTIVITY_COLUMNS: tuple[str, ...] = tuple(Activity.model_fields)
+
+
+class ActivityRows(Output):
+    """A page of the point feed or of its CSV export as the points service
+    answers it: each row an Activity's values in `columns` order (times as
+    ISO strings), so a page of a thousand costs no model per row."""
+
+    columns: list[str]
+    rows: list[ActivityRow]
+    next_cursor: str | None
+
+
 class OrderAward(Output):
     """What an order earned, and if nothing, why (domain.NoPointsReason)."""
 

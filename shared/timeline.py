@@ -12,7 +12,9 @@ merge are exactly the timeline's next page (a k-way merge of keyset pages,
 never an OFFSET). An item's `id` is "{stream}:{row id}", which is how the
 gateway reads an item's position back."""
 
-from collections.abc import Iterable, Sequence
+import functools
+import operator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -204,7 +206,22 @@ def stream_rows(
     ).all()
 
 
-def service_page(items: Iterable[TimelineItem], limit: int) -> TimelinePage:
-    """One service's answer from the up to limit+1 items of each of its streams."""
-    shown, more = merge([{"items": list(items), "more": False}], limit)
-    return {"items": shown, "more": more}
+def stream_entries(
+    stream: str, rows: Iterable[Any], at: Callable[[Any], datetime], item: Callable[[Any], TimelineItem]
+) -> Iterator[tuple[tuple[datetime, int, Any], Callable[[], TimelineItem]]]:
+    """A stream's rows as (position key, how to make the row's item): a
+    service sorts the rows of all its streams by their keys and makes the
+    items of those it shows only (its streams answer up to limit+1 rows
+    each, most of which the page leaves out)."""
+    rank = STREAMS[stream][0]
+    for row in rows:
+        yield (at(row), rank, row.id), functools.partial(item, row)
+
+
+def service_page(
+    entries: Iterable[tuple[tuple[datetime, int, Any], Callable[[], TimelineItem]]], limit: int
+) -> TimelinePage:
+    """One service's answer from the up to limit+1 rows of each of its
+    streams (stream_entries): the first `limit` in timeline order, made."""
+    ordered = sorted(entries, key=operator.itemgetter(0), reverse=True)
+    return {"items": [make() for _, make in ordered[:limit]], "more": len(ordered) > limit}

@@ -4,9 +4,11 @@ cells made safe to open in a spreadsheet."""
 import csv
 import io
 import logging
+from collections.abc import Iterator
 
 from werkzeug.wrappers import Response
 
+from services.gateway.point_pages import activity_values
 from services.gateway.rpc import results
 from services.gateway.schemas import PointFilters
 
@@ -67,8 +69,8 @@ def csv_cell(value):
     return value
 
 
-def csv_row(activity: dict) -> list:
-    return [csv_cell(activity.get(key)) for key in ACTIVITY_KEYS]
+def csv_rows(page: dict) -> Iterator[list]:
+    return ([csv_cell(value) for value in values] for values in activity_values(page, ACTIVITY_KEYS))
 
 
 def csv_chunks(first_page: dict, ask_page, shop_id: str):
@@ -85,8 +87,9 @@ def csv_chunks(first_page: dict, ask_page, shop_id: str):
     page, rows = first_page, 0
     while True:
         upcoming = ask_page(page["next_cursor"]) if page["next_cursor"] else None
-        writer.writerows(csv_row(activity) for activity in page["items"])
-        rows += len(page["items"])
+        cells = list(csv_rows(page))
+        writer.writerows(cells)
+        rows += len(cells)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

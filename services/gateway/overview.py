@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from services.gateway.rpc import RPC_TIMEOUT_SECONDS, optional_call, optional_result
+from services.gateway.rpc import RPC_TIMEOUT_SECONDS, optional_calls, optional_result
 from shared import referrals_api, reviews_api
 from shared.day_range import DayRange
 from shared.points_api import Activity
@@ -80,11 +80,13 @@ class Dashboard(BaseModel):
 
 def dashboard(points, referrals, reviews, shop_id: str, days: DayRange) -> dict:
     asked = {"shop_id": shop_id, **days.as_params()}
-    replies = {
-        "points": optional_call(points.overview, **asked),
-        "referrals": optional_call(referrals.overview, **asked),
-        "reviews": optional_call(reviews.overview, **asked),
-    }
+    replies = optional_calls(
+        {
+            "points": (points.overview, asked),
+            "referrals": (referrals.overview, asked),
+            "reviews": (reviews.overview, asked),
+        }
+    )
     deadline = time.monotonic() + RPC_TIMEOUT_SECONDS
     answers = {name: optional_result(reply, deadline) for name, reply in replies.items()}
     return dashboard_view(days, answers["points"], answers["referrals"], answers["reviews"])

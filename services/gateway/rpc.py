@@ -48,6 +48,16 @@ def optional_call(method, **kwargs):
         return None
 
 
+def optional_calls(calls: dict[str, tuple]) -> dict[str, object]:
+    """`optional_call` of each (method, kwargs) by name, all started at
+    once: each publish waits for the broker's confirm (how nameko tells an
+    unknown service), so one after another they would wait in turn."""
+    starting = {
+        name: eventlet.spawn(optional_call, method, **kwargs) for name, (method, kwargs) in calls.items()
+    }
+    return {name: thread.wait() for name, thread in starting.items()}
+
+
 def optional_result(reply, deadline: float):
     """The answer of `optional_call`, or None (logged) if there is none by
     `deadline` (time.monotonic()) or the service failed."""

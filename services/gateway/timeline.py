@@ -8,7 +8,7 @@ merged (its items after the cursor are then not on this page)."""
 import time
 from typing import Any
 
-from services.gateway.rpc import RPC_TIMEOUT_SECONDS, optional_call, optional_result
+from services.gateway.rpc import RPC_TIMEOUT_SECONDS, optional_calls, optional_result
 from services.gateway.schemas import TimelineFilter
 from shared.pagination import PageQuery, encode_cursor
 from shared.timeline import Position, TimelinePage, invalid_cursor, merge, position, position_of
@@ -56,11 +56,13 @@ def timeline(
         asked["customer_id"] = customer_id
     if query.kind is not None:
         asked["kind"] = query.kind
-    replies = {
-        name: optional_call(proxies[name].timeline, **asked)
-        for name, kinds in SERVICE_KINDS.items()
-        if query.kind is None or query.kind in kinds
-    }
+    replies = optional_calls(
+        {
+            name: (proxies[name].timeline, asked)
+            for name, kinds in SERVICE_KINDS.items()
+            if query.kind is None or query.kind in kinds
+        }
+    )
     deadline = time.monotonic() + RPC_TIMEOUT_SECONDS
     answers = {name: optional_result(reply, deadline) for name, reply in replies.items()}
     return timeline_view(answers, query.limit)

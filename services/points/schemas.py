@@ -6,7 +6,9 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, 
 
 from shared.day_range import DayRange
 from shared.pagination import CursorQuery, PageQuery
+from shared.points_api import ACTIVITY_COLUMNS as ACTIVITY_COLUMNS
 from shared.points_api import Activity as Activity  # the answers are the gateway's contract too
+from shared.points_api import ActivityRows as ActivityRows
 from shared.points_api import AdjustmentResult as AdjustmentResult
 from shared.points_api import AuditEntry as AuditEntry
 from shared.points_api import CustomerDetail as CustomerDetail

@@ -129,7 +129,7 @@ class PointsService:
             ActivitiesQuery,
             _given(shop_id=shop_id, type=type, q=q, from_=from_, to=to, cursor=cursor, limit=limit),
         )
-        return _page(self._read(views.list_activities, query))
+        return self._read(views.list_activities, query).model_dump(mode="json")
 
     @rpc
     def overview(self, shop_id, from_=None, to=None):
@@ -151,7 +151,7 @@ class PointsService:
             ExportQuery,
             _given(shop_id=shop_id, type=type, q=q, from_=from_, to=to, cursor=cursor, limit=limit),
         )
-        return _page(self._read(views.list_activities, query))
+        return self._read(views.list_activities, query).model_dump(mode="json")
 
     @rpc
     def list_customers(self, shop_id, q=None, cursor=None, limit=50):

@@ -2,12 +2,14 @@
 referral's claim, completion and cancellation, after a position, newest
 first. Every item is about the referrer (the member the program rewards)."""
 
+import functools
+import operator
 from typing import Any
 
 from services.referrals import repository
 from shared.customer_copies import full_name
 from shared.db import UnitOfWork
-from shared.timeline import TimelineItem, TimelinePage, TimelineQuery, item_id, service_page
+from shared.timeline import TimelineItem, TimelinePage, TimelineQuery, item_id, service_page, stream_entries
 
 STEPS = {
     "referral_claimed": ("occurred_at", "{referee} claimed a referral"),
@@ -42,10 +44,17 @@ def step_item(stream: str, row: Any) -> TimelineItem:
 
 
 def timeline(uow: UnitOfWork, query: TimelineQuery) -> TimelinePage:
-    items = [
-        step_item(stream, row)
-        for stream in STEPS
-        if query.wants(stream)
-        for row in repository.step_stream(uow.session, stream, query)
-    ]
-    return service_page(items, query.limit)
+    return service_page(
+        (
+            entry
+            for stream, (time_field, _) in STEPS.items()
+            if query.wants(stream)
+            for entry in stream_entries(
+                stream,
+                repository.step_stream(uow.session, stream, query),
+                operator.attrgetter(time_field),
+                functools.partial(step_item, stream),
+            )
+        ),
+        query.limit,
+    )

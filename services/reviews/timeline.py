@@ -2,13 +2,15 @@
 and Google review when submitted and when moderated, after a position,
 newest first."""
 
+import functools
+import operator
 from typing import Any
 
 from services.reviews import repository
 from services.reviews.domain import GOOGLE_REVIEW, REVIEW
 from shared.customer_copies import full_name
 from shared.db import UnitOfWork
-from shared.timeline import TimelineItem, TimelinePage, TimelineQuery, item_id, service_page
+from shared.timeline import TimelineItem, TimelinePage, TimelineQuery, item_id, service_page, stream_entries
 
 STEPS = ("submitted", "moderated")
 
@@ -58,11 +60,18 @@ def item(kind: str, step: str, row: Any) -> TimelineItem:
 
 
 def timeline(uow: UnitOfWork, query: TimelineQuery) -> TimelinePage:
-    items = [
-        item(kind, step, row)
-        for kind in (REVIEW, GOOGLE_REVIEW)
-        for step in STEPS
-        if query.wants(f"{kind}_{step}")
-        for row in repository.timeline_stream(uow.session, kind, step, query)
-    ]
-    return service_page(items, query.limit)
+    return service_page(
+        (
+            entry
+            for kind in (REVIEW, GOOGLE_REVIEW)
+            for step in STEPS
+            if query.wants(f"{kind}_{step}")
+            for entry in stream_entries(
+                f"{kind}_{step}",
+                repository.timeline_stream(uow.session, kind, step, query),
+                operator.attrgetter("occurred_at" if step == "submitted" else "moderated_at"),
+                functools.partial(item, kind, step),
+            )
+        ),
+        query.limit,
+    )

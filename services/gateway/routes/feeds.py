@@ -4,6 +4,7 @@ from services.gateway import timeline
 from services.gateway.api_doc import admin
 from services.gateway.auth import admin_route
 from services.gateway.csv_export import point_activities_csv
+from services.gateway.point_pages import activity_items
 from services.gateway.routes.base import Routes
 from services.gateway.rpc import ask, feed_window
 from services.gateway.schemas import (
@@ -33,13 +34,14 @@ class FeedRoutes(Routes):
     @admin_route
     def point_activities(self, request, caller):
         query = parse_query(PointActivityQuery, query_params(request))
-        return ask(
+        page = ask(
             self.points.list_activities,
             shop_id=caller.shop_id,
             type=query.type,
             q=query.q,
             **feed_window(query),
         )
+        return {"items": activity_items(page), "next_cursor": page["next_cursor"]}
 
     @json_http("GET", "/api/activities/points.csv", admin(query=PointFilters, media_types=("text/csv",)))
     @admin_route

@@ -2,12 +2,13 @@
 entries, the admin actions on members and the members' tier changes, after
 a position, newest first."""
 
+import operator
 from typing import Any
 
 from services.points import domain, repository
 from shared.db import UnitOfWork
 from shared.errors import NotFound
-from shared.timeline import TimelineItem, TimelinePage, TimelineQuery, item_id, service_page
+from shared.timeline import TimelineItem, TimelinePage, TimelineQuery, item_id, service_page, stream_entries
 
 ADMIN_SUMMARIES = {
     "customer_excluded": "Excluded from the program",
@@ -103,11 +104,15 @@ def timeline(uow: UnitOfWork, query: TimelineQuery) -> TimelinePage:
         raise NotFound(
             f"customer {query.customer_id} is not a member of this shop", {"customer_id": query.customer_id}
         )
-    items = []
+    occurred_at = operator.attrgetter("occurred_at")
+    entries: list = []
     if query.wants("points"):
-        items += [ledger_item(row) for row in repository.timeline.ledger_stream(session, query)]
+        rows = repository.timeline.ledger_stream(session, query)
+        entries += stream_entries("points", rows, occurred_at, ledger_item)
     if query.wants("points_tier"):
-        items += [tier_item(row) for row in repository.timeline.tier_stream(session, query)]
+        rows = repository.timeline.tier_stream(session, query)
+        entries += stream_entries("points_tier", rows, occurred_at, tier_item)
     if query.wants("admin"):
-        items += [admin_item(row) for row in repository.timeline.admin_stream(session, query)]
-    return service_page(items, query.limit)
+        rows = repository.timeline.admin_stream(session, query)
+        entries += stream_entries("admin", rows, occurred_at, admin_item)
+    return service_page(entries, query.limit)

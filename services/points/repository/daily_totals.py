@@ -1,7 +1,6 @@
 """The overview's per-shop daily roll-ups (models.daily_totals): added to
 in the transaction of each change they count, summed for a range of days."""
 
-from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -38,24 +37,39 @@ def count_exclusion(session: Session, shop_id: str, excluded: bool, at: datetime
     _add(session, shop_id, at, excluded_members=1 if excluded else -1)
 
 
-def days_between(session: Session, shop_id: str, first: date, last: date) -> Sequence[Row]:
-    """The range's rows (days without activity have none), by the primary key."""
-    return session.execute(
-        select(daily_totals).where(
-            daily_totals.c.shop_id == shop_id, daily_totals.c.day >= first, daily_totals.c.day <= last
-        )
-    ).all()
+def totals_through(session: Session, shop_id: str, first: date, last: date) -> Row:
+    """In one pass over the shop's days up to `last` (a row a day at most):
+    what each type of entry moved and the members who joined from `first`
+    to `last` (named as POINTS_COLUMN's columns and new_members), and at
+    the end of `last` the points outstanding and the members not excluded."""
+    in_range = daily_totals.c.day >= first
+    ledger = sum((daily_totals.c[column] for column in POINTS_COLUMN.values()), start=0)
 
+    def summed(amount, *only):
+        total = func.sum(amount)
+        return func.coalesce(total.filter(*only) if only else total, 0)
 
-def standing_on(session: Session, shop_id: str, last: date) -> Row:
-    """(outstanding_points, active_members) at the end of day `last`: every
-    day of the shop's history up to it, a row a day at most."""
-    points = sum((daily_totals.c[column] for column in POINTS_COLUMN.values()), start=0)
     return session.execute(
         select(
-            func.coalesce(func.sum(points), 0).label("outstanding_points"),
-            func.coalesce(func.sum(daily_totals.c.new_members - daily_totals.c.excluded_members), 0).label(
-                "active_members"
-            ),
+            *(summed(daily_totals.c[column], in_range).label(column) for column in POINTS_COLUMN.values()),
+            summed(daily_totals.c.new_members, in_range).label("new_members"),
+            summed(ledger).label("outstanding_points"),
+            summed(daily_totals.c.new_members - daily_totals.c.excluded_members).label("active_members"),
         ).where(daily_totals.c.shop_id == shop_id, daily_totals.c.day <= last)
     ).one()
+
+
+def series_between(
+    session: Session, shop_id: str, first: date, last: date
+) -> dict[date, tuple[int, int, int]]:
+    """(earned, redeemed, expired) points of each day from `first` to
+    `last` that has a row (days without activity have none)."""
+    found = session.execute(
+        select(
+            daily_totals.c.day,
+            daily_totals.c.earned_points,
+            daily_totals.c.redeemed_points,
+            daily_totals.c.expired_points,
+        ).where(daily_totals.c.shop_id == shop_id, daily_totals.c.day >= first, daily_totals.c.day <= last)
+    ).tuples()
+    return {day: (earned, redeemed, expired) for day, earned, redeemed, expired in found}

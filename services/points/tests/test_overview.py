@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 from services.points.operations import commands, ledger, overview, views
-from services.points.schemas import ActivitiesQuery, CustomersQuery, OverviewQuery, StatusChange
+from services.points.schemas import ActivitiesQuery, Activity, CustomersQuery, OverviewQuery, StatusChange
 from services.points.service import MIGRATIONS
 from services.points.tests.test_ledger import T0, Points
 from shared.clock import FrozenClock
@@ -50,8 +50,8 @@ def feed_rows(points: Points, first: date, last: date) -> list:
             views.list_activities,
             ActivitiesQuery(shop_id=points.shop_id, from_=from_, to=to, cursor=cursor, limit=7),
         )
-        rows += page["items"]
-        cursor = page["next_cursor"]
+        rows += [Activity.model_validate(dict(zip(page.columns, row, strict=True))) for row in page.rows]
+        cursor = page.next_cursor
         if cursor is None:
             return rows
 

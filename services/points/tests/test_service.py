@@ -30,6 +30,7 @@ from shared.events import (
     ReferralCompleted,
     ReviewApproved,
 )
+from shared.points_api import Activity
 from tests.support import wait_for
 
 processed_events = metadata.tables["processed_events"]
@@ -333,7 +334,7 @@ def test_a_shop_never_sees_another_shops_customer(rpc, publish, shop_id):
     other_shop = f"{shop_id}_other"
     with pytest.raises(NotFound):
         rpc.get_customer(other_shop, "c1")
-    assert rpc.list_activities(other_shop) == {"items": [], "next_cursor": None}
+    assert rpc.list_activities(other_shop)["rows"] == []
     with pytest.raises(NotFound):
         rpc.get_customer(shop_id, "no-such-customer")
 
@@ -505,11 +506,19 @@ def seed_feed(db, shop_id, now):
             )
 
 
+def activities_of(page):
+    """A page of compact rows as the activities they stand for, checked
+    against the gateway's contract (shared.points_api.Activity)."""
+    items = [dict(zip(page["columns"], row, strict=True)) for row in page["rows"]]
+    assert [Activity.model_validate(item).model_dump(mode="json") for item in items] == items
+    return items
+
+
 def all_pages(rpc, shop_id, **filters):
     items, cursor, pages = [], None, 0
     while True:
         result = rpc.list_activities(shop_id, cursor=cursor, limit=5, **filters)
-        items += result["items"]
+        items += activities_of(result)
         pages += 1
         cursor = result["next_cursor"]
         if cursor is None:
@@ -561,7 +570,7 @@ def test_keyset_pages_return_every_activity_exactly_once_newest_first(rpc, db, s
     window = rpc.list_activities(
         shop_id, from_=(now - timedelta(minutes=1, seconds=30)).isoformat(), to=now.isoformat()
     )
-    assert {item["action"] for item in window["items"]} == {f"activity {i}" for i in range(8)}
+    assert {item["action"] for item in activities_of(window)} == {f"activity {i}" for i in range(8)}
 
 
 def test_the_feed_refuses_bad_queries(rpc, shop_id):
