@@ -73,7 +73,7 @@ def backoff_seconds(attempt: int, jitter: float) -> float:
     doubled each time, at most an hour, times a jitter factor in [0.5, 1)
     from `jitter` in [0, 1), so receivers that fail together are not all
     tried again in the same second."""
-    base = min(MAX_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** max(0, attempt - 1))
+    base = min(MAX_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2.0 ** max(0, attempt - 1))
     return base * (0.5 + jitter / 2)
 
 
