@@ -25,6 +25,7 @@ from services.webhooks.schemas import (
     SubscriptionList,
     TestDelivery,
 )
+from shared import metrics
 from shared.db import UnitOfWork
 from shared.errors import NotFound
 from shared.events import Envelope, Payload
@@ -177,7 +178,9 @@ def send_due_deliveries(db) -> int:
     pool = eventlet.GreenPool(SEND_CONCURRENCY)
     answers = list(pool.imap(_send, claimed))
     for row, answer in zip(claimed, answers, strict=True):
-        db.transaction(lambda uow, row=row, answer=answer: record_answer(uow, row, answer))
+        outcome = db.transaction(lambda uow, row=row, answer=answer: record_answer(uow, row, answer))
+        metrics.WEBHOOK_ATTEMPTS.labels(outcome).inc()
+        metrics.WEBHOOK_LATENCY.observe(answer.duration_ms / 1000)
     return len(claimed)
 
 
@@ -195,12 +198,13 @@ def _send(row) -> sender.Answer:
     return sender.post(row.url, body, headers)
 
 
-def record_answer(uow: UnitOfWork, row, answer: sender.Answer) -> None:
+def record_answer(uow: UnitOfWork, row, answer: sender.Answer) -> str:
     """The attempt as the merchant reads it, the delivery's next step, and
-    the subscription's health (24 h failing straight disables it)."""
+    the subscription's health (24 h failing straight disables it); the
+    attempt's outcome."""
     subscription = repository.subscription(uow.session, row.shop_id, row.subscription_id)
     if subscription is None:  # deleted (with its deliveries) while this one was on the way
-        return
+        return "delivered" if answer.delivered else "failed"
     now = uow.clock.now()
     first_attempt_at = row.first_attempt_at or now
     attempt = row.attempts + 1
@@ -234,6 +238,7 @@ def record_answer(uow: UnitOfWork, row, answer: sender.Answer) -> None:
         next_attempt_at=retry_at,
     )
     _note_health(uow, subscription, answer.delivered, now)
+    return outcome
 
 
 def _note_health(uow: UnitOfWork, subscription, delivered: bool, now) -> None:
