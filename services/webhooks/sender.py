@@ -7,6 +7,7 @@ against the name, sent as SNI. Redirects are not followed."""
 
 import os
 import socket
+import ssl
 import time
 from dataclasses import dataclass
 
@@ -54,7 +55,7 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
     except (Unprocessable, RefusedAddress) as exc:
         return answer(None, f"refused: {_message(exc)}")
     try:
-        status, location, text = _post_to(address, target, body, headers)
+        status, location, text = post_to_address(address, target, body, headers)
     except TimeoutError:
         return answer(None, f"timeout: no answer within {timeout_seconds():g} s")
     except (HTTPError, OSError) as exc:
@@ -95,10 +96,12 @@ def _checked_address(target: domain.Target) -> str:
     return addresses[0]
 
 
-def _post_to(
+def post_to_address(
     address: str, target: domain.Target, body: bytes, headers: dict[str, str]
 ) -> tuple[int, str, str]:
-    """(status, Location, the start of the answer) of one POST to `address`."""
+    """(status, Location, the start of the answer) of one POST to `address`,
+    the one checked: TLS sends `target.host` as SNI and verifies the
+    certificate against it, and the Host header names it."""
     timeout = urllib3.Timeout(total=timeout_seconds())
     pool: urllib3.HTTPConnectionPool
     if target.scheme == "https":
@@ -110,7 +113,10 @@ def _post_to(
             maxsize=1,
             server_hostname=target.host,
             assert_hostname=target.host,
-            cert_reqs="CERT_REQUIRED",
+            # The system's CAs, certificate and name required. Made here, not
+            # by urllib3: its own context creation recurses forever under
+            # eventlet when urllib3 was imported before monkey-patching.
+            ssl_context=ssl.create_default_context(),
         )
     else:
         pool = urllib3.HTTPConnectionPool(address, target.port, timeout=timeout, retries=False, maxsize=1)
