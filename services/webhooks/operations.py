@@ -185,6 +185,17 @@ def send_due_deliveries(db) -> int:
 
 
 def _send(row) -> sender.Answer:
+    """The receiver's answer; a delivery that cannot even be sent (its
+    secret unreadable after a key change, a bug) is a failed attempt with
+    the reason, so it never stops the rest of the batch."""
+    try:
+        return _signed_post(row)
+    except Exception as exc:
+        log.exception("webhook delivery %s could not be sent", row.id)
+        return sender.Answer(None, f"not sent: {exc}", 0)
+
+
+def _signed_post(row) -> sender.Answer:
     body = row.body.encode()
     secret = secret_box().decrypt(row.secret_encrypted)
     headers = {

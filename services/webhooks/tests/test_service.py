@@ -5,6 +5,7 @@ The clock is frozen and moved by hand: retries and the 24 h windows are
 reached without waiting for them."""
 
 import pytest
+from cryptography.fernet import Fernet
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import select
 
@@ -336,3 +337,19 @@ def test_a_paused_subscription_gets_no_deliveries_until_resumed(
 
     assert wait_for(lambda: receiver.received)
     assert receiver.event_ids() == [heard]
+
+
+def test_a_delivery_whose_secret_cannot_be_read_fails_alone(webhooks, receiver, monkeypatch):
+    unreadable = subscribe(webhooks, receiver.url)
+    monkeypatch.setenv("LOYALTY_SECRET_KEY", Fernet.generate_key().decode())  # the key changed
+    readable = subscribe(webhooks, receiver.url)
+    webhooks.send_test(shop_id=SHOP, subscription_id=unreadable["id"])
+    webhooks.send_test(shop_id=SHOP, subscription_id=readable["id"])
+
+    [failed] = attempts_made(webhooks, unreadable, 1)
+    assert failed["outcome"] == "retrying"
+    assert failed["error"].startswith("not sent: a stored secret cannot be decrypted")
+    [delivered] = attempts_made(webhooks, readable, 1)
+    assert delivered["outcome"] == "delivered"
+    assert len(receiver.received) == 1
+    assert receiver.received[0].signed_with(readable["signing_secret"])
