@@ -41,6 +41,7 @@ _poll_for_stop_often()
 # Fast retries and relay in tests; production defaults are in shared.config.
 os.environ.setdefault("LOYALTY_RETRY_DELAYS_MS", "100,200,300")
 os.environ.setdefault("LOYALTY_RELAY_INTERVAL", "0.5")
+os.environ.setdefault("LOYALTY_WEBHOOK_SEND_INTERVAL", "0.1")
 # One key for every process a test starts, so all read the same webhook secrets.
 os.environ.setdefault("LOYALTY_SECRET_KEY", "dGVzdC1vbmx5LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24=")
 

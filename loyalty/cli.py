@@ -1,6 +1,6 @@
 """`loyalty`: the operator's command line.
 
-loyalty serve SERVICE            run one service (points, referrals, reviews, gateway)
+loyalty serve SERVICE            run one service (points, referrals, reviews, webhooks, gateway)
 loyalty run                      set up and run the whole system locally (make run)
 loyalty setup-broker             declare every consumer queue, retry ladder and dead-letter queue
 loyalty ping SERVICE             exit 0 if the service answers over RPC (a healthcheck)

@@ -1,6 +1,6 @@
 """`make run` / `loyalty run`: everything on one machine, for a merchant demo
 or a developer. Makes sure RabbitMQ is up, declares the broker topology,
-starts the four services as separate processes and keeps them running,
+starts the five services as separate processes and keeps them running,
 creates a demo shop on the first run and prints where to go.
 
 Supervision: a service that exits is started again after 1 s, 2 s, 4 s …

@@ -1,4 +1,4 @@
-"""The four services by name, for the command line, the launcher and tests.
+"""The services by name, for the command line, the launcher and tests.
 Importing this module imports no service (nor nameko): `loyalty serve`
 monkey-patches first."""
 
@@ -8,6 +8,7 @@ SERVICES = {
     "points": "services.points.service:PointsService",
     "referrals": "services.referrals.service:ReferralsService",
     "reviews": "services.reviews.service:ReviewsService",
+    "webhooks": "services.webhooks.service:WebhooksService",
     "gateway": "services.gateway.service:GatewayService",
 }
 

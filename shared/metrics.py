@@ -4,7 +4,8 @@ serves them at /metrics, every other service on its own METRICS_PORT.
 Names and labels are the same in every service, so one dashboard reads the
 fleet: `loyalty_http_*` (gateway), `loyalty_rpc_*` (the callee's view),
 `loyalty_events_*` and `loyalty_inbox_duplicates_total` (consumers),
-`loyalty_outbox_*` (publishers); prometheus_client adds the process's
+`loyalty_outbox_*` (publishers), `loyalty_webhook_*` (the webhooks
+service's outbound deliveries); prometheus_client adds the process's
 memory and CPU (`process_*`)."""
 
 import logging
@@ -58,6 +59,16 @@ INBOX_DUPLICATES = Counter(
 OUTBOX_BACKLOG = Gauge("loyalty_outbox_backlog_rows", "Committed events not yet published", ["service"])
 OUTBOX_OLDEST_AGE = Gauge(
     "loyalty_outbox_oldest_age_seconds", "Age of the oldest event not yet published (0 if none)", ["service"]
+)
+WEBHOOK_ATTEMPTS = Counter(
+    "loyalty_webhook_attempts_total",
+    "Outbound webhook POSTs, by outcome: delivered, retrying, failed (given up after 24 h)",
+    ["outcome"],
+)
+WEBHOOK_LATENCY = Histogram(
+    "loyalty_webhook_attempt_duration_seconds",
+    "Time a subscriber's endpoint took to answer (or to time out)",
+    buckets=LATENCY_BUCKETS,
 )
 
 _served_port: int | None = None

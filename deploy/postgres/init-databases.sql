@@ -3,4 +3,5 @@
 CREATE DATABASE points;
 CREATE DATABASE referrals;
 CREATE DATABASE reviews;
+CREATE DATABASE webhooks;
 CREATE DATABASE gateway;

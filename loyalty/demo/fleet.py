@@ -1,4 +1,4 @@
-"""The seeder's own fleet: the four services as `make run` starts them
+"""The seeder's own fleet: the five services as `make run` starts them
 (loyalty.launcher's Child and Supervisor), on the shop's databases but a
 private RabbitMQ vhost and a port of their own, all telling the time from
 one clock file (shared.clock.FileClock) that the seeder moves.
@@ -99,7 +99,7 @@ class Fleet:
 
 @contextlib.contextmanager
 def demo_fleet(log_path: Path) -> Iterator[Fleet]:
-    """The four services running until the block ends, then stopped (and
+    """The five services running until the block ends, then stopped (and
     their vhost and clock file gone)."""
     with (
         private_vhost(config.amqp_uri(), "loyalty-demo") as amqp_uri,

@@ -1,7 +1,8 @@
 """The gateway: the platform's HTTP surface. It authenticates shops, turns
 verified shop webhooks into events (through its own outbox) and answers
 the admin API and the storefront by asking points, referrals and reviews
-over RPC. It keeps no business data of its own.
+over RPC (and webhooks, for the merchants' outbound webhook subscriptions).
+It keeps no business data of its own.
 
 The routes live in `routes/`, one module per audience or area; each route
 reads its input, asks one thing (an RPC, or one of operations) and answers."""
@@ -20,6 +21,7 @@ from services.gateway.routes.program import ProgramRoutes
 from services.gateway.routes.proxy import ProxyRoutes
 from services.gateway.routes.session import SessionRoutes
 from services.gateway.routes.storefront import StorefrontRoutes
+from services.gateway.routes.webhook_subscriptions import WebhookSubscriptionRoutes
 from services.gateway.routes.webhooks import WebhookRoutes
 from services.gateway.rpc import bounded_rpc_proxy
 from shared.database import Database
@@ -38,6 +40,7 @@ class GatewayService(
     StorefrontRoutes,
     ProxyRoutes,
     SessionRoutes,
+    WebhookSubscriptionRoutes,
 ):
     name = "gateway"
 
@@ -47,3 +50,4 @@ class GatewayService(
     points = bounded_rpc_proxy("points")
     referrals = bounded_rpc_proxy("referrals")
     reviews = bounded_rpc_proxy("reviews")
+    webhooks = bounded_rpc_proxy("webhooks")

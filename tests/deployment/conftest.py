@@ -45,7 +45,9 @@ class Fleet:
         state = self.inspect(container)["State"]
         return state.get("Health", {}).get("Status") or state["Status"]
 
-    def wait_healthy(self, services=("rabbitmq", "postgres", "points", "referrals", "reviews", "gateway")):
+    def wait_healthy(
+        self, services=("rabbitmq", "postgres", "points", "referrals", "reviews", "webhooks", "gateway")
+    ):
         def all_healthy():
             return all(
                 (ids := self.containers(name)) and all(self.health(c) == "healthy" for c in ids)

@@ -127,7 +127,7 @@ def private(path) -> bool:
 def test_the_databases_of_the_running_services_are_private(system, database_backend):
     if database_backend != "sqlite":
         pytest.skip("PostgreSQL keeps its own files")
-    for service in ("points", "referrals", "reviews", "gateway"):
+    for service in ("points", "referrals", "reviews", "webhooks", "gateway"):
         path = config.database_url(service).removeprefix("sqlite:///")
         assert private(path), service
         for companion in (f"{path}-wal", f"{path}-shm"):

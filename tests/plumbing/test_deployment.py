@@ -11,7 +11,7 @@ pytestmark = pytest.mark.unit  # pure: no broker, no database (make test-unit)
 
 COMPOSE = yaml.safe_load((Path(__file__).parents[2] / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
-BACKENDS = ("points", "referrals", "reviews")
+BACKENDS = ("points", "referrals", "reviews", "webhooks")
 
 
 def test_every_long_running_container_restarts_unless_stopped():

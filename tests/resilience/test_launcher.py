@@ -74,7 +74,7 @@ class Launcher:
         ), self.output()
         assert self.process.poll() is None, self.output()
         pids = child_pids(self.process.pid)
-        assert set(pids) == {"points", "referrals", "reviews", "gateway"}, (pids, self.output())
+        assert set(pids) == {"points", "referrals", "reviews", "webhooks", "gateway"}, (pids, self.output())
         return pids
 
     def stop(self) -> None:

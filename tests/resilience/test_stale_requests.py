@@ -11,7 +11,7 @@ from tests.support import ServiceProcesses, wait_for
 
 @pytest.fixture
 def services(services_env, tmp_path):
-    """The four services as processes, on a vhost of their own, with a
+    """The five services as processes, on a vhost of their own, with a
     gateway that waits 2 s for an answer."""
     with private_vhost() as amqp_uri:
         env = dict(services_env, AMQP_URI=amqp_uri, LOYALTY_RPC_TIMEOUT_SECONDS="2")

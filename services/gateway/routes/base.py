@@ -9,7 +9,8 @@ class Routes:
     points: Any  # RPC proxies
     referrals: Any
     reviews: Any
+    webhooks: Any
 
     def services(self) -> dict[str, Any]:
-        """The RPC proxies by service name."""
+        """The RPC proxies of the services with a timeline, by name."""
         return {"points": self.points, "referrals": self.referrals, "reviews": self.reviews}

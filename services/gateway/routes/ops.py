@@ -25,6 +25,7 @@ class OpsRoutes(Routes):
             points=self.points,
             referrals=self.referrals,
             reviews=self.reviews,
+            webhooks=self.webhooks,
         )
 
     @json_http("GET", "/metrics", public(media_types=(CONTENT_TYPE_LATEST,)))

@@ -1,5 +1,5 @@
 """The gateway in a real nameko container (real RabbitMQ, real database,
-real HTTP), with the points/referrals/reviews RPC proxies replaced by mocks
+real HTTP), with the points/referrals/reviews/webhooks RPC proxies replaced by mocks
 that give canned answers shaped like docs/architecture.md."""
 
 import base64
@@ -49,10 +49,11 @@ def gateway_env(monkeypatch, tmp_path, database_url_factory):
 
 
 class Gateway:
-    def __init__(self, base_url, database_url, points, referrals, reviews, container=None):
+    def __init__(self, base_url, database_url, points, referrals, reviews, container=None, webhooks=None):
         self.base_url = base_url
         self.database_url = database_url
         self.points, self.referrals, self.reviews = points, referrals, reviews
+        self.webhooks = webhooks
         self.container = container
         self.engine = make_engine(database_url)
         self.http = requests.Session()
@@ -148,9 +149,11 @@ def start_gateway(amqp_uri, database_url) -> Gateway:
         GatewayService,
         {"AMQP_URI": amqp_uri, "DATABASE_URL": database_url, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"},
     )
-    points, referrals, reviews = replace_dependencies(container, "points", "referrals", "reviews")
+    points, referrals, reviews, webhooks = replace_dependencies(
+        container, "points", "referrals", "reviews", "webhooks"
+    )
     container.start()
-    return Gateway(f"http://127.0.0.1:{port}", database_url, points, referrals, reviews, container)
+    return Gateway(f"http://127.0.0.1:{port}", database_url, points, referrals, reviews, container, webhooks)
 
 
 @pytest.fixture(scope="package")
@@ -174,7 +177,12 @@ def running_gateway(amqp_uri, database_url_factory, tmp_path_factory):
 @pytest.fixture
 def gateway(running_gateway) -> Gateway:
     """The running gateway, its RPC mocks cleared of earlier tests' answers."""
-    for proxy in (running_gateway.points, running_gateway.referrals, running_gateway.reviews):
+    for proxy in (
+        running_gateway.points,
+        running_gateway.referrals,
+        running_gateway.reviews,
+        running_gateway.webhooks,
+    ):
         proxy.reset_mock(return_value=True, side_effect=True)
     return running_gateway
 

@@ -109,7 +109,7 @@ def test_waiting_on_a_silent_service_ends_in_service_unavailable():
 
 
 def test_ready_when_the_broker_and_every_service_answer(gateway):
-    for proxy in (gateway.points, gateway.referrals, gateway.reviews):
+    for proxy in (gateway.points, gateway.referrals, gateway.reviews, gateway.webhooks):
         answer(proxy.health, {"service": "x", "database": "ok"})
 
     response = gateway.get("/ready")
@@ -119,9 +119,9 @@ def test_ready_when_the_broker_and_every_service_answer(gateway):
         "status": "ready",
         "broker": "ok",
         "database": "ok",
-        "services": {"points": "ok", "referrals": "ok", "reviews": "ok"},
+        "services": {"points": "ok", "referrals": "ok", "reviews": "ok", "webhooks": "ok"},
     }
-    for proxy in (gateway.points, gateway.referrals, gateway.reviews):
+    for proxy in (gateway.points, gateway.referrals, gateway.reviews, gateway.webhooks):
         proxy.health.call_async.assert_called_once_with()
 
 
@@ -129,12 +129,18 @@ def test_not_ready_names_the_service_that_does_not_answer(gateway):
     answer(gateway.points.health, {"service": "points", "database": "ok"})
     answer(gateway.referrals.health, {"service": "referrals", "database": "ok"})
     gateway.reviews.health.call_async.side_effect = UnknownService("reviews")
+    answer(gateway.webhooks.health, {"service": "webhooks", "database": "ok"})
 
     response = gateway.get("/ready")
 
     error = assert_error(response, 503, "service_unavailable")
     assert "reviews" in error["message"]
-    assert error["details"]["services"] == {"points": "ok", "referrals": "ok", "reviews": "unavailable"}
+    assert error["details"]["services"] == {
+        "points": "ok",
+        "referrals": "ok",
+        "reviews": "unavailable",
+        "webhooks": "ok",
+    }
 
 
 def test_the_dashboard_is_served_at_the_root_with_its_built_assets(gateway):
