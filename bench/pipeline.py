@@ -31,7 +31,8 @@ import requests
 from sqlalchemy import select
 
 from bench.report import load_average, log, percentile
-from bench.stack import Services, create_shop, free_port, loyalty
+from bench.stack import Services, cpu_seconds, create_shop, free_port, loyalty
+from loyalty.services import SERVICES
 from services.points.models import order_awards
 from shared import config
 from shared.db import make_engine
@@ -129,12 +130,6 @@ def wait_credited(read, expected: set[str], timeout: float) -> dict[str, float]:
     return credited
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def measure(run: Run, orders: list[dict], clients: int, post, read, pids: dict[str, int]) -> Run:
     """Time the orders after a warm-up; `pids` are the processes doing the
     work, whose CPU time per order is recorded beside the rates."""
@@ -164,7 +159,7 @@ def ours(args, workdir: Path, amqp_uri: str) -> Run:
     shop = create_shop(env, f"bench-{uuid.uuid4().hex[:8]}.myshopify.com")
     log_dir = workdir / "ours-logs"
     log_dir.mkdir()
-    services = Services(["points", "referrals", "reviews", "gateway"], env, log_dir)
+    services = Services(list(SERVICES), env, log_dir)
     base_url = f"http://127.0.0.1:{port}"
     try:
         services.wait_until_answering(
@@ -194,7 +189,7 @@ def ours(args, workdir: Path, amqp_uri: str) -> Run:
                 return {row.order_id: row.created_at.timestamp() for row in conn.execute(query)}
 
         orders = [order(i) for i in range(1, args.orders + WARMUP_ORDERS + 1)]
-        pids = {name: services.pid(name) for name in ("gateway", "points", "referrals", "reviews")}
+        pids = {name: services.pid(name) for name in SERVICES}
         return measure(Run("ours"), orders, args.clients, post, read, pids)
     finally:
         services.stop()

@@ -28,8 +28,8 @@ from bench.merchant_pages import MerchantPages, measure_merchant_pages
 from bench.report import log
 from bench.scenarios import Export
 from bench.stack import Services, cpu_seconds, create_shop, free_port, memory_kib
+from loyalty.services import SERVICES
 
-SERVICES = ("points", "referrals", "reviews", "gateway")
 # The single calls of the gateway's customer detail (operations.customer_detail).
 FAN_OUT = (
     ("points", "get_customer"),
