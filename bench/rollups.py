@@ -2,7 +2,8 @@
 rows at once: each service keeps `daily_totals` in the transaction of every
 change, which COPY bypasses, so the benchmark fills them afterwards with the
 statements its migrations backfilled them with (points 0005, referrals
-0004, reviews 0005), on PostgreSQL. The overview reads only these."""
+0004 and 0006, reviews 0005 and 0007), on PostgreSQL. The overview reads
+only these."""
 
 DAY = "CAST(({column} AT TIME ZONE 'UTC') AS DATE)"  # the UTC day, whatever the session's zone
 
@@ -87,10 +88,38 @@ def reviews_sql() -> str:
         """
 
 
-ROLLUPS = {"points": points_sql, "referrals": referrals_sql, "reviews": reviews_sql}
+def link_clicks_sql() -> str:
+    """Clicks on referral links per day (referrals 0006)."""
+    day = _day("occurred_at")
+    return f"""
+        INSERT INTO daily_totals (shop_id, day, pending, completed, cancelled, reward_points, link_clicks)
+        SELECT shop_id, {day}, 0, 0, 0, 0, COUNT(*)
+        FROM link_clicks
+        GROUP BY shop_id, {day}
+        ON CONFLICT (shop_id, day) DO UPDATE SET link_clicks = excluded.link_clicks
+        """
+
+
+def rating_sums_sql() -> str:
+    """The reviews' ratings summed per day they were submitted on (reviews 0007)."""
+    day = _day("occurred_at")
+    return f"""
+        UPDATE daily_totals SET review_rating_sum = sums.rating_sum
+        FROM (SELECT shop_id, {day} AS day, SUM(rating) AS rating_sum
+              FROM reviews GROUP BY shop_id, {day}) AS sums
+        WHERE daily_totals.shop_id = sums.shop_id AND daily_totals.day = sums.day
+        """
+
+
+ROLLUPS = {
+    "points": [points_sql],
+    "referrals": [referrals_sql, link_clicks_sql],
+    "reviews": [reviews_sql, rating_sums_sql],
+}
 
 
 def fill(cursor, service: str) -> None:
     """Replace the service's roll-ups with the sums of its rows (a DB-API cursor)."""
     cursor.execute("DELETE FROM daily_totals")
-    cursor.execute(ROLLUPS[service]())
+    for statement in ROLLUPS[service]:
+        cursor.execute(statement())

@@ -136,6 +136,8 @@ def test_the_overview_roll_ups_add_up_to_the_seeded_rows_of_every_service(databa
             counted = dict(
                 session.execute(text("SELECT status, count(*) FROM reviews GROUP BY status")).tuples().all()
             )
+            ratings = session.execute(text("SELECT sum(rating) FROM reviews")).scalar()
+        assert sums.review_rating_sum == ratings > 0  # the overview's average rating
         assert (sums.review_pending, sums.review_approved, sums.review_rejected) == (
             counted["pending"],
             counted["approved"],

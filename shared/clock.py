@@ -58,7 +58,11 @@ class FileClock:
     def now(self) -> datetime:
         mtime_ns = os.stat(self.path).st_mtime_ns
         if mtime_ns != self._mtime_ns:
-            self._instant = _aware(datetime.fromisoformat(self.path.read_text().strip()))
+            # The instant and its mtime from one open file: the writer renames
+            # a new file over this one, which must not pair with the old mtime.
+            with open(self.path) as clock:
+                mtime_ns = os.fstat(clock.fileno()).st_mtime_ns
+                self._instant = _aware(datetime.fromisoformat(clock.read().strip()))
             self._mtime_ns = mtime_ns
         return self._instant + timedelta(microseconds=max(0, utcnow().timestamp() * 1e6 - mtime_ns / 1e3))
 

@@ -120,7 +120,13 @@ class ReliableEventHandler(EventHandler):
             self._count("invalid")
             self._park(message, f"invalid event: {exc}", attempts=0)
             return
-        if self.when is not None and not self.when(event.payload):
+        try:
+            wanted = self.when is None or self.when(event.payload)
+        except Exception as exc:  # never into the container, which would stop the service
+            self._count("invalid")
+            self._park(message, f"{self.method_name} cannot tell whether it wants this event: {exc!r}", 0)
+            return
+        if not wanted:
             # Not for this handler: acked here, without a worker (no
             # dependencies set up, no unit of work, no inbox row).
             self._count("skipped")

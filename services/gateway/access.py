@@ -18,7 +18,6 @@ from services.gateway.credentials import (
     new_api_key,
     new_session_id,
     new_webhook_secret,
-    secret_box,
 )
 from services.gateway.domain import (
     SESSION_IDLE_LIMIT,
@@ -31,6 +30,7 @@ from services.gateway.domain import (
 from services.gateway.operations import cli_unit_of_work
 from shared.clock import utcnow
 from shared.errors import Conflict, NotFound
+from shared.secret_box import secret_box
 
 KEYS_PAGE_SIZE = 100
 

@@ -23,7 +23,7 @@ from werkzeug.wrappers import Request, Response
 
 from services.gateway import rate_limits, repository
 from services.gateway.client_address import client_address
-from services.gateway.credentials import csrf_token_matches, hash_token, secret_box
+from services.gateway.credentials import csrf_token_matches, hash_token
 from services.gateway.domain import (
     AdminCaller,
     Shop,
@@ -40,6 +40,7 @@ from services.gateway.session_tokens import claimed_shop_domain, verified_staff_
 from services.gateway.web import parse_body
 from shared import config
 from shared.errors import BadRequest, Forbidden, NotFound, Unauthorized
+from shared.secret_box import secret_box
 
 SignedT = TypeVar("SignedT", bound=SignedCustomer)
 

@@ -7,11 +7,6 @@ import hashlib
 import hmac
 import secrets
 
-# The box is shared plumbing (the webhooks service encrypts its signing
-# secrets with the same key); re-exported for the gateway's callers.
-from shared.secret_box import SecretBox as SecretBox
-from shared.secret_box import secret_box as secret_box
-
 API_KEY_PREFIX = "lk_"
 
 

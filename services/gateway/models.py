@@ -17,7 +17,7 @@ shops = Table(
     Column("name", String(200), nullable=False),
     # ISO 4217: what the dashboard shows money in (reward values, coupons).
     Column("currency", String(3), nullable=False, server_default="USD"),
-    # Fernet tokens, never the plaintext (see credentials.SecretBox). After a
+    # Fernet tokens, never the plaintext (see shared.secret_box). After a
     # rotation the replaced secret still verifies until previous_secret_expires_at.
     Column("webhook_secret_encrypted", Text, nullable=False),
     Column("previous_webhook_secret_encrypted", Text, nullable=True),

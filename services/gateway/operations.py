@@ -14,27 +14,30 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.gateway import repository
 from services.gateway.auth import find_shop_by_domain
-from services.gateway.credentials import hash_token, new_api_key, new_shop_id, new_webhook_secret, secret_box
+from services.gateway.credentials import hash_token, new_api_key, new_shop_id, new_webhook_secret
 from services.gateway.domain import (
     DEFAULT_CURRENCY,
     Shop,
-    WebhookDelivery,
-    delivery_id,
-    event_for_webhook,
-    is_supported,
     normalize_currency,
     normalize_domain,
-    refusal_record,
     storefront_customer,
     webhook_signature_matches,
 )
 from services.gateway.models import metadata
 from services.gateway.rpc import RPC_TIMEOUT_SECONDS, optional_call, optional_result, results
+from services.gateway.shopify_webhooks import (
+    WebhookDelivery,
+    delivery_id,
+    event_for_webhook,
+    is_supported,
+    refusal_record,
+)
 from services.gateway.web import json_document
 from shared import config
 from shared.clock import utcnow
 from shared.db import UnitOfWork, make_engine
 from shared.errors import BadRequest, Conflict, LoyaltyError, NotFound, Unauthorized, Unprocessable
+from shared.secret_box import secret_box
 
 log = logging.getLogger(__name__)
 

@@ -91,7 +91,7 @@ class ProxyQuery(BaseModel):
 
 
 class ShopifyWebhookHeaders(BaseModel):
-    """The headers of a Shopify webhook (domain.WebhookDelivery)."""
+    """The headers of a Shopify webhook (shopify_webhooks.WebhookDelivery)."""
 
     topic: str = Field(alias="X-Shopify-Topic")
     shop_domain: str = Field(alias="X-Shopify-Shop-Domain")

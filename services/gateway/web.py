@@ -28,10 +28,10 @@ from werkzeug.wrappers import Request, Response
 
 from services.gateway import browser_policy
 from services.gateway.api_doc import ApiDoc
-from services.gateway.domain import WebhookDelivery
 from services.gateway.http_protocol import JsonHttpProtocol
 from services.gateway.no_nul import NUL, nul_fields, refuse_nul
 from services.gateway.schemas import IdempotencyHeader
+from services.gateway.shopify_webhooks import WebhookDelivery
 from shared import metrics
 from shared.errors import (
     BadRequest,

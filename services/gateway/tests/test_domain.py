@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.gateway import domain
+from services.gateway import domain, shopify_webhooks
 from shared.errors import Unauthorized, Unprocessable
 from shared.events import CustomerCreated, OrderLineItem, OrderPlaced, OrderRefunded
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.unit  # pure: no broker, no database (make test-unit)
 
 
 def test_paid_order_becomes_order_placed_with_every_field():
-    event = domain.event_for_webhook(
+    event = shopify_webhooks.event_for_webhook(
         "orders/paid",
         {
             "id": 450789469,
@@ -59,7 +59,7 @@ def test_paid_order_becomes_order_placed_with_every_field():
 
 
 def test_order_falls_back_to_order_number_customer_email_and_total():
-    event = domain.event_for_webhook(
+    event = shopify_webhooks.event_for_webhook(
         "orders/create",
         {
             "id": 7,
@@ -81,13 +81,13 @@ def test_order_falls_back_to_order_number_customer_email_and_total():
 
 
 def test_guest_order_has_no_customer():
-    event = domain.event_for_webhook("orders/paid", {"id": 8, "subtotal_price": "5.00"})
+    event = shopify_webhooks.event_for_webhook("orders/paid", {"id": 8, "subtotal_price": "5.00"})
     assert (event.customer_id, event.email, event.order_name, event.discount_codes) == (None, None, None, [])
 
 
 def test_order_without_any_price_names_the_field():
     with pytest.raises(Unprocessable) as raised:
-        domain.event_for_webhook("orders/paid", {"id": 8})
+        shopify_webhooks.event_for_webhook("orders/paid", {"id": 8})
     assert raised.value.details[0]["field"] == "subtotal_price"
 
 
@@ -119,12 +119,12 @@ def test_order_without_any_price_names_the_field():
 )
 def test_invalid_order_bodies_name_the_field(body, field):
     with pytest.raises(Unprocessable) as raised:
-        domain.event_for_webhook("orders/create", body)
+        shopify_webhooks.event_for_webhook("orders/create", body)
     assert field in [d["field"] for d in raised.value.details]
 
 
 def test_refund_amount_is_the_sum_of_refunded_line_subtotals():
-    event = domain.event_for_webhook(
+    event = shopify_webhooks.event_for_webhook(
         "refunds/create",
         {
             "id": 929361462,
@@ -144,7 +144,7 @@ def test_refund_amount_is_the_sum_of_refunded_line_subtotals():
 
 
 def test_refund_without_line_items_counts_its_successful_refund_transactions():
-    event = domain.event_for_webhook(
+    event = shopify_webhooks.event_for_webhook(
         "refunds/create",
         {
             "id": 2,
@@ -163,11 +163,11 @@ def test_refund_without_line_items_counts_its_successful_refund_transactions():
 
 
 def test_refund_of_nothing_is_zero():
-    assert domain.event_for_webhook("refunds/create", {"id": 3, "order_id": 1}).amount == Decimal(0)
+    assert shopify_webhooks.event_for_webhook("refunds/create", {"id": 3, "order_id": 1}).amount == Decimal(0)
 
 
 def test_customer_created():
-    event = domain.event_for_webhook(
+    event = shopify_webhooks.event_for_webhook(
         "customers/create",
         {
             "id": 207119551,
@@ -184,15 +184,16 @@ def test_customer_created():
 
 def test_only_the_four_topics_are_supported():
     assert all(
-        domain.is_supported(t) for t in ("orders/create", "orders/paid", "refunds/create", "customers/create")
+        shopify_webhooks.is_supported(t)
+        for t in ("orders/create", "orders/paid", "refunds/create", "customers/create")
     )
-    assert not domain.is_supported("orders/updated")
-    assert not domain.is_supported(None)
+    assert not shopify_webhooks.is_supported("orders/updated")
+    assert not shopify_webhooks.is_supported(None)
 
 
 def test_a_body_that_is_not_an_object_is_unprocessable():
     with pytest.raises(Unprocessable):
-        domain.event_for_webhook("customers/create", [1, 2])
+        shopify_webhooks.event_for_webhook("customers/create", [1, 2])
 
 
 # --- sign-in rules -----------------------------------------------------------------------------

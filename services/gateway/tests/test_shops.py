@@ -13,7 +13,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from loyalty.cli import main
-from services.gateway import credentials, domain
+from services.gateway import domain
 from services.gateway.auth import authenticate_admin, find_shop_by_domain
 from services.gateway.domain import normalize_domain
 from services.gateway.models import api_keys, metadata, shops
@@ -22,6 +22,7 @@ from shared.clock import utcnow
 from shared.db import UnitOfWork, make_engine
 from shared.errors import Conflict, Unauthorized, Unprocessable
 from shared.migrations import upgrade_to_head
+from shared.secret_box import SecretBox, secret_box
 from tests.support import migrate
 
 
@@ -60,7 +61,7 @@ def test_create_shop_returns_credentials_once_and_stores_neither_in_plaintext(db
     assert key_row["name"] == "admin"
     assert shop["name"] == "cool-shop"
     # Encrypted, not hashed: the gateway can get the secret back to verify HMACs.
-    assert credentials.secret_box().decrypt(shop["webhook_secret_encrypted"]) == secret
+    assert secret_box().decrypt(shop["webhook_secret_encrypted"]) == secret
 
 
 def test_the_same_domain_twice_is_a_conflict(db):
@@ -175,12 +176,12 @@ def test_a_key_authenticates_its_own_shop_only(db):
 
 def test_the_secret_key_file_is_made_once_private_and_reused(gateway_env, tmp_path, monkeypatch):
     monkeypatch.setenv("LOYALTY_DATA_DIR", str(tmp_path / "fresh"))
-    box = credentials.secret_box()
+    box = secret_box()
     key_file = tmp_path / "fresh" / "secret.key"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     token = box.encrypt("s3cret")
-    assert credentials.secret_box().decrypt(token) == "s3cret"
-    assert credentials.SecretBox(key_file.read_text()).decrypt(token) == "s3cret"
+    assert secret_box().decrypt(token) == "s3cret"
+    assert SecretBox(key_file.read_text()).decrypt(token) == "s3cret"
     assert [p.name for p in key_file.parent.iterdir()] == ["secret.key"]
 
 
@@ -189,11 +190,11 @@ def test_an_explicit_secret_key_wins_and_a_bad_one_is_refused(monkeypatch):
 
     key = Fernet.generate_key().decode()
     monkeypatch.setenv("LOYALTY_SECRET_KEY", key)
-    token = credentials.secret_box().encrypt("s3cret")
-    assert credentials.SecretBox(key).decrypt(token) == "s3cret"
+    token = secret_box().encrypt("s3cret")
+    assert SecretBox(key).decrypt(token) == "s3cret"
     monkeypatch.setenv("LOYALTY_SECRET_KEY", "not-a-key")
     with pytest.raises(RuntimeError, match="LOYALTY_SECRET_KEY"):
-        credentials.secret_box()
+        secret_box()
 
 
 def test_webhook_signature_is_base64_hmac_of_the_raw_body():

@@ -13,11 +13,12 @@ from alembic import command
 from sqlalchemy import create_engine, text
 
 from loyalty.cli import main as loyalty_cli
-from services.gateway.credentials import hash_token, new_api_key, new_webhook_secret, secret_box
+from services.gateway.credentials import hash_token, new_api_key, new_webhook_secret
 from services.gateway.operations import MIGRATIONS
 from services.gateway.tests.conftest import answer, start_gateway
 from shared.clock import FrozenClock, SystemClock, utcnow
 from shared.migrations import alembic_config
+from shared.secret_box import secret_box
 from tests.support import shopify_session_token
 
 ADJUSTED = {"activity": {"id": 1, "points": 5}, "balance": 5}
