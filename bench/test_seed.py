@@ -136,7 +136,7 @@ def test_the_overview_roll_ups_add_up_to_the_seeded_rows_of_every_service(databa
             counted = dict(
                 session.execute(text("SELECT status, count(*) FROM reviews GROUP BY status")).tuples().all()
             )
-            ratings = session.execute(text("SELECT sum(rating) FROM reviews")).scalar()
+            ratings = session.execute(text("SELECT sum(rating) FROM reviews")).scalar_one()
         assert sums.review_rating_sum == ratings > 0  # the overview's average rating
         assert (sums.review_pending, sums.review_approved, sums.review_rejected) == (
             counted["pending"],
