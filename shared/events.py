@@ -96,6 +96,37 @@ class PointsAwarded(Payload):
     balance_after: int
 
 
+# The ledger entries that take points away (a reversal of an earning is an
+# `adjusted` entry that names the one it undoes).
+DeductionType = Literal["redeemed", "refunded", "expired", "adjusted"]
+
+
+class PointsDeducted(Payload):
+    """Points left a member's balance: `points` is negative, as in the ledger."""
+
+    customer_id: str
+    activity_id: int
+    type: DeductionType
+    points: int
+    action: str  # the ledger entry's words, e.g. "Redeemed $5 off"
+    reference: str | None = None  # refund id, reversed activity id...
+    balance_after: int
+
+
+class MemberExcluded(Payload):
+    """A member was excluded from the program (earns and spends nothing)."""
+
+    customer_id: str
+    reason: str | None = None
+
+
+class MemberIncluded(Payload):
+    """An excluded member was taken back into the program."""
+
+    customer_id: str
+    reason: str | None = None
+
+
 # What moved a member's tier: the ledger entry that re-evaluated it (by its
 # type; "reversed" for an entry undoing another), or an admin setting one by
 # hand or clearing it back to the one lifetime points reach (docs/points.md).
@@ -175,6 +206,9 @@ EVENT_PAYLOADS: dict[str, type[Payload]] = {
     "order_refunded": OrderRefunded,
     "customer_created": CustomerCreated,
     "points_awarded": PointsAwarded,
+    "points_deducted": PointsDeducted,
+    "member_excluded": MemberExcluded,
+    "member_included": MemberIncluded,
     "member_tier_changed": MemberTierChanged,
     "discount_code_used": DiscountCodeUsed,
     "discount_code_voided": DiscountCodeVoided,

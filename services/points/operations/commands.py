@@ -20,6 +20,7 @@ from services.points.schemas import (
 )
 from shared.db import UnitOfWork, must_exist
 from shared.errors import Conflict, NotFound, Unprocessable
+from shared.events import MemberExcluded, MemberIncluded
 
 
 def _idempotent(uow: UnitOfWork, command, method: str, result_model, run):
@@ -269,6 +270,8 @@ def set_exclusion(uow: UnitOfWork, command: StatusChange, excluded: bool) -> Mem
             {"status": member.status},
             {"status": status},
         )
+        change = MemberExcluded if excluded else MemberIncluded
+        uow.publish(command.shop_id, change(customer_id=command.customer_id, reason=command.reason))
         member = after
     return views.profile(uow, member)
 

@@ -11,6 +11,7 @@ from services.points import domain, repository
 from services.points.operations import tiers
 from shared.db import UnitOfWork
 from shared.errors import NotFound
+from shared.events import DeductionType, PointsDeducted
 from shared.points_api import ProgramRules
 
 TIMER_BATCH = 200
@@ -57,7 +58,7 @@ def credit(
 def debit(
     uow: UnitOfWork,
     member: Row,
-    activity_type: str,
+    activity_type: DeductionType,
     plan: list,
     action: str,
     reference: str | None,
@@ -86,6 +87,18 @@ def debit(
         reverses_activity_id=reverses.id if reverses is not None else None,
     )
     repository.lots.take_from_lots(uow.session, plan)
+    uow.publish(
+        member.shop_id,
+        PointsDeducted(
+            customer_id=member.customer_id,
+            activity_id=activity_id,
+            type=activity_type,
+            points=posting.points,
+            action=action,
+            reference=reference,
+            balance_after=posting.balance_after,
+        ),
+    )
     program = repository.program.program_settings_of(uow.session, member.shop_id)
     tiers.follow_entry(uow, member, posting, activity_type, reverses, actor, activity_id, program.vip_tiers)
     return activity_id
