@@ -10,7 +10,7 @@ import logging
 import random
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import eventlet
@@ -178,7 +178,9 @@ def send_due_deliveries(db) -> int:
     pool = eventlet.GreenPool(SEND_CONCURRENCY)
     answers = list(pool.imap(_send, claimed))
     for row, answer in zip(claimed, answers, strict=True):
-        outcome = db.transaction(lambda uow, row=row, answer=answer: record_answer(uow, row, answer))
+        outcome = db.transaction(
+            lambda uow, row=row, answer=answer: record_answer(uow, row, answer, lease_until)
+        )
         metrics.WEBHOOK_ATTEMPTS.labels(outcome).inc()
         metrics.WEBHOOK_LATENCY.observe(answer.duration_ms / 1000)
     return len(claimed)
@@ -209,13 +211,17 @@ def _signed_post(row) -> sender.Answer:
     return sender.post(row.url, body, headers)
 
 
-def record_answer(uow: UnitOfWork, row, answer: sender.Answer) -> str:
+def record_answer(uow: UnitOfWork, row, answer: sender.Answer, lease_until: datetime) -> str:
     """The attempt as the merchant reads it, the delivery's next step, and
     the subscription's health (24 h failing straight disables it); the
-    attempt's outcome."""
+    attempt's outcome. Only while the delivery is still ours as leased
+    (`lease_until`): one given up meanwhile (its subscription disabled by
+    another answer of the batch) stays given up, and one whose lease ran
+    out is another sender's to record."""
+    given_up = "delivered" if answer.delivered else "failed"
     subscription = repository.subscription(uow.session, row.shop_id, row.subscription_id)
     if subscription is None:  # deleted (with its deliveries) while this one was on the way
-        return "delivered" if answer.delivered else "failed"
+        return given_up
     now = uow.clock.now()
     first_attempt_at = row.first_attempt_at or now
     attempt = row.attempts + 1
@@ -225,6 +231,17 @@ def record_answer(uow: UnitOfWork, row, answer: sender.Answer) -> str:
     else:
         retry_at = domain.next_attempt_at(first_attempt_at, now, attempt, random.random())
         outcome = "retrying" if retry_at is not None else "failed"
+    settled = repository.settle_delivery(
+        uow.session,
+        row.id,
+        lease_until,
+        status="pending" if retry_at is not None else outcome,
+        attempts=attempt,
+        first_attempt_at=first_attempt_at,
+        next_attempt_at=retry_at,
+    )
+    if not settled:
+        return given_up
     repository.add_attempt(
         uow.session,
         shop_id=row.shop_id,
@@ -239,14 +256,6 @@ def record_answer(uow: UnitOfWork, row, answer: sender.Answer) -> str:
         duration_ms=answer.duration_ms,
         error=answer.error,
         next_retry_at=retry_at,
-    )
-    repository.settle_delivery(
-        uow.session,
-        row.id,
-        status="pending" if retry_at is not None else outcome,
-        attempts=attempt,
-        first_attempt_at=first_attempt_at,
-        next_attempt_at=retry_at,
     )
     _note_health(uow, subscription, answer.delivered, now)
     return outcome
