@@ -27,7 +27,7 @@ from services.webhooks.schemas import (
 )
 from shared import config, metrics
 from shared.db import UnitOfWork
-from shared.errors import NotFound
+from shared.errors import Conflict, NotFound
 from shared.events import Envelope, Payload
 from shared.pagination import Page
 from shared.secret_box import secret_box
@@ -92,8 +92,14 @@ def set_status(uow: UnitOfWork, shop_id: str, subscription_id: str, status: str)
 
 
 def schedule_test(uow: UnitOfWork, shop_id: str, subscription_id: str) -> TestDelivery:
-    """A delivery of topic `test`, sent like any other (retries included)."""
+    """A delivery of topic `test`, sent like any other (retries included);
+    refused unless the subscription is active, as nothing would be sent."""
     row = _subscription(uow, shop_id, subscription_id)
+    if row.status != "active":
+        raise Conflict(
+            f"the webhook subscription is {row.status}: resume it before sending a test",
+            {"id": subscription_id, "status": row.status},
+        )
     now = uow.clock.now()
     event_id = str(uuid.uuid4())
     body = domain.delivery_body(event_id, TEST_TOPIC, row.shop_domain, now, {"test": True})

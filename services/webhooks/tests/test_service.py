@@ -19,7 +19,7 @@ from services.webhooks.tests.receiver import Reply, start_receiver
 from shared.clock import FrozenClock, utcnow
 from shared.database import Database
 from shared.db import make_engine
-from shared.errors import NotFound, Unprocessable
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import MemberTierChanged, Payload, PointsAwarded, ReviewApproved, make_event
 from shared.outbox import events_exchange
 from tests.support import make_event_publisher, wait_for
@@ -385,6 +385,9 @@ def test_a_paused_subscription_gets_no_deliveries_until_resumed(
         shop_id=SHOP, subscription_id=subscription["id"], status="paused"
     )
     assert paused["status"] == "paused"
+    with pytest.raises(Conflict) as refused:
+        webhooks.send_test(shop_id=SHOP, subscription_id=subscription["id"])
+    assert refused.value.details == {"id": subscription["id"], "status": "paused"}
     missed = publish("points", earned())
     assert wait_for(lambda: handled(missed))
     assert delivery_rows(missed) == []
