@@ -3,7 +3,7 @@
     python -m bench.pipeline                      # 2,000 orders from 10 clients
     python -m bench.pipeline --orders 500 --clients 10
 
-Ours: the four services as `make run` runs them (SQLite files, one process
+Ours: every service as `make run` runs it (SQLite files, one process
 each, a private vhost), a shop made with `loyalty shops create`, and signed
 `orders/paid` webhooks, each for a new customer, from `--clients` threads.
 An order counts as credited when its award row is committed; its lag runs

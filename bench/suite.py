@@ -3,7 +3,7 @@ points feed under concurrent clients, the customer detail's fan-out, the
 overview and the merged timeline, the CSV export, and each service's idle
 memory.
 
-Ours: the four services (`loyalty serve NAME`) on their own databases and
+Ours: every service (`loyalty serve NAME`) on its own database and
 a seeded shop (points, referrals and reviews). The anchor: bench/bare_api.py, `@http` + one RPC, reading the
 same points database (read-only queries, so sharing it is a copy in effect)
 and calling our services for the single calls of the fan-out."""

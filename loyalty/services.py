@@ -3,6 +3,7 @@ Importing this module imports no service (nor nameko): `loyalty serve`
 monkey-patches first."""
 
 import importlib
+from collections.abc import Iterable
 
 SERVICES = {
     "points": "services.points.service:PointsService",
@@ -22,8 +23,9 @@ def all_service_classes() -> list:
     return [service_class(name) for name in SERVICES]
 
 
-def all_handler_queues() -> list:
-    """Every consumer queue of every service (shared.topology.HandlerQueue)."""
+def all_handler_queues(names: Iterable[str] = SERVICES) -> list:
+    """Every consumer queue of every service, or of those `names`
+    (shared.topology.HandlerQueue)."""
     from shared.entrypoints import handler_queues
 
-    return [queue for cls in all_service_classes() for queue in handler_queues(cls)]
+    return [queue for name in names for queue in handler_queues(service_class(name))]

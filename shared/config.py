@@ -46,6 +46,25 @@ def rpc_timeout_seconds() -> float:
     return float(os.environ.get("LOYALTY_RPC_TIMEOUT_SECONDS", "10"))
 
 
+ALLOW_HTTP_WEBHOOKS_ENV = "LOYALTY_ALLOW_HTTP_WEBHOOKS"
+
+
+def allow_http_webhooks() -> bool:
+    """Outbound webhooks over plain http to loopback: tests only."""
+    return os.environ.get(ALLOW_HTTP_WEBHOOKS_ENV) == "1"
+
+
+def webhook_timeout_seconds() -> float:
+    """How long a webhook receiver has to answer, the whole POST (SPEC §7:
+    10 s); shorter in tests."""
+    return float(os.environ.get("LOYALTY_WEBHOOK_TIMEOUT_SECONDS", "10"))
+
+
+def webhook_send_interval_seconds() -> float:
+    """How often the webhooks sender looks for due deliveries."""
+    return float(os.environ.get("LOYALTY_WEBHOOK_SEND_INTERVAL", "1.0"))
+
+
 def clock_file() -> Path | None:
     """LOYALTY_CLOCK_FILE: a file whose instant every service takes as the
     time (shared.clock.FileClock), for the demo seeder and tests; unset, the

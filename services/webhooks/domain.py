@@ -151,12 +151,27 @@ def is_loopback_host(host: str) -> bool:
 def refusal_of(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     """Why a delivery must not go to `address` (a private, loopback, ...
     address: the app's own network), or None if it may. An IPv4 address
-    written as IPv6 (::ffff:10.0.0.1, 64:ff9b::/96 NAT64 aside) is judged
-    as the IPv4 address it is."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    for quality in ("unspecified", "loopback", "link_local", "multicast", "reserved", "private"):
-        if getattr(address, f"is_{quality}"):
+    written as IPv6 (::ffff:10.0.0.1) is judged as the IPv4 address it is;
+    one carried inside a 6to4 (2002:a00:1::1) or Teredo address, whose
+    relay would deliver to it, is judged as well. NAT64 (64:ff9b::/96) is
+    refused whatever it carries (reserved)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        else:
+            for carried in (address.sixtofour, address.teredo[1] if address.teredo else None):
+                if carried is not None and (reason := refusal_of(carried)) is not None:
+                    return reason
+    for quality in (
+        "unspecified",
+        "loopback",
+        "link_local",
+        "site_local",
+        "multicast",
+        "reserved",
+        "private",
+    ):
+        if getattr(address, f"is_{quality}", False):  # site-local: IPv6 only
             return quality.replace("_", "-")
     if not address.is_global:  # shared (100.64/10), documentation ranges, ...
         return "non-public"

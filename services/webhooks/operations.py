@@ -10,7 +10,7 @@ import logging
 import random
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import eventlet
@@ -25,9 +25,9 @@ from services.webhooks.schemas import (
     SubscriptionList,
     TestDelivery,
 )
-from shared import metrics
+from shared import config, metrics
 from shared.db import UnitOfWork
-from shared.errors import NotFound
+from shared.errors import Conflict, NotFound
 from shared.events import Envelope, Payload
 from shared.pagination import Page
 from shared.secret_box import secret_box
@@ -46,7 +46,7 @@ LEASE_MARGIN = timedelta(seconds=30)
 
 
 def create_subscription(uow: UnitOfWork, request: NewSubscriptionRequest) -> CreatedSubscription:
-    domain.target_of(request.url, sender.allow_http())  # 422 naming the url
+    domain.target_of(request.url, config.allow_http_webhooks())  # 422 naming the url
     signing_secret = "whsec_" + secrets.token_urlsafe(32)
     subscription_id = str(uuid.uuid4())
     repository.add_subscription(
@@ -92,8 +92,14 @@ def set_status(uow: UnitOfWork, shop_id: str, subscription_id: str, status: str)
 
 
 def schedule_test(uow: UnitOfWork, shop_id: str, subscription_id: str) -> TestDelivery:
-    """A delivery of topic `test`, sent like any other (retries included)."""
+    """A delivery of topic `test`, sent like any other (retries included);
+    refused unless the subscription is active, as nothing would be sent."""
     row = _subscription(uow, shop_id, subscription_id)
+    if row.status != "active":
+        raise Conflict(
+            f"the webhook subscription is {row.status}: resume it before sending a test",
+            {"id": subscription_id, "status": row.status},
+        )
     now = uow.clock.now()
     event_id = str(uuid.uuid4())
     body = domain.delivery_body(event_id, TEST_TOPIC, row.shop_domain, now, {"test": True})
@@ -170,7 +176,7 @@ def send_due_deliveries(db) -> int:
     `db`: the worker's database (a unit of work per step). How many were sent."""
     with db.unit_of_work() as uow:
         now = uow.clock.now()
-        lease_until = now + timedelta(seconds=sender.timeout_seconds()) + LEASE_MARGIN
+        lease_until = now + timedelta(seconds=config.webhook_timeout_seconds()) + LEASE_MARGIN
         claimed = repository.claim_due_deliveries(uow.session, now, lease_until, CLAIM_BATCH)
         uow.commit()
     if not claimed:
@@ -178,7 +184,9 @@ def send_due_deliveries(db) -> int:
     pool = eventlet.GreenPool(SEND_CONCURRENCY)
     answers = list(pool.imap(_send, claimed))
     for row, answer in zip(claimed, answers, strict=True):
-        outcome = db.transaction(lambda uow, row=row, answer=answer: record_answer(uow, row, answer))
+        outcome = db.transaction(
+            lambda uow, row=row, answer=answer: record_answer(uow, row, answer, lease_until)
+        )
         metrics.WEBHOOK_ATTEMPTS.labels(outcome).inc()
         metrics.WEBHOOK_LATENCY.observe(answer.duration_ms / 1000)
     return len(claimed)
@@ -209,13 +217,17 @@ def _signed_post(row) -> sender.Answer:
     return sender.post(row.url, body, headers)
 
 
-def record_answer(uow: UnitOfWork, row, answer: sender.Answer) -> str:
+def record_answer(uow: UnitOfWork, row, answer: sender.Answer, lease_until: datetime) -> str:
     """The attempt as the merchant reads it, the delivery's next step, and
     the subscription's health (24 h failing straight disables it); the
-    attempt's outcome."""
+    attempt's outcome. Only while the delivery is still ours as leased
+    (`lease_until`): one given up meanwhile (its subscription disabled by
+    another answer of the batch) stays given up, and one whose lease ran
+    out is another sender's to record."""
+    given_up = "delivered" if answer.delivered else "failed"
     subscription = repository.subscription(uow.session, row.shop_id, row.subscription_id)
     if subscription is None:  # deleted (with its deliveries) while this one was on the way
-        return "delivered" if answer.delivered else "failed"
+        return given_up
     now = uow.clock.now()
     first_attempt_at = row.first_attempt_at or now
     attempt = row.attempts + 1
@@ -225,6 +237,17 @@ def record_answer(uow: UnitOfWork, row, answer: sender.Answer) -> str:
     else:
         retry_at = domain.next_attempt_at(first_attempt_at, now, attempt, random.random())
         outcome = "retrying" if retry_at is not None else "failed"
+    settled = repository.settle_delivery(
+        uow.session,
+        row.id,
+        lease_until,
+        status="pending" if retry_at is not None else outcome,
+        attempts=attempt,
+        first_attempt_at=first_attempt_at,
+        next_attempt_at=retry_at,
+    )
+    if not settled:
+        return given_up
     repository.add_attempt(
         uow.session,
         shop_id=row.shop_id,
@@ -239,14 +262,6 @@ def record_answer(uow: UnitOfWork, row, answer: sender.Answer) -> str:
         duration_ms=answer.duration_ms,
         error=answer.error,
         next_retry_at=retry_at,
-    )
-    repository.settle_delivery(
-        uow.session,
-        row.id,
-        status="pending" if retry_at is not None else outcome,
-        attempts=attempt,
-        first_attempt_at=first_attempt_at,
-        next_attempt_at=retry_at,
     )
     _note_health(uow, subscription, answer.delivered, now)
     return outcome

@@ -119,10 +119,20 @@ def claim_due_deliveries(
     return rows
 
 
-def settle_delivery(session: Session, delivery_id: int, **values: Any) -> None:
-    session.execute(
-        update(deliveries).where(deliveries.c.id == delivery_id).values(claimed_until=None, **values)
+def settle_delivery(session: Session, delivery_id: int, lease_until: datetime, **values: Any) -> bool:
+    """False (nothing changed) unless the delivery is still pending under
+    the lease `lease_until`: given up meanwhile, or leased again by another
+    sender once this lease ran out."""
+    settled = session.execute(
+        update(deliveries)
+        .where(
+            deliveries.c.id == delivery_id,
+            deliveries.c.status == "pending",
+            deliveries.c.claimed_until == lease_until,
+        )
+        .values(claimed_until=None, **values)
     )
+    return cursor_result(settled).rowcount > 0
 
 
 def fail_pending_deliveries(session: Session, shop_id: str, subscription_id: str) -> None:

@@ -5,31 +5,21 @@ checked, never to a second lookup of the name (which a rebinding DNS
 server could answer differently). TLS still verifies the certificate
 against the name, sent as SNI. Redirects are not followed."""
 
-import os
 import socket
 import ssl
 import time
 from dataclasses import dataclass
 
+import eventlet
 import urllib3
 from urllib3.exceptions import HTTPError, TimeoutError
 
 from services.webhooks import domain
+from shared import config
 from shared.errors import Unprocessable
 
-ALLOW_HTTP_ENV = "LOYALTY_ALLOW_HTTP_WEBHOOKS"
 # What a receiver's answer is read of: enough to show in an error.
 ANSWER_BYTES_KEPT = 200
-
-
-def allow_http() -> bool:
-    """Plain http to loopback, for tests only."""
-    return os.environ.get(ALLOW_HTTP_ENV) == "1"
-
-
-def timeout_seconds() -> float:
-    """How long a receiver has to answer (SPEC §7: 10 s); shorter in tests."""
-    return float(os.environ.get("LOYALTY_WEBHOOK_TIMEOUT_SECONDS", "10"))
 
 
 @dataclass(frozen=True)
@@ -50,14 +40,19 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
         return Answer(status_code, error, int((time.monotonic() - started) * 1000))
 
     try:
-        target = domain.target_of(url, allow_http())
+        target = domain.target_of(url, config.allow_http_webhooks())
         address = _checked_address(target)
     except (Unprocessable, RefusedAddress) as exc:
         return answer(None, f"refused: {_message(exc)}")
+    timeout = config.webhook_timeout_seconds()
     try:
-        status, location, text = post_to_address(address, target, body, headers)
+        # The whole POST, not each socket read (urllib3's timeout): a receiver
+        # dribbling its answer a byte at a time would otherwise hold up the
+        # sender's tick, every shop's deliveries, past its lease.
+        with eventlet.Timeout(timeout, TimeoutError):
+            status, location, text = post_to_address(address, target, body, headers)
     except TimeoutError:
-        return answer(None, f"timeout: no answer within {timeout_seconds():g} s")
+        return answer(None, f"timeout: no answer within {timeout:g} s")
     except (HTTPError, OSError) as exc:
         return answer(None, f"connection failed: {exc}")
     if 200 <= status < 300:
@@ -88,7 +83,7 @@ def _checked_address(target: domain.Target) -> str:
         raise RefusedAddress(f"{target.host} does not resolve ({exc})") from None
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     for address in addresses:
-        reason = domain.allowed_address(address, target, allow_http())
+        reason = domain.allowed_address(address, target, config.allow_http_webhooks())
         if reason is not None:
             raise RefusedAddress(reason)
     if not addresses:
@@ -102,7 +97,7 @@ def post_to_address(
     """(status, Location, the start of the answer) of one POST to `address`,
     the one checked: TLS sends `target.host` as SNI and verifies the
     certificate against it, and the Host header names it."""
-    timeout = urllib3.Timeout(total=timeout_seconds())
+    timeout = urllib3.Timeout(total=config.webhook_timeout_seconds())
     pool: urllib3.HTTPConnectionPool
     if target.scheme == "https":
         pool = urllib3.HTTPSConnectionPool(

@@ -3,7 +3,6 @@ webhook subscriptions (asked by the gateway over RPC), the events that
 become deliveries, and the sender's timer. The work of each is in
 operations (docs/webhooks.md)."""
 
-import os
 from pathlib import Path
 
 from nameko.rpc import rpc
@@ -19,6 +18,7 @@ from services.webhooks.schemas import (
     StatusRequest,
     SubscriptionRef,
 )
+from shared import config
 from shared.database import Database
 from shared.entrypoints import reliable_event_handler
 from shared.pagination import parse_query
@@ -28,7 +28,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 # How often the sender looks for due deliveries (a tick that finds some
 # sends them before the next one starts).
-SEND_INTERVAL_SECONDS = float(os.environ.get("LOYALTY_WEBHOOK_SEND_INTERVAL", "1.0"))
+SEND_INTERVAL_SECONDS = config.webhook_send_interval_seconds()
 
 
 def provided(**params) -> dict:

@@ -13,8 +13,10 @@ import pytest
 
 from conftest import private_vhost
 from loyalty.services import SERVICES
+from services.webhooks.tests.receiver import start_receiver
+from shared.webhooks_api import TOPICS
 from tests.clients import Shop, System
-from tests.support import ServiceProcesses, free_port
+from tests.support import ServiceProcesses, free_port, wait_for
 
 DOMAIN = "seeded-shop.myshopify.com"
 DAYS = 30
@@ -27,7 +29,16 @@ def loyalty(env: dict, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def seeded(database_url_factory, tmp_path_factory):
+def subscriber():
+    """The shop's webhook receiver, subscribed to every topic before the seed."""
+    receiver = start_receiver()
+    yield receiver
+    receiver.server.shutdown()
+    receiver.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def seeded(database_url_factory, tmp_path_factory, subscriber):
     """(the shop, the seed's output, the environment), the services running."""
     with private_vhost() as uri:
         env = dict(
@@ -36,20 +47,27 @@ def seeded(database_url_factory, tmp_path_factory):
             GATEWAY_PORT=str(free_port()),
             GATEWAY_HOST="127.0.0.1",
             LOYALTY_DATA_DIR=str(tmp_path_factory.mktemp("demo")),
+            LOYALTY_ALLOW_HTTP_WEBHOOKS="1",
         )
         for name in SERVICES:
             env[f"{name.upper()}_DATABASE_URL"] = database_url_factory(f"demo_{name}")
         created = loyalty(env, "shops", "create", DOMAIN, "--json")
         assert created.returncode == 0, created.stderr
-        seeded = loyalty(env, "demo", "seed", "--shop", DOMAIN, "--customers", "30", "--days", str(DAYS))
-        assert seeded.returncode == 0, seeded.stdout + seeded.stderr
         services = ServiceProcesses(env, tmp_path_factory.mktemp("demo-logs"))
         services.setup_broker()
+        shop = Shop(System(services.base_url, uri, env["GATEWAY_DATABASE_URL"]), json.loads(created.stdout))
         try:
             services.start_all()
-            shop = Shop(
-                System(services.base_url, uri, env["GATEWAY_DATABASE_URL"]), json.loads(created.stdout)
+            subscription = shop.api(
+                "POST", "/api/webhook-subscriptions", json={"url": subscriber.url, "topics": list(TOPICS)}
             )
+            assert subscription.status_code == 201, subscription.text
+        finally:
+            services.stop_all()
+        seeded = loyalty(env, "demo", "seed", "--shop", DOMAIN, "--customers", "30", "--days", str(DAYS))
+        assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+        try:
+            services.start_all()
             yield shop, seeded.stdout, env
         finally:
             services.stop_all()
@@ -128,3 +146,14 @@ def test_a_second_seed_is_refused_while_the_services_run_and_once_the_shop_is_se
     again = loyalty(elsewhere, "demo", "seed", "--shop", DOMAIN)
     assert again.returncode != 0
     assert "already seeded" in again.stderr
+
+
+def test_the_shops_webhook_subscribers_are_sent_nothing_of_the_seed(seeded, subscriber):
+    shop, _, _ = seeded
+    [subscription] = shop.api("GET", "/api/webhook-subscriptions").json()["items"]
+    assert subscription["status"] == "active"
+    test = shop.api("POST", f"/api/webhook-subscriptions/{subscription['id']}/test")
+    assert test.status_code == 202, test.text
+
+    assert wait_for(lambda: subscriber.received, timeout=30)  # deliveries do reach it
+    assert [request.headers["X-Loyalty-Topic"] for request in subscriber.received] == ["test"]

@@ -64,6 +64,10 @@ def test_a_paid_orders_points_reach_the_merchants_endpoint(shop, receiver):
     paused = shop.api("PATCH", f"{SUBSCRIPTIONS}/{subscription['id']}", json={"status": "paused"})
     assert paused.status_code == 200, paused.text
     assert paused.json()["status"] == "paused"
+    not_sent = shop.api("POST", f"{SUBSCRIPTIONS}/{subscription['id']}/test")
+    assert not_sent.status_code == 409, not_sent.text
+    assert not_sent.json()["error"]["code"] == "conflict"
+    assert "paused" in not_sent.json()["error"]["message"]
     deleted = shop.api("DELETE", f"{SUBSCRIPTIONS}/{subscription['id']}")
     assert deleted.json() == {"id": subscription["id"], "deleted": True}
     assert shop.api("GET", SUBSCRIPTIONS).json()["items"] == []

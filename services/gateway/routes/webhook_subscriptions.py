@@ -63,7 +63,8 @@ class WebhookSubscriptionRoutes(Routes):
     @json_http("POST", SUBSCRIPTION + "/test", admin(TestDelivery, status=202))
     @admin_route
     def test_webhook_subscription(self, request, caller, subscription_id):
-        """Schedules a delivery of topic `test`; its attempts show in the deliveries."""
+        """Schedules a delivery of topic `test`; its attempts show in the
+        deliveries. 409 unless the subscription is active."""
         return 202, ask(self.webhooks.send_test, shop_id=caller.shop_id, subscription_id=subscription_id)
 
     @json_http("GET", SUBSCRIPTION + "/deliveries", admin(Page[DeliveryAttempt], query=CursorQuery))

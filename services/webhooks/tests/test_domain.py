@@ -134,6 +134,14 @@ def test_plain_http_only_to_loopback_and_only_when_allowed():
         ("ff02::1", "multicast"),
         ("::ffff:127.0.0.1", "loopback"),
         ("::ffff:192.168.0.1", "private"),
+        ("2002:a00:1::1", "private"),  # 6to4 of 10.0.0.1
+        ("2002:7f00:1::1", "loopback"),  # 6to4 of 127.0.0.1
+        ("2002:a9fe:a9fe::1", "link-local"),  # 6to4 of 169.254.169.254
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback"),  # Teredo client 127.0.0.1
+        ("fec0::1", "site-local"),
+        ("64:ff9b::a00:1", "reserved"),  # NAT64 of 10.0.0.1
+        ("64:ff9b::808:808", "reserved"),  # NAT64 of 8.8.8.8: refused all the same
+        ("2002:808:808::1", None),  # 6to4 of 8.8.8.8
         ("8.8.8.8", None),
         ("2606:4700:4700::1111", None),
     ],

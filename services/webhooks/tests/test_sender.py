@@ -6,6 +6,7 @@ import datetime
 import socket
 import ssl
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import ClassVar
 
@@ -17,6 +18,7 @@ from cryptography.x509.oid import NameOID
 from urllib3.exceptions import SSLError
 
 from services.webhooks import domain, sender
+from shared import config
 
 
 class Recorder(BaseHTTPRequestHandler):
@@ -116,10 +118,39 @@ def test_plain_http_reaches_ipv6_loopback_when_tests_allow_it(monkeypatch):
     try:
         port = server.server_address[1]
         assert sender.post(f"http://[::1]:{port}/v6", b"{}", {}).error is not None  # not without the flag
-        monkeypatch.setenv(sender.ALLOW_HTTP_ENV, "1")
+        monkeypatch.setenv(config.ALLOW_HTTP_WEBHOOKS_ENV, "1")
         answer = sender.post(f"http://[::1]:{port}/v6", b"{}", {})
         assert (answer.status_code, answer.error) == (204, None)
         assert Recorder.hosts == [f"[::1]:{port}"]
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_receiver_dribbling_its_answer_is_cut_off_at_the_timeout(monkeypatch):
+    """Each byte comes well within urllib3's read timeout, the whole answer
+    far beyond the sender's: the sender stops waiting at its timeout."""
+    monkeypatch.setenv(config.ALLOW_HTTP_WEBHOOKS_ENV, "1")
+    monkeypatch.setenv("LOYALTY_WEBHOOK_TIMEOUT_SECONDS", "0.5")
+    listener = socket.create_server(("127.0.0.1", 0))
+    answer_bytes = b"HTTP/1.1 204 No Content\r\nX-Slow: " + b"z" * 40 + b"\r\n\r\n"
+
+    def dribble():
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            try:
+                for byte in answer_bytes:
+                    connection.sendall(bytes([byte]))
+                    time.sleep(0.1)
+            except OSError:  # the sender hung up: what this test expects
+                pass
+
+    threading.Thread(target=dribble, daemon=True).start()
+    try:
+        answer = sender.post(f"http://127.0.0.1:{listener.getsockname()[1]}/slow", b"{}", {})
+    finally:
+        listener.close()
+
+    assert answer.status_code is None
+    assert answer.error == "timeout: no answer within 0.5 s"

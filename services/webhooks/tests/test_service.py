@@ -4,18 +4,22 @@ delivering to a real HTTP server on loopback (LOYALTY_ALLOW_HTTP_WEBHOOKS=1).
 The clock is frozen and moved by hand: retries and the 24 h windows are
 reached without waiting for them."""
 
+import contextlib
+
 import pytest
 from cryptography.fernet import Fernet
+from nameko.rpc import rpc
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import select
 
+from services.webhooks import operations
 from services.webhooks.models import deliveries, metadata
 from services.webhooks.service import MIGRATIONS, WebhooksService
 from services.webhooks.tests.receiver import Reply, start_receiver
 from shared.clock import FrozenClock, utcnow
 from shared.database import Database
 from shared.db import make_engine
-from shared.errors import NotFound, Unprocessable
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import MemberTierChanged, Payload, PointsAwarded, ReviewApproved, make_event
 from shared.outbox import events_exchange
 from tests.support import make_event_publisher, wait_for
@@ -36,16 +40,42 @@ def database_url(database_url_factory):
 
 
 @pytest.fixture
-def webhooks(amqp_uri, database_url, container_factory, clock, monkeypatch):
+def start_webhooks(amqp_uri, database_url, container_factory, monkeypatch):
     monkeypatch.setenv("LOYALTY_ALLOW_HTTP_WEBHOOKS", "1")
     monkeypatch.setenv("LOYALTY_WEBHOOK_TIMEOUT_SECONDS", "0.5")
 
+    @contextlib.contextmanager
+    def start(service_cls):
+        container = container_factory(service_cls, {"AMQP_URI": amqp_uri, "DATABASE_URL": database_url})
+        container.start()
+        with ServiceRpcProxy("webhooks", {"AMQP_URI": amqp_uri}, timeout=15) as proxy:
+            yield proxy
+
+    return start
+
+
+@pytest.fixture
+def webhooks(start_webhooks, clock):
     class WebhooksAtTestTime(WebhooksService):
         db = Database(metadata, MIGRATIONS, clock=clock)
 
-    container = container_factory(WebhooksAtTestTime, {"AMQP_URI": amqp_uri, "DATABASE_URL": database_url})
-    container.start()
-    with ServiceRpcProxy("webhooks", {"AMQP_URI": amqp_uri}, timeout=15) as proxy:
+    with start_webhooks(WebhooksAtTestTime) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def webhooks_sent_by_hand(start_webhooks, clock):
+    """The service with its sender's ticks run by the test (an RPC in place
+    of the timer), so which deliveries share a tick is the test's choice."""
+
+    class WebhooksSentByHand(WebhooksService):
+        db = Database(metadata, MIGRATIONS, clock=clock)
+
+        @rpc
+        def send_due_deliveries(self):
+            return operations.send_due_deliveries(self.db)
+
+    with start_webhooks(WebhooksSentByHand) as proxy:
         yield proxy
 
 
@@ -229,6 +259,33 @@ def test_a_subscription_failing_for_24_hours_is_disabled_and_can_be_resumed(webh
     assert (resumed["status"], resumed["disabled_reason"], resumed["failing_since"]) == ("active", None, None)
 
 
+def test_a_delivery_given_up_by_a_disabling_in_its_own_tick_stays_given_up(
+    webhooks_sent_by_hand, receiver, clock, delivery_rows
+):
+    webhooks = webhooks_sent_by_hand
+    receiver.default = Reply(503)
+    subscription = subscribe(webhooks, receiver.url)
+    ref = {"shop_id": SHOP, "subscription_id": subscription["id"]}
+    webhooks.send_test(**ref)
+    assert webhooks.send_due_deliveries() == 1  # failing since now
+
+    clock.advance(hours=24)
+    late = webhooks.send_test(**ref)
+    # One tick: the first delivery's retry (due first) disables the
+    # subscription and gives up the late one, whose 503 comes back after.
+    assert webhooks.send_due_deliveries() == 2
+    [disabled] = webhooks.list_subscriptions(shop_id=SHOP)["items"]
+    assert disabled["status"] == "disabled"
+    [given_up] = delivery_rows(late["event_id"])
+    assert (given_up.status, given_up.next_attempt_at) == ("failed", None)
+
+    receiver.default = Reply(200)
+    webhooks.set_subscription_status(status="active", **ref)
+    clock.advance(hours=1)
+    assert webhooks.send_due_deliveries() == 0  # nothing given up comes back on resuming
+    assert [request.headers["X-Loyalty-Topic"] for request in receiver.received] == ["test"] * 3
+
+
 def test_a_customers_later_delivery_waits_for_the_earlier_one(
     webhooks, receiver, publish, clock, delivery_rows
 ):
@@ -328,6 +385,9 @@ def test_a_paused_subscription_gets_no_deliveries_until_resumed(
         shop_id=SHOP, subscription_id=subscription["id"], status="paused"
     )
     assert paused["status"] == "paused"
+    with pytest.raises(Conflict) as refused:
+        webhooks.send_test(shop_id=SHOP, subscription_id=subscription["id"])
+    assert refused.value.details == {"id": subscription["id"], "status": "paused"}
     missed = publish("points", earned())
     assert wait_for(lambda: handled(missed))
     assert delivery_rows(missed) == []
