@@ -18,9 +18,12 @@ from shared.errors import Unprocessable
 # --- topics -------------------------------------------------------------------
 
 # The events other services publish, by type, and the SPEC §7 topic each is.
-# points_awarded is two topics, told apart by its reason (topic_of).
+# points_awarded is two topics, told apart by its reason, and points_deducted
+# four, by the type of its ledger entry (topic_of).
 TOPIC_OF_EVENT = {
     "member_tier_changed": "member.tier_changed",
+    "member_excluded": "member.excluded",
+    "member_included": "member.included",
     "referral_claimed": "referral.claimed",
     "referral_completed": "referral.completed",
     "referral_cancelled": "referral.cancelled",
@@ -28,12 +31,15 @@ TOPIC_OF_EVENT = {
     "google_review_approved": "google_review.approved",
 }
 POINTS_AWARDED = "points_awarded"
+POINTS_DEDUCTED = "points_deducted"
 
 
 def topic_of(event_type: str, payload: dict[str, Any]) -> str:
     """The topic an event is delivered under."""
     if event_type == POINTS_AWARDED:
         return "points.adjusted" if payload.get("reason") == "adjustment" else "points.earned"
+    if event_type == POINTS_DEDUCTED:
+        return f"points.{payload['type']}"  # redeemed, refunded, expired or adjusted
     return TOPIC_OF_EVENT[event_type]
 
 

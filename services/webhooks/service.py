@@ -101,6 +101,18 @@ class WebhooksService:
     def deliver_points_awarded(self, uow, event):
         operations.schedule_deliveries(uow, event)
 
+    @reliable_event_handler("points", "points_deducted")
+    def deliver_points_deducted(self, uow, event):
+        operations.schedule_deliveries(uow, event)
+
+    @reliable_event_handler("points", "member_excluded")
+    def deliver_member_excluded(self, uow, event):
+        operations.schedule_deliveries(uow, event)
+
+    @reliable_event_handler("points", "member_included")
+    def deliver_member_included(self, uow, event):
+        operations.schedule_deliveries(uow, event)
+
     @reliable_event_handler("points", "member_tier_changed")
     def deliver_member_tier_changed(self, uow, event):
         operations.schedule_deliveries(uow, event)

@@ -6,6 +6,7 @@ import hmac
 import json
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address
+from typing import get_args
 
 import pytest
 
@@ -13,7 +14,7 @@ from services.webhooks import domain
 from services.webhooks.service import WebhooksService
 from shared.entrypoints import handler_queues
 from shared.errors import Unprocessable
-from shared.events import EVENT_PAYLOADS
+from shared.events import EVENT_PAYLOADS, AwardReason, DeductionType
 from shared.webhooks_api import TOPICS
 
 pytestmark = pytest.mark.unit  # pure: no broker, no database (make test-unit)
@@ -23,7 +24,7 @@ T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 def test_every_event_the_service_hears_has_a_topic_of_the_spec():
     heard = {queue.event_type for queue in handler_queues(WebhooksService)}
-    assert heard == {*domain.TOPIC_OF_EVENT, domain.POINTS_AWARDED}
+    assert heard == {*domain.TOPIC_OF_EVENT, domain.POINTS_AWARDED, domain.POINTS_DEDUCTED}
     assert heard <= set(EVENT_PAYLOADS)
     for event_type in domain.TOPIC_OF_EVENT:
         assert domain.topic_of(event_type, {}) in TOPICS
@@ -34,6 +35,18 @@ def test_points_awarded_is_earned_unless_an_admin_adjusted_it():
     assert domain.topic_of("points_awarded", {"reason": "order"}) == "points.earned"
     assert domain.topic_of("points_awarded", {"reason": "referral"}) == "points.earned"
     assert domain.topic_of("points_awarded", {"reason": "adjustment"}) == "points.adjusted"
+
+
+def test_points_deducted_is_the_topic_of_its_ledger_entry_and_every_spec_topic_has_an_event():
+    deducted = {kind: domain.topic_of("points_deducted", {"type": kind}) for kind in get_args(DeductionType)}
+    assert deducted == {
+        "redeemed": "points.redeemed",
+        "refunded": "points.refunded",
+        "expired": "points.expired",
+        "adjusted": "points.adjusted",
+    }
+    awarded = {domain.topic_of("points_awarded", {"reason": reason}) for reason in get_args(AwardReason)}
+    assert {*domain.TOPIC_OF_EVENT.values(), *deducted.values(), *awarded} == set(TOPICS)
 
 
 def test_a_delivery_is_about_the_customer_or_the_referrer():

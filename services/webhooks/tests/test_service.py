@@ -20,7 +20,15 @@ from shared.clock import FrozenClock, utcnow
 from shared.database import Database
 from shared.db import make_engine
 from shared.errors import Conflict, NotFound, Unprocessable
-from shared.events import MemberTierChanged, Payload, PointsAwarded, ReviewApproved, make_event
+from shared.events import (
+    MemberExcluded,
+    MemberTierChanged,
+    Payload,
+    PointsAwarded,
+    PointsDeducted,
+    ReviewApproved,
+    make_event,
+)
 from shared.outbox import events_exchange
 from tests.support import make_event_publisher, wait_for
 
@@ -138,6 +146,12 @@ def earned(customer_id="c1", points=10, reason="order"):
     )
 
 
+def deducted(kind, points, action):
+    return PointsDeducted(
+        customer_id="c1", activity_id=2, type=kind, points=points, action=action, balance_after=40
+    )
+
+
 def subscribe(webhooks, url, topics=("points.earned",), shop_id=SHOP):
     return webhooks.create_subscription(shop_id=shop_id, shop_domain=DOMAIN, url=url, topics=list(topics))
 
@@ -209,6 +223,26 @@ def test_only_subscribed_topics_of_the_subscriptions_shop_are_delivered(
     assert delivery_rows(adjusted) == []
     assert delivery_rows(elsewhere) == []
     assert [a["topic"] for a in attempts(webhooks, subscription)] == ["member.tier_changed"]
+
+
+def test_points_leaving_a_balance_and_members_leaving_the_program_reach_their_topics(
+    webhooks, receiver, publish
+):
+    subscribe(webhooks, receiver.url, topics=("points.redeemed", "points.expired", "member.excluded"))
+    redeemed = publish("points", deducted("redeemed", -50, "Redeemed $5 off"))
+    publish("points", deducted("refunded", -10, "Order #1 refunded"))  # not subscribed
+    expired = publish("points", deducted("expired", -40, "Points expired"))
+    excluded = publish("points", MemberExcluded(customer_id="c1", reason="staff account"))
+
+    assert wait_for(lambda: len(receiver.received) >= 3)
+    topics = {request.document["id"]: request.headers["X-Loyalty-Topic"] for request in receiver.received}
+    assert topics == {redeemed: "points.redeemed", expired: "points.expired", excluded: "member.excluded"}
+    [redemption] = [r.document["data"] for r in receiver.received if r.document["id"] == redeemed]
+    assert (redemption["points"], redemption["balance_after"], redemption["action"]) == (
+        -50,
+        40,
+        "Redeemed $5 off",
+    )
 
 
 def test_a_failed_delivery_is_tried_again_after_a_500_and_after_a_timeout(webhooks, receiver, publish, clock):
