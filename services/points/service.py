@@ -48,6 +48,7 @@ from services.points.schemas import (
 from shared.database import Database
 from shared.entrypoints import reliable_event_handler
 from shared.pagination import parse_query
+from shared.service_calls import UnitOfWorkCalls, page_json, provided
 from shared.telemetry import Telemetry
 from shared.timeline import timeline_query
 
@@ -58,19 +59,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 TIMER_INTERVAL_SECONDS = float(os.environ.get("LOYALTY_POINTS_TIMER_INTERVAL", "3600"))
 
 
-def _given(**kwargs) -> dict:
-    """RPC kwargs left as None mean "the default"."""
-    return {name: value for name, value in kwargs.items() if value is not None}
-
-
-def _page(result: dict) -> dict:
-    return {
-        "items": [item.model_dump(mode="json") for item in result["items"]],
-        "next_cursor": result["next_cursor"],
-    }
-
-
-class PointsService:
+class PointsService(UnitOfWorkCalls):
     name = "points"
 
     db = Database(metadata, MIGRATIONS)
@@ -119,22 +108,18 @@ class PointsService:
 
     # --- RPC: queries ---------------------------------------------------------------
 
-    def _read(self, query, *args):
-        with self.db.unit_of_work() as uow:
-            return query(uow, *args)
-
     @rpc
     def list_activities(self, shop_id, type="all", q=None, from_=None, to=None, cursor=None, limit=50):
         query = parse_query(
             ActivitiesQuery,
-            _given(shop_id=shop_id, type=type, q=q, from_=from_, to=to, cursor=cursor, limit=limit),
+            provided(shop_id=shop_id, type=type, q=q, from_=from_, to=to, cursor=cursor, limit=limit),
         )
         return self._read(views.list_activities, query).model_dump(mode="json")
 
     @rpc
     def overview(self, shop_id, from_=None, to=None):
         """Totals, a per-day series and the newest rows for whole UTC days."""
-        query = parse_query(OverviewQuery, _given(shop_id=shop_id, from_=from_, to=to))
+        query = parse_query(OverviewQuery, provided(shop_id=shop_id, from_=from_, to=to))
         return self._read(overview.points_overview, query).model_dump(mode="json")
 
     @rpc
@@ -149,14 +134,14 @@ class PointsService:
     def export_activities(self, shop_id, type="all", q=None, from_=None, to=None, cursor=None, limit=1000):
         query = parse_query(
             ExportQuery,
-            _given(shop_id=shop_id, type=type, q=q, from_=from_, to=to, cursor=cursor, limit=limit),
+            provided(shop_id=shop_id, type=type, q=q, from_=from_, to=to, cursor=cursor, limit=limit),
         )
         return self._read(views.list_activities, query).model_dump(mode="json")
 
     @rpc
     def list_customers(self, shop_id, q=None, cursor=None, limit=50):
-        query = parse_query(CustomersQuery, _given(shop_id=shop_id, q=q, cursor=cursor, limit=limit))
-        return _page(self._read(views.list_customers, query))
+        query = parse_query(CustomersQuery, provided(shop_id=shop_id, q=q, cursor=cursor, limit=limit))
+        return page_json(self._read(views.list_customers, query))
 
     @rpc
     def get_customer(self, shop_id, customer_id):
@@ -192,9 +177,11 @@ class PointsService:
     def list_audit_log(self, shop_id, customer_id=None, from_=None, to=None, cursor=None, limit=50):
         query = parse_query(
             AuditQuery,
-            _given(shop_id=shop_id, customer_id=customer_id, from_=from_, to=to, cursor=cursor, limit=limit),
+            provided(
+                shop_id=shop_id, customer_id=customer_id, from_=from_, to=to, cursor=cursor, limit=limit
+            ),
         )
-        return _page(self._read(views.list_audit_log, query))
+        return page_json(self._read(views.list_audit_log, query))
 
     @rpc
     def get_discount_code(self, shop_id, code):
@@ -209,7 +196,8 @@ class PointsService:
     # --- RPC: commands (admin actions are audited by the operations) -----------------
 
     def _command(self, operation, *args):
-        return self.db.transaction(lambda uow: operation(uow, *args)).model_dump(mode="json")
+        """A command's answer (a pydantic model) as JSON."""
+        return super()._command(operation, *args).model_dump(mode="json")
 
     @rpc
     def adjust_points(self, shop_id, customer_id, points, reason, actor, idempotency_key=None):
@@ -217,7 +205,7 @@ class PointsService:
             commands.adjust_points,
             parse_query(
                 Adjustment,
-                _given(
+                provided(
                     shop_id=shop_id,
                     customer_id=customer_id,
                     points=points,
@@ -234,7 +222,7 @@ class PointsService:
             commands.redeem_reward,
             parse_query(
                 Redemption,
-                _given(
+                provided(
                     shop_id=shop_id,
                     customer_id=customer_id,
                     reward_id=reward_id,
@@ -249,7 +237,7 @@ class PointsService:
         return self._command(
             commands.reverse_activity,
             parse_query(
-                Reversal, _given(shop_id=shop_id, activity_id=activity_id, actor=actor, reason=reason)
+                Reversal, provided(shop_id=shop_id, activity_id=activity_id, actor=actor, reason=reason)
             ),
         )
 
@@ -258,7 +246,7 @@ class PointsService:
         return self._command(
             commands.set_exclusion,
             parse_query(
-                StatusChange, _given(shop_id=shop_id, customer_id=customer_id, actor=actor, reason=reason)
+                StatusChange, provided(shop_id=shop_id, customer_id=customer_id, actor=actor, reason=reason)
             ),
             True,
         )
@@ -268,7 +256,7 @@ class PointsService:
         return self._command(
             commands.set_exclusion,
             parse_query(
-                StatusChange, _given(shop_id=shop_id, customer_id=customer_id, actor=actor, reason=reason)
+                StatusChange, provided(shop_id=shop_id, customer_id=customer_id, actor=actor, reason=reason)
             ),
             False,
         )

@@ -24,37 +24,18 @@ from services.referrals.schemas import (
 from shared.database import Database
 from shared.entrypoints import reliable_event_handler
 from shared.pagination import parse_query
+from shared.service_calls import UnitOfWorkCalls, page_json, provided
 from shared.telemetry import Telemetry
 from shared.timeline import timeline_query
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def provided(**params) -> dict:
-    """The arguments a caller actually gave: a None is "not given", so the
-    schema's default applies or its "field required" names the field."""
-    return {name: value for name, value in params.items() if value is not None}
-
-
-def _page(result: dict) -> dict:
-    return {
-        "items": [item.model_dump(mode="json") for item in result["items"]],
-        "next_cursor": result["next_cursor"],
-    }
-
-
-class ReferralsService:
+class ReferralsService(UnitOfWorkCalls):
     name = "referrals"
     db = Database(metadata, MIGRATIONS)
     telemetry = Telemetry()
     points = RpcProxy("points")
-
-    def _read(self, query, *args):
-        with self.db.unit_of_work() as uow:
-            return query(uow, *args)
-
-    def _command(self, operation, *args):
-        return self.db.transaction(lambda uow: operation(uow, *args))
 
     # --- links and clicks -------------------------------------------------------------
 
@@ -101,7 +82,7 @@ class ReferralsService:
             ActivityQuery,
             provided(shop_id=shop_id, status=status, from_=from_, to=to, cursor=cursor, limit=limit),
         )
-        return _page(self._read(operations.list_activities, query))
+        return page_json(self._read(operations.list_activities, query))
 
     @rpc
     def timeline(self, shop_id, from_, to, limit, after=None, customer_id=None, kind=None):

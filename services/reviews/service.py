@@ -23,36 +23,17 @@ from services.reviews.schemas import (
 from shared.database import Database
 from shared.entrypoints import reliable_event_handler
 from shared.pagination import parse_query
+from shared.service_calls import UnitOfWorkCalls, page_json, provided
 from shared.telemetry import Telemetry
 from shared.timeline import timeline_query
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def provided(**params) -> dict:
-    """The arguments a caller actually gave: a None is "not given", so the
-    schema's default applies or its "field required" names the field."""
-    return {name: value for name, value in params.items() if value is not None}
-
-
-def _page(result: dict) -> dict:
-    return {
-        "items": [item.model_dump(mode="json") for item in result["items"]],
-        "next_cursor": result["next_cursor"],
-    }
-
-
-class ReviewsService:
+class ReviewsService(UnitOfWorkCalls):
     name = "reviews"
     db = Database(metadata, MIGRATIONS)
     telemetry = Telemetry()
-
-    def _read(self, query, *args):
-        with self.db.unit_of_work() as uow:
-            return query(uow, *args)
-
-    def _command(self, operation, *args):
-        return self.db.transaction(lambda uow: operation(uow, *args))
 
     # --- product reviews -----------------------------------------------------
 
@@ -110,7 +91,7 @@ class ReviewsService:
             ActivityQuery,
             provided(shop_id=shop_id, status=status, from_=from_, to=to, cursor=cursor, limit=limit),
         )
-        return _page(self._read(operations.list_items, domain.REVIEW, query))
+        return page_json(self._read(operations.list_items, domain.REVIEW, query))
 
     # --- Google-review submissions -----------------------------------------
 
@@ -164,7 +145,7 @@ class ReviewsService:
             ActivityQuery,
             provided(shop_id=shop_id, status=status, from_=from_, to=to, cursor=cursor, limit=limit),
         )
-        return _page(self._read(operations.list_items, domain.GOOGLE_REVIEW, query))
+        return page_json(self._read(operations.list_items, domain.GOOGLE_REVIEW, query))
 
     # --- the overview --------------------------------------------------------
 

@@ -22,6 +22,7 @@ from shared import config
 from shared.database import Database
 from shared.entrypoints import reliable_event_handler
 from shared.pagination import parse_query
+from shared.service_calls import UnitOfWorkCalls, provided
 from shared.telemetry import Telemetry
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -31,22 +32,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SEND_INTERVAL_SECONDS = config.webhook_send_interval_seconds()
 
 
-def provided(**params) -> dict:
-    """The arguments a caller actually gave (None: not given)."""
-    return {name: value for name, value in params.items() if value is not None}
-
-
-class WebhooksService:
+class WebhooksService(UnitOfWorkCalls):
     name = "webhooks"
     db = Database(metadata, MIGRATIONS)
     telemetry = Telemetry()
-
-    def _read(self, query, *args):
-        with self.db.unit_of_work() as uow:
-            return query(uow, *args)
-
-    def _command(self, operation, *args):
-        return self.db.transaction(lambda uow: operation(uow, *args))
 
     # --- subscriptions (the gateway's admin API) -----------------------------------
 
