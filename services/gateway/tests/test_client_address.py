@@ -80,3 +80,10 @@ def test_the_buckets_kept_are_bounded():
     # "a" was forgotten (least recently used): a forgotten bucket is a full one.
     assert buckets.take(("shp", "a"), settings, now=0.0) == 0.0
     assert buckets.take(("shp", "d"), settings, now=0.0) > 0
+
+
+def test_the_default_limit_is_a_burst_of_ten_then_thirty_a_minute(monkeypatch):
+    monkeypatch.delenv("LOYALTY_RATE_LIMIT_PER_MINUTE", raising=False)
+    monkeypatch.delenv("LOYALTY_RATE_LIMIT_BURST", raising=False)
+    settings = RateLimitSettings.from_environment()
+    assert (settings.burst, settings.per_minute, settings.refill_seconds) == (10, 30, 2.0)
