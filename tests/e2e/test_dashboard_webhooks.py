@@ -69,6 +69,7 @@ def test_a_merchant_adds_tests_pauses_and_deletes_a_webhook(deployed_system, das
     assert request.signed_with(secret)
     event_id = request.headers["X-Loyalty-Event-Id"]
     dashboard.wait_for_row("test", event_id, "Delivered", "200")
+    dashboard.screenshot("webhooks-delivery-log-delivered")
 
     page.get_by_role("link", name="Outbound webhooks", exact=True).first.click()
     row = dashboard.row(receiver.url)
