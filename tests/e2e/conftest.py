@@ -54,6 +54,8 @@ def deployed_system(database_url_factory, tmp_path_factory):
             # A test that stops a service waits this long on each page that
             # asks it; the test shops' answers take a fraction of it.
             LOYALTY_RPC_TIMEOUT_SECONDS="5",
+            # Outbound webhooks to a receiver the test runs on loopback, over http.
+            LOYALTY_ALLOW_HTTP_WEBHOOKS="1",
         )
         for name in SERVICES:
             env[f"{name.upper()}_DATABASE_URL"] = database_url_factory(f"deployed_{name}")

@@ -28,14 +28,22 @@ SCREENS = [
     ("/rewards", "Rewards"),
     ("/program", "Program settings"),
     ("/audit-log", "Audit log"),
+    ("/webhooks", "Outbound webhooks"),
+    ("/webhooks/{webhook}", "Delivery log"),
     ("/no-such-screen", "Page not found"),
 ]
-EMPTY_SCREENS = ["/", "/points", "/referrals", "/customers", "/rewards", "/audit-log"]
+EMPTY_SCREENS = ["/", "/points", "/referrals", "/customers", "/rewards", "/audit-log", "/webhooks"]
 
 
 @pytest.fixture(scope="module")
 def busy_shop(deployed_system):
-    return shop_with_every_activity(deployed_system)
+    shop = shop_with_every_activity(deployed_system)
+    # Subscribed after every event: nothing is ever sent to it.
+    webhook = {"url": "https://example.com/hooks/loyalty", "topics": ["points.earned", "referral.completed"]}
+    created = shop.api("POST", "/api/webhook-subscriptions", json=webhook)
+    assert created.status_code == 201, created.text
+    shop.webhook_id = created.json()["id"]
+    return shop
 
 
 def settled(board, title: str) -> None:
@@ -73,9 +81,10 @@ def test_every_screen_is_drawn_accessible_and_free_of_console_errors(
         look_at(board, f"screen-sign-in-{size}", findings)
         board.sign_in(busy_shop)
         for path, title in SCREENS:
-            board.open(path)
+            board.open(path.format(webhook=busy_shop.webhook_id))
             settled(board, title)
-            look_at(board, f"screen-{path.strip('/').replace('/', '-') or 'overview'}-{size}", findings)
+            name = path.replace("{webhook}", "delivery-log").strip("/").replace("/", "-") or "overview"
+            look_at(board, f"screen-{name}-{size}", findings)
             if path == "/":  # the funnel from clicks, and the average rating
                 board.page.get_by_text("Link clicks").wait_for()
                 board.page.get_by_text("Average rating").wait_for()
@@ -94,6 +103,12 @@ def test_every_screen_is_drawn_accessible_and_free_of_console_errors(
         board.row("wes@example.com").get_by_role("button", name="Cancel referral").click()
         board.dialog().get_by_text("will not be rewarded").wait_for()
         look_at(board, f"dialog-cancel-referral-{size}", findings)
+        board.page.keyboard.press("Escape")
+        board.open("/webhooks")
+        settled(board, "Outbound webhooks")
+        board.page.get_by_role("button", name="Add webhook").click()
+        board.dialog().get_by_label("Endpoint URL").wait_for()
+        look_at(board, f"dialog-add-webhook-{size}", findings)
         board.page.keyboard.press("Escape")
         board.open("/")
         settled(board, "Customers' activities")
@@ -123,6 +138,7 @@ def test_empty_screens_say_what_to_do_next(deployed_system, browser):
             ),
             "/rewards": ("Rewards", "Rewards are what customers spend their points on"),
             "/audit-log": ("Audit log", "Try a longer date range or another customer ID."),
+            "/webhooks": ("Outbound webhooks", "Add an https endpoint and pick topics"),
         }
         assert sorted(expected) == sorted(p for p in EMPTY_SCREENS if p != "/")
         for path, (title, next_step) in expected.items():

@@ -19,6 +19,8 @@ import { ProgramSettings } from "./screens/ProgramSettings";
 import { ReferralActivities } from "./screens/ReferralActivities";
 import { ReviewActivities } from "./screens/ReviewActivities";
 import { Rewards } from "./screens/Rewards";
+import { DeliveryLog } from "./screens/webhooks/DeliveryLog";
+import { Webhooks } from "./screens/webhooks/Webhooks";
 import { CheckingSession, EmbeddedSignInFailed, SignIn } from "./screens/SignIn";
 
 /** Polaris links (Link, Navigation, Page actions) go through the router;
@@ -67,6 +69,8 @@ function Screens() {
       <Route path="/rewards" element={<Rewards />} />
       <Route path="/program" element={<ProgramSettings />} />
       <Route path="/audit-log" element={<AuditLog />} />
+      <Route path="/webhooks" element={<Webhooks />} />
+      <Route path="/webhooks/:subscriptionId" element={<DeliveryLog />} />
       <Route path="*" element={<NotFound />} />
     </Routes>
   );

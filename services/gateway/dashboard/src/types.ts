@@ -177,3 +177,34 @@ export type Overview = {
   recent: { points: Activity[]; referrals: Referral[]; reviews: Review[]; google_reviews: GoogleReview[] };
   unavailable: ("points" | "referrals" | "reviews")[];
 };
+
+/** GET /api/webhook-subscriptions (docs/webhooks.md, shared/webhooks_api.py). */
+export type WebhookStatus = "active" | "paused" | "disabled";
+
+export type WebhookSubscription = {
+  id: string;
+  url: string;
+  topics: string[];
+  status: WebhookStatus;
+  disabled_reason: string | null;
+  failing_since: string | null;
+  created_at: string;
+};
+
+/** POST /api/webhook-subscriptions: the signing secret is in this answer only. */
+export type CreatedWebhookSubscription = WebhookSubscription & { signing_secret: string };
+
+/** One POST to a subscription's URL (GET …/{id}/deliveries, newest first). */
+export type DeliveryAttempt = {
+  id: number;
+  delivery_id: number;
+  topic: string;
+  event_id: string;
+  attempt: number;
+  attempted_at: string;
+  outcome: "delivered" | "retrying" | "failed";
+  status_code: number | null;
+  duration_ms: number;
+  error: string | null;
+  next_retry_at: string | null;
+};

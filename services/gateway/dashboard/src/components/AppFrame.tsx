@@ -1,6 +1,7 @@
 import { Frame, Navigation, TopBar } from "@shopify/polaris";
 import {
   ClipboardCheckIcon,
+  ConnectIcon,
   GiftCardIcon,
   HomeIcon,
   LogoGoogleIcon,
@@ -30,6 +31,7 @@ const PROGRAM = [
   { url: "/rewards", label: "Rewards", icon: GiftCardIcon },
   { url: "/program", label: "Program settings", icon: SettingsIcon },
   { url: "/audit-log", label: "Audit log", icon: ClipboardCheckIcon },
+  { url: "/webhooks", label: "Outbound webhooks", icon: ConnectIcon },
 ];
 
 // Embedded, the Shopify admin signed the staff member in; signing out is its.

@@ -15,6 +15,8 @@ const TONES: Record<string, Tone> = {
   used: "info",
   voided: "critical",
   inactive: undefined,
+  paused: "attention",
+  disabled: "critical",
 };
 
 /** A status as Polaris shows one ("Pending", yellow). */
