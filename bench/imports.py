@@ -110,7 +110,8 @@ def main(argv=None) -> None:
             bench_seed.drop_database(args.database_url, name)
     print(
         f"{run.rows:,} rows: upload {run.upload_seconds:.1f} s, all applied after {run.total_seconds:.1f} s "
-        f"({run.rows_per_s():,.0f} rows/s); {run.state['rows_done']:,} done, {run.state['rows_failed']:,} failed"
+        f"({run.rows_per_s():,.0f} rows/s); "
+        f"{run.state['rows_done']:,} done, {run.state['rows_failed']:,} failed"
     )
 
 

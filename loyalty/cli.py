@@ -229,7 +229,8 @@ def cmd_import(args):
         print(json.dumps(done))
         return
     print(
-        f"import {done['id']}: {done['status']}, {done['rows_done']} rows imported, {done['rows_failed']} failed"
+        f"import {done['id']}: {done['status']}, "
+        f"{done['rows_done']} rows imported, {done['rows_failed']} failed"
     )
     for error in done["errors"]:
         print(f"  line {error['row']}: {error['message']}")

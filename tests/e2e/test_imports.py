@@ -76,7 +76,8 @@ def test_a_file_from_another_app_becomes_balances_once_with_its_bad_rows_listed_
     ]
 
     again = post_file(shop, content)
-    assert again.status_code == 202 and again.json()["id"] == posted.json()["id"]
+    assert again.status_code == 202
+    assert again.json()["id"] == posted.json()["id"]
     listed = shop.api("GET", "/api/imports").json()["items"]
     assert [(item["id"], item["file_name"], item["status"]) for item in listed] == [
         (posted.json()["id"], "balances.csv", "done")
@@ -85,7 +86,7 @@ def test_a_file_from_another_app_becomes_balances_once_with_its_bad_rows_listed_
 
 
 @pytest.mark.parametrize(
-    "content, field",
+    ("content", "field"),
     [
         (f"{HEADER},tier\n7101,a@example.com,5,A,B,Gold\n".encode(), "tier"),
         (b"customer_id,points\n7101,5\n", "email"),
@@ -145,4 +146,5 @@ def test_the_operator_imports_a_file_from_the_command_line(system, shop, tmp_pat
     assert done["errors"][0]["row"] == 3
     assert balance(shop, "7401") == 300
     refused = loyalty_cli(system, "import", "points", str(path), "--shop", "no-such-shop.myshopify.com")
-    assert refused.returncode == 1 and "no shop" in refused.stderr
+    assert refused.returncode == 1
+    assert "no shop" in refused.stderr

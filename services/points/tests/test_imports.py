@@ -5,13 +5,14 @@ row's tier is set by hand, the same file again is the same import, and an
 import interrupted between batches resumes without applying a row twice."""
 
 import hashlib
+
 import pytest
 from sqlalchemy import func, select
 
 from services.points.models import point_activities, point_import_rows, point_imports
 from services.points.operations import imports, ledger, views
 from services.points.schemas import CsvRow, ImportRef, ImportStart, StagedRows, UploadFinished
-from services.points.tests.test_ledger import ADMIN, clock, engine, points  # noqa: F401 (fixtures)
+from services.points.tests.test_ledger import ADMIN
 
 IMPORTED = "Adjusted by admin: Imported balance"
 
@@ -150,7 +151,8 @@ def test_rows_of_one_customer_apply_in_file_order_and_may_not_take_more_than_the
 
     done = report(points, import_id)
     assert (done.rows_done, done.rows_failed) == (3, 1)
-    assert done.errors[0].row == 4 and "not enough points" in done.errors[0].message
+    assert done.errors[0].row == 4
+    assert "not enough points" in done.errors[0].message
     assert balance(points, "c1") == 75
     assert imported_entries(points) == [("c1", 100), ("c1", -30), ("c1", 5)]
 
