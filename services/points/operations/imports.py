@@ -28,7 +28,7 @@ from services.points import domain, repository
 from services.points.operations import ledger, tiers
 from services.points.repository.imports import DONE, FAILED, PENDING, RUNNING, UPLOADING
 from services.points.schemas import CsvRow, ImportRef, ImportStart, ShopRef, StagedRows, UploadFinished
-from shared.db import UnitOfWork, must_exist
+from shared.db import UnitOfWork
 from shared.errors import Conflict, NotFound, Unprocessable, validation_details
 from shared.imports_api import (
     IMPORT_REASON,
@@ -192,10 +192,12 @@ def apply_imports(unit_of_work: Callable[[], UnitOfWork]) -> int:
 
 def _apply_batch(uow: UnitOfWork, shop_id: str, import_id: str) -> int:
     """Apply the next rows of one import; how many were settled (applied or failed)."""
+    found = repository.imports.claim_import(uow.session, shop_id, import_id)
+    if found is None:  # another replica is applying it: one applier per import keeps file order
+        return 0
     rows = _one_row_per_customer(repository.imports.pending_rows(uow.session, import_id, BATCH_ROWS))
     if not rows:
         return 0
-    found = must_exist(repository.imports.import_of(uow.session, shop_id, import_id), f"import {import_id}")
     settings = repository.program.program_settings_of(uow.session, shop_id)
     tier_names = {tier.name for tier in settings.vip_tiers}
     now = uow.clock.now()

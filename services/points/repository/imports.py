@@ -99,15 +99,23 @@ def running_imports(session: Session) -> Sequence[Row]:
     ).all()
 
 
+def claim_import(session: Session, shop_id: str, import_id: str) -> Row | None:
+    """The import, locked for this transaction; None while another
+    replica's applier holds it (SKIP LOCKED: it goes on with another)."""
+    return session.execute(
+        select(point_imports)
+        .where(point_imports.c.shop_id == shop_id, point_imports.c.id == import_id)
+        .with_for_update(skip_locked=True)
+    ).first()
+
+
 def pending_rows(session: Session, import_id: str, limit: int) -> Sequence[Row]:
-    """The next rows to apply, in file order, claimed for this transaction:
-    another replica's applier skips them (SKIP LOCKED) and takes the next."""
+    """The next rows to apply, in file order (the caller has claimed the import)."""
     return session.execute(
         select(point_import_rows)
         .where(point_import_rows.c.import_id == import_id, point_import_rows.c.state == PENDING)
         .order_by(point_import_rows.c.line)
         .limit(limit)
-        .with_for_update(skip_locked=True)
     ).all()
 
 
