@@ -28,7 +28,7 @@ PYTEST := $(BIN)/python -m pytest
 # each one's output together. Then the browser tests, in a process of their
 # own without eventlet.
 OUTAGE_TESTS := tests/resilience/test_broker_outage.py tests/resilience/test_stale_requests.py \
-	tests/resilience/test_webhook_sender_killed.py
+	tests/resilience/test_webhook_sender_killed.py tests/resilience/test_import_killed.py
 FLEET_TESTS := tests/resilience/test_launcher.py tests/e2e/test_demo_seed.py
 test: install
 	$(MAKE) --no-print-directory -j3 -O test-suite test-outages test-fleets

@@ -10,10 +10,9 @@ from collections import Counter
 import pytest
 from sqlalchemy import create_engine, text
 
-from conftest import private_vhost
 from services.webhooks.tests.receiver import Reply, start_receiver
-from tests.clients import System
-from tests.support import ServiceProcesses, wait_for
+from tests.resilience.conftest import fleet_on_private_vhost
+from tests.support import wait_for
 
 SUBSCRIPTIONS = "/api/webhook-subscriptions"
 # The killed delivery waits out its lease (the receiver's timeout plus a
@@ -33,16 +32,8 @@ def receiver():
 def services(services_env, tmp_path):
     """The five services as processes, on a vhost of their own, allowed to
     deliver over http to the test's receiver on loopback."""
-    with private_vhost() as amqp_uri:
-        env = dict(services_env, AMQP_URI=amqp_uri, LOYALTY_ALLOW_HTTP_WEBHOOKS="1")
-        processes = ServiceProcesses(env, tmp_path)
-        processes.setup_broker()
-        try:
-            processes.start_all()
-            processes.system = System(processes.base_url, amqp_uri, env["GATEWAY_DATABASE_URL"])
-            yield processes
-        finally:
-            processes.stop_all()
+    with fleet_on_private_vhost(services_env, tmp_path, LOYALTY_ALLOW_HTTP_WEBHOOKS="1") as processes:
+        yield processes
 
 
 def attempts(shop, subscription_id: str) -> list[dict]:

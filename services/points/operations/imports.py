@@ -17,6 +17,7 @@ there are) fails alone, changing nothing, with its line and why.
 Credits, nearly every row of a real file, are written for the whole batch
 at once (ledger.credit_many): 100,000 rows must apply within a minute."""
 
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -41,7 +42,7 @@ from shared.imports_api import (
     PointsImportSummary,
 )
 
-BATCH_ROWS = 1000
+BATCH_ROWS = 500
 LISTED_IMPORTS = 20
 # An upload that stopped arriving this long ago lost its sender (a gateway
 # killed mid-file): nothing of it was applied, and nobody got its id.
@@ -180,6 +181,10 @@ def apply_imports(unit_of_work: Callable[[], UnitOfWork]) -> int:
             if not settled:
                 break
             applied += settled
+            # Let the service's other workers run between batches (eventlet
+            # makes time.sleep yield; the database calls themselves do not):
+            # its RPCs and events would otherwise wait for the whole file.
+            time.sleep(0)
         with unit_of_work() as uow:
             # Another replica may still hold a batch: it closes the import then.
             if not repository.imports.has_pending_rows(uow.session, import_id):
