@@ -11,9 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 
-from shared.clock import utcnow
 from shared.errors import FieldError
-from shared.points_api import IsoDate, Output, TierName
+from shared.points_api import IsoDate, Output, TierName, plausible_birthday
 
 IMPORT_COLUMNS = ("customer_id", "email", "points", "first_name", "last_name", "birthday", "vip_tier")
 REQUIRED_IMPORT_COLUMNS = ("customer_id", "email", "points")
@@ -95,9 +94,7 @@ class ImportRow(BaseModel):
     @field_validator("birthday")
     @classmethod
     def _plausible_birthday(cls, value: date | None) -> date | None:
-        if value is not None and not date(1900, 1, 1) <= value <= utcnow().date():
-            raise ValueError("must be a past date from 1900 on")
-        return value
+        return plausible_birthday(value)
 
 
 # --- answers -----------------------------------------------------------------------

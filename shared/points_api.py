@@ -62,6 +62,12 @@ def _decimal_from_json(value: object) -> str | int | float | Decimal:
     return value
 
 
+def plausible_birthday(value: date | None) -> date | None:
+    if value is not None and not date(1900, 1, 1) <= value <= utcnow().date():
+        raise ValueError("must be a past date from 1900 on")
+    return value
+
+
 AdminReason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 OptionalReason = Annotated[AdminReason | None, BeforeValidator(_blank_as_none)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
@@ -115,9 +121,7 @@ class ProfileChanges(_Body):
     @field_validator("birthday")
     @classmethod
     def _plausible_birthday(cls, value: date | None) -> date | None:
-        if value is not None and not date(1900, 1, 1) <= value <= utcnow().date():
-            raise ValueError("must be a past date from 1900 on")
-        return value
+        return plausible_birthday(value)
 
     @model_validator(mode="after")
     def _changes_something(self) -> Self:

@@ -107,12 +107,7 @@ point_activities = Table(
     CheckConstraint("type IN ('earned', 'redeemed', 'refunded', 'expired', 'adjusted')", name="type"),
 )
 # Feeds: the shop's, by type, and one member's history, all newest first.
-Index(
-    "ix_point_activities_shop_id_occurred_at_id",
-    point_activities.c.shop_id,
-    point_activities.c.occurred_at,
-    point_activities.c.id,
-)
+Index("ix_point_activities_shop_id_occurred_at_id", *point_activities.c["shop_id", "occurred_at", "id"])
 Index(
     "ix_point_activities_shop_id_type_occurred_at_id",
     point_activities.c.shop_id,
@@ -334,12 +329,7 @@ tier_changes = Table(
     Column("activity_id", BigId),  # the ledger entry that moved it; null for a change by hand
     Column("occurred_at", UTCDateTime, nullable=False),
 )
-Index(
-    "ix_tier_changes_shop_id_occurred_at_id",
-    tier_changes.c.shop_id,
-    tier_changes.c.occurred_at,
-    tier_changes.c.id,
-)
+Index("ix_tier_changes_shop_id_occurred_at_id", *tier_changes.c["shop_id", "occurred_at", "id"])
 Index(
     "ix_tier_changes_shop_id_customer_id_occurred_at_id",
     tier_changes.c.shop_id,
@@ -368,11 +358,9 @@ daily_totals = Table(
     Column("excluded_members", BigInteger, nullable=False, default=0),
 )
 
-# Balances imported from another app (SPEC §7, operations/imports.py): a
-# file's rows are staged as they arrive, then applied in batches; a row's
-# state changes in the transaction that applies it, so each row counts once
-# however often applying is interrupted, and the file's hash makes the same
-# file posted twice one import.
+# Balances imported from another app (operations/imports.py): rows staged
+# by line as the file arrives, then applied in batches; an applied row is
+# deleted by the transaction that applied it, so each counts once.
 point_imports = Table(
     "point_imports",
     metadata,
@@ -380,7 +368,7 @@ point_imports = Table(
     Column("shop_id", String(64), nullable=False),
     Column("status", String(16), nullable=False),  # uploading, running, done, failed
     Column("file_name", String(255)),
-    Column("file_sha256", String(64)),  # known once the whole file arrived
+    Column("file_sha256", String(64)),  # once the whole file arrived: one import per file
     Column("rows_total", Integer, nullable=False),
     Column("rows_done", Integer, nullable=False),
     Column("rows_failed", Integer, nullable=False),
@@ -391,13 +379,12 @@ point_imports = Table(
 )
 Index("ix_point_imports_shop_id_created_at", point_imports.c.shop_id, point_imports.c.created_at)
 Index("ix_point_imports_status", point_imports.c.status)
-
 point_import_rows = Table(
     "point_import_rows",
     metadata,
     Column("import_id", String(36), primary_key=True),
     Column("line", Integer, primary_key=True),
-    Column("state", String(8), nullable=False),  # pending, failed (an applied row is dropped)
+    Column("state", String(8), nullable=False),  # pending or failed
     Column("error", String(1000)),
     # The row as checked (shared.imports_api.ImportRow); null when it was not valid.
     Column("customer_id", String(64)),
@@ -408,9 +395,4 @@ point_import_rows = Table(
     Column("birthday", Date),
     Column("vip_tier", String(64)),
 )
-Index(
-    "ix_point_import_rows_import_id_state_line",
-    point_import_rows.c.import_id,
-    point_import_rows.c.state,
-    point_import_rows.c.line,
-)
+Index("ix_point_import_rows_import_id_state_line", *point_import_rows.c["import_id", "state", "line"])
