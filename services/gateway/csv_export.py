@@ -1,36 +1,21 @@
-"""The point feed as a CSV download: every page of it, streamed, with text
-cells made safe to open in a spreadsheet."""
+"""The point feed as a CSV download: every page of it, streamed, as the
+points service writes it (shared.activity_csv)."""
 
-import csv
-import io
 import logging
-from collections.abc import Iterator
 
 from werkzeug.wrappers import Response
 
 from services.gateway.point_pages import activity_values
 from services.gateway.rpc import results
 from services.gateway.schemas import PointFilters
+from shared import activity_csv
 
 log = logging.getLogger(__name__)
 
-EXPORT_PAGE_SIZE = 1000
-CSV_COLUMNS = (
-    "occurred_at",
-    "customer_id",
-    "customer_email",
-    "type",
-    "action",
-    "points",
-    "balance_after",
-    "uncollected_points",
-    "actor",
-    "activity_id",
-)
-# Where each column is in an activity of the feed.
-ACTIVITY_KEYS = tuple("id" if column == "activity_id" else column for column in CSV_COLUMNS)
-# A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+EXPORT_PAGE_SIZE = 5000
+# Where each column is in an activity of a points replica that answers rows
+# rather than CSV text (older than shared.activity_csv: docs/deploy.md).
+ACTIVITY_KEYS = tuple("id" if column == "activity_id" else column for column in activity_csv.COLUMNS)
 
 
 def point_activities_csv(export_activities, shop_id: str, query: PointFilters) -> Response:
@@ -60,17 +45,12 @@ def point_activities_csv(export_activities, shop_id: str, query: PointFilters) -
     )
 
 
-def csv_cell(value):
-    """A text value made safe to open in a spreadsheet: one that would run
-    as a formula (an email like "=HYPERLINK(...)@x.com") gets a leading
-    quote. Numbers are written as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def csv_rows(page: dict) -> Iterator[list]:
-    return ([csv_cell(value) for value in values] for values in activity_values(page, ACTIVITY_KEYS))
+def page_text(page: dict) -> tuple[str, int]:
+    """A page's CSV lines and how many rows they are."""
+    if "csv" in page:
+        return page["csv"], page["rows"]
+    rows = list(activity_values(page, ACTIVITY_KEYS))
+    return activity_csv.csv_text(rows), len(rows)
 
 
 def csv_chunks(first_page: dict, ask_page, shop_id: str):
@@ -81,18 +61,14 @@ def csv_chunks(first_page: dict, ask_page, shop_id: str):
     while the server sends the body. A page that fails ends the stream
     without its closing chunk, so the client sees a broken download rather
     than a short file that looks complete."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
     page, rows = first_page, 0
+    header = activity_csv.csv_text([activity_csv.COLUMNS])
     while True:
         upcoming = ask_page(page["next_cursor"]) if page["next_cursor"] else None
-        cells = list(csv_rows(page))
-        writer.writerows(cells)
-        rows += len(cells)
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
+        text, count = page_text(page)
+        rows += count
+        yield header + text
+        header = ""
         if upcoming is None:
             return
         try:

@@ -66,7 +66,7 @@ class OverviewQuery(DayRange):
 class ExportQuery(ActivitiesQuery):
     """One page of the CSV export: larger pages, fewer round trips."""
 
-    limit: int = Field(default=1000, ge=1, le=2000)
+    limit: int = Field(default=5000, ge=1, le=5000)
 
 
 class Input(BaseModel):

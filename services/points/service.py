@@ -151,12 +151,12 @@ class PointsService(UnitOfWorkCalls):
         return self._read(timeline.timeline, query)
 
     @rpc
-    def export_activities(self, shop_id, type="all", q=None, from_=None, to=None, cursor=None, limit=1000):
+    def export_activities(self, shop_id, type="all", q=None, from_=None, to=None, cursor=None, limit=5000):
         query = parse_query(
             ExportQuery,
             provided(shop_id=shop_id, type=type, q=q, from_=from_, to=to, cursor=cursor, limit=limit),
         )
-        return self._read(views.list_activities, query).model_dump(mode="json")
+        return self._read(views.export_activities, query).model_dump(mode="json")
 
     @rpc
     def list_customers(self, shop_id, q=None, cursor=None, limit=50):

@@ -446,6 +446,10 @@ def test_the_export_has_every_matching_row_with_the_reason(shop, monkeypatch):
     assert rows[0]["actor"] == f"api_key:admin@{shop.id}"
     assert rows[1]["actor"] == "system"
     assert all(r["activity_id"].isdigit() and r["uncollected_points"] == "0" for r in rows)
+    feed = shop.api("GET", "/api/activities/points", params={"q": "ola@"}).json()["items"]
+    assert [(r["activity_id"], r["occurred_at"]) for r in rows] == [
+        (str(a["id"]), a["occurred_at"]) for a in feed
+    ]
     assert [r["type"] for r in csv.DictReader(io.StringIO(adjusted_only.text))] == ["adjusted"]
 
 

@@ -660,10 +660,30 @@ def test_the_export_streams_every_page_as_csv(gateway, shop):
             "from_": "2026-11-01T00:00:00+00:00",
             "to": "2026-11-30T00:00:00+00:00",
             "cursor": call["cursor"],
-            "limit": 1000,
+            "limit": 5000,
         }
         for call in calls
     )
+
+
+def test_pages_the_points_service_wrote_as_csv_are_streamed_as_they_are(gateway, shop):
+    answer_pages(
+        gateway.points.export_activities,
+        {
+            "csv": "2026-11-20T10:00:00Z,1001,a@example.com,earned,x,5,5,0,system,2\r\n",
+            "rows": 1,
+            "next_cursor": "p2",
+        },
+        {
+            "csv": "2026-11-19T10:00:00Z,1001,a@example.com,earned,y,5,5,0,system,1\r\n",
+            "rows": 1,
+            "next_cursor": None,
+        },
+    )
+
+    response = shop.api("GET", "/api/activities/points.csv")
+
+    assert [line[-1] for line in csv_lines(response)] == [HEADER[-1], "2", "1"]
 
 
 def test_an_empty_export_is_the_header_alone(gateway, shop):

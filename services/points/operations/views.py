@@ -17,9 +17,12 @@ from services.points.schemas import (
     CustomerActivitiesQuery,
     CustomerDetail,
     CustomersQuery,
+    ExportQuery,
     MemberProfile,
     OrderAward,
 )
+from shared import activity_csv
+from shared.activity_csv import CsvPage
 from shared.db import UnitOfWork, must_exist
 from shared.errors import NotFound
 from shared.pagination import Page
@@ -69,6 +72,33 @@ def list_activities(uow: UnitOfWork, query: ActivitiesQuery) -> ActivityRows:
             "next_cursor": found["next_cursor"],
         }
     )
+
+
+def export_activities(uow: UnitOfWork, query: ExportQuery) -> CsvPage:
+    """A page of the CSV export, written here (shared.activity_csv)."""
+    found = repository.ledger.activities_page(uow.session, query)
+    items = found["items"]
+    if not items:
+        return CsvPage(csv="", rows=0, next_cursor=found["next_cursor"])
+    fields = items[0]._fields
+    values = operator.itemgetter(*(fields.index(_EXPORT_FIELDS.get(c, c)) for c in activity_csv.COLUMNS))
+    occurred_at = activity_csv.COLUMNS.index("occurred_at")
+
+    def cells(row):
+        row_values = list(values(row))
+        # As pydantic writes a UTC time in JSON (the feed's own format).
+        row_values[occurred_at] = row_values[occurred_at].isoformat().replace("+00:00", "Z")
+        return row_values
+
+    return CsvPage(
+        csv=activity_csv.csv_text(cells(row) for row in items),
+        rows=len(items),
+        next_cursor=found["next_cursor"],
+    )
+
+
+# The export's columns that the feed's rows name otherwise.
+_EXPORT_FIELDS = {"activity_id": "id"}
 
 
 def profile(uow: UnitOfWork, member: Row, lots: list | None = None) -> MemberProfile:
