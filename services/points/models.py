@@ -17,13 +17,13 @@ from sqlalchemy import (
     Numeric,
     String,
     Table,
-    Text,
     UniqueConstraint,
     literal_column,
 )
 from sqlalchemy.sql.elements import ColumnElement
 
 from shared.db import BigId, UTCDateTime, service_metadata
+from shared.idempotency import idempotency_keys_table
 
 metadata = service_metadata()
 
@@ -264,17 +264,7 @@ Index(
     sqlite_where=discount_codes.c.kind == "referral_welcome",
 )
 
-idempotency_keys = Table(
-    "idempotency_keys",
-    metadata,
-    Column("shop_id", String(64), primary_key=True),
-    Column("key", String(200), primary_key=True),
-    # What was asked (method and arguments, hashed): the same key for
-    # another request is refused rather than answered with this one's result.
-    Column("fingerprint", String(64), nullable=False),
-    Column("result", Text),
-    Column("created_at", UTCDateTime, nullable=False),
-)
+idempotency_keys = idempotency_keys_table(metadata)
 
 audit_log = Table(
     "audit_log",

@@ -6,6 +6,7 @@ Idempotency-Keys of the admin commands that create something."""
 from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
 
 from shared.db import BigId, UTCDateTime, service_metadata
+from shared.idempotency import idempotency_keys_table
 
 metadata = service_metadata()
 
@@ -90,16 +91,6 @@ delivery_attempts = Table(
 # A subscription's attempts, newest first (keyset).
 Index(None, delivery_attempts.c.subscription_id, delivery_attempts.c.attempted_at, delivery_attempts.c.id)
 
-idempotency_keys = Table(
-    "idempotency_keys",
-    metadata,
-    Column("shop_id", String(64), primary_key=True),
-    Column("key", String(200), primary_key=True),
-    # What was asked (command and arguments, hashed): the same key for
-    # another request is refused rather than answered with this one's result.
-    Column("fingerprint", String(64), nullable=False),
-    # The first answer as JSON, never with a signing secret: a replay reads
-    # that from the subscription's encrypted copy.
-    Column("result", Text),
-    Column("created_at", UTCDateTime, nullable=False),
-)
+# The first answer is kept without its signing secret: a replay reads that
+# from the subscription's encrypted copy (operations.create_subscription).
+idempotency_keys = idempotency_keys_table(metadata)

@@ -6,20 +6,17 @@ inbox row (effect and record together). The sender leases due deliveries
 in one short unit of work, POSTs them outside any (never network I/O
 inside a transaction), and records each answer in another."""
 
-import hashlib
-import json
 import logging
 import random
 import secrets
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import eventlet
-from pydantic import BaseModel
 
 from services.webhooks import domain, repository, sender
+from services.webhooks.models import idempotency_keys
 from services.webhooks.schemas import (
     AttemptsQuery,
     CreatedSubscription,
@@ -31,9 +28,10 @@ from services.webhooks.schemas import (
     TestDelivery,
 )
 from shared import config, metrics
-from shared.db import UnitOfWork, must_exist
+from shared.db import UnitOfWork
 from shared.errors import Conflict, NotFound
 from shared.events import Envelope, Payload
+from shared.idempotency import run_once
 from shared.pagination import Page
 from shared.secret_box import secret_box
 from shared.webhooks_api import TEST_TOPIC
@@ -66,13 +64,15 @@ def create_subscription(uow: UnitOfWork, request: NewSubscriptionRequest) -> Cre
             {**stored, "signing_secret": secret_box().decrypt(row.secret_encrypted)}
         )
 
-    return _once(
+    return run_once(
         uow,
+        idempotency_keys,
         request.shop_id,
         request.idempotency_key,
         ["create_subscription", asked],
         lambda: _create(uow, request),
         replay,
+        stored=lambda answer: answer.model_dump(mode="json", exclude={"signing_secret"}),
     )
 
 
@@ -143,8 +143,9 @@ def schedule_test(uow: UnitOfWork, request: SendTestRequest) -> TestDelivery:
         )
         return TestDelivery.model_validate(repository.delivery(uow.session, shop_id, delivery_id))
 
-    return _once(
+    return run_once(
         uow,
+        idempotency_keys,
         shop_id,
         request.idempotency_key,
         ["send_test", subscription_id],
@@ -160,40 +161,6 @@ def list_attempts(uow: UnitOfWork, query: AttemptsQuery) -> Page[DeliveryAttempt
         "items": [DeliveryAttempt.model_validate(row) for row in page["items"]],
         "next_cursor": page["next_cursor"],
     }
-
-
-AnswerT = TypeVar("AnswerT", bound=BaseModel)
-
-
-def _once(
-    uow: UnitOfWork,
-    shop_id: str,
-    key: str | None,
-    asked: list[Any],
-    run: Callable[[], AnswerT],
-    replay: Callable[[dict[str, Any]], AnswerT],
-) -> AnswerT:
-    """`run()` once per Idempotency-Key (as points does its commands): the
-    key is claimed in the same transaction as the effect, so a retry after
-    a crash either replays the stored answer or does the work for the first
-    time; the key with another request (`asked`: the command and its
-    arguments) is a 409. The answer is stored without any signing secret."""
-    if key is None:
-        return run()
-    fingerprint = hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()
-    if not repository.claim_idempotency_key(uow.session, shop_id, key, fingerprint, uow.clock.now()):
-        record = must_exist(
-            repository.idempotency_record(uow.session, shop_id, key), f"Idempotency-Key {key}"
-        )
-        if record.fingerprint != fingerprint:
-            raise Conflict(
-                "this Idempotency-Key was already used for a different request", {"header": "Idempotency-Key"}
-            )
-        return replay(json.loads(record.result))
-    answer = run()
-    stored = answer.model_dump(mode="json", exclude={"signing_secret"})
-    repository.store_idempotent_result(uow.session, shop_id, key, json.dumps(stored))
-    return answer
 
 
 def _subscription(uow: UnitOfWork, shop_id: str, subscription_id: str):

@@ -1,10 +1,8 @@
 """The merchant's commands on a member: adjustments, redemptions, reversals,
 exclusion and profile edits; each audited, the spending ones idempotent."""
 
-import hashlib
-import json
-
 from services.points import domain, repository
+from services.points.models import idempotency_keys
 from services.points.operations import codes, ledger, tiers, views
 from services.points.schemas import (
     Activity,
@@ -21,33 +19,21 @@ from services.points.schemas import (
 from shared.db import UnitOfWork, must_exist
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import MemberExcluded, MemberIncluded
+from shared.idempotency import run_once
 
 
 def _idempotent(uow: UnitOfWork, command, method: str, result_model, run):
-    """Run `run()` once per Idempotency-Key: the key is claimed in the same
-    transaction as the effect, so a retry after a crash either finds the
-    stored result or does the work for the first time."""
-    key = command.idempotency_key
-    if key is None:
-        return run()
+    """`run()` once per Idempotency-Key (shared.idempotency)."""
     asked = command.model_dump(mode="json", exclude={"idempotency_key", "actor"})
-    fingerprint = hashlib.sha256(json.dumps([method, asked], sort_keys=True).encode()).hexdigest()
-    if not repository.audit.claim_idempotency_key(
-        uow.session, command.shop_id, key, fingerprint, uow.clock.now()
-    ):
-        record = must_exist(
-            repository.audit.idempotency_record(uow.session, command.shop_id, key), f"Idempotency-Key {key}"
-        )
-        if record.fingerprint != fingerprint:
-            raise Conflict(
-                "this Idempotency-Key was already used for a different request", {"header": "Idempotency-Key"}
-            )
-        return result_model.model_validate_json(record.result)
-    result = run()
-    repository.audit.store_idempotent_result(
-        uow.session, command.shop_id, key, result.model_dump(mode="json")
+    return run_once(
+        uow,
+        idempotency_keys,
+        command.shop_id,
+        command.idempotency_key,
+        [method, asked],
+        run,
+        result_model.model_validate,
     )
-    return result
 
 
 def audit(

@@ -1,41 +1,12 @@
 """What admin commands leave behind: the Idempotency-Keys that make a
 retried command return its first result, and the audit trail of changes."""
 
-import json
-from datetime import datetime
-
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
-from services.points.models import audit_log, idempotency_keys, members
+from services.points.models import audit_log, members
 from shared.pagination import Page, keyset_page
-from shared.upserts import insert_unless_exists
-
-# --- idempotency keys -----------------------------------------------------------------------
-
-
-def claim_idempotency_key(session: Session, shop_id: str, key: str, fingerprint: str, now: datetime) -> bool:
-    """True if this transaction is the first with the key. On PostgreSQL a
-    concurrent first waits here until the other commits (or rolls back)."""
-    return insert_unless_exists(
-        session, idempotency_keys, shop_id=shop_id, key=key, fingerprint=fingerprint, created_at=now
-    )
-
-
-def idempotency_record(session: Session, shop_id: str, key: str) -> Row | None:
-    return session.execute(
-        select(idempotency_keys).where(idempotency_keys.c.shop_id == shop_id, idempotency_keys.c.key == key)
-    ).first()
-
-
-def store_idempotent_result(session: Session, shop_id: str, key: str, result: dict) -> None:
-    session.execute(
-        update(idempotency_keys)
-        .where(idempotency_keys.c.shop_id == shop_id, idempotency_keys.c.key == key)
-        .values(result=json.dumps(result))
-    )
-
 
 # --- the audit trail -------------------------------------------------------------------------
 
