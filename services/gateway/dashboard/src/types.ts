@@ -217,7 +217,7 @@ export type ImportStatus = "running" | "done" | "failed";
 export type PointsImportSummary = {
   id: string;
   status: ImportStatus;
-  rows_total: number | null;
+  rows_total: number;
   rows_done: number;
   rows_failed: number;
   created_at: string;

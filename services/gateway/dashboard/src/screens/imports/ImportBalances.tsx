@@ -16,7 +16,7 @@ import { useNavigate, useParams } from "react-router";
 
 import { ApiError } from "../../api";
 import { useToast } from "../../components/Toasts";
-import { formatFileSize } from "../../format";
+import { capitalize, formatFileSize } from "../../format";
 import { MAX_FILE_BYTES, useRecentImports, useUpload } from "./api";
 import { ImportResult } from "./ImportResult";
 import { RecentImports } from "./RecentImports";
@@ -46,7 +46,7 @@ function UploadRefused({ error, onDismiss }: { error: Error; onDismiss: () => vo
       onDismiss={onDismiss}
     >
       <BlockStack gap="200">
-        <p>{error.message}</p>
+        <p>{capitalize(error.message)}</p>
         {problems.length > 0 && (
           <List>
             {problems.map((problem, index) => (
@@ -104,8 +104,8 @@ function Upload({ onStarted }: { onStarted: (id: string, again: boolean) => void
         <Text as="p">
           One line per customer, under a header row that names the columns in any order: <b>customer_id</b>,{" "}
           <b>email</b> and <b>points</b>, and if you have them <b>first_name</b>, <b>last_name</b>, <b>birthday</b>{" "}
-          (YYYY-MM-DD) and <b>vip_tier</b>. Each customer is credited their points once, as an adjustment named
-          “Imported balance”: uploading the same file again changes nothing.
+          (YYYY-MM-DD) and <b>vip_tier</b>. Each row adds its points to the customer's balance once, as an adjustment
+          named “Imported balance”: uploading the same file again changes nothing.
         </Text>
         <BlockStack gap="100">
           <Text as="p">For example:</Text>

@@ -22,15 +22,21 @@ import { useImport } from "./api";
 
 const BAD_ROWS_PAGE = 100;
 
+const PROGRESS_TONES = { running: "highlight", done: "success", failed: "critical" } as const;
+
 export const importName = (found: { file_name: string | null }): string => found.file_name ?? "Unnamed file";
 
 /** "120 of 300 rows", moving while the rows are applied; full once done. */
 function Progress({ found }: { found: PointsImport }) {
   const handled = found.rows_done + found.rows_failed;
-  const total = found.rows_total ?? 0;
+  const total = found.rows_total;
   return (
     <BlockStack gap="200">
-      <ProgressBar progress={Math.round((100 * handled) / total)} ariaLabelledBy="import-progress" />
+      <ProgressBar
+        progress={Math.round((100 * handled) / total)}
+        tone={PROGRESS_TONES[found.status]}
+        ariaLabelledBy="import-progress"
+      />
       <Text as="p" id="import-progress">
         {formatNumber(handled)} of {formatNumber(total)} rows
         {found.rows_failed > 0 && ` (${formatNumber(found.rows_failed)} could not be imported)`}
@@ -50,12 +56,6 @@ function Summary({ found }: { found: PointsImport }) {
           The rest of the file was not applied. Upload the same file again to finish it: rows already imported are not
           applied twice.
         </p>
-      </Banner>
-    );
-  if (!found.rows_total)
-    return (
-      <Banner tone="warning" title="The file had no rows to import">
-        <p>Add a line per customer under the header row and upload it again.</p>
       </Banner>
     );
   if (found.rows_failed)
@@ -158,7 +158,7 @@ export function ImportResult({ id }: { id: string }) {
                 )}
               </Text>
             </BlockStack>
-            {Boolean(found.rows_total) && <Progress found={found} />}
+            {found.rows_total > 0 && <Progress found={found} />}
             {found.status !== "running" && <Summary found={found} />}
           </BlockStack>
         </Box>

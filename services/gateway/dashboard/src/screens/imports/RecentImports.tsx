@@ -12,11 +12,9 @@ import { importName } from "./ImportResult";
 /** "290 of 300 imported, 10 failed": whole words, as a phone's list shows
  * no column headings. */
 function RowCounts({ found }: { found: PointsImportSummary }) {
-  const total = found.rows_total === null ? "" : ` of ${formatNumber(found.rows_total)}`;
   return (
     <Text as="span" numeric>
-      {formatNumber(found.rows_done)}
-      {total} imported
+      {formatNumber(found.rows_done)} of {formatNumber(found.rows_total)} imported
       {found.rows_failed > 0 && `, ${formatNumber(found.rows_failed)} failed`}
     </Text>
   );
