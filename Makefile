@@ -22,12 +22,13 @@ PYTEST := $(BIN)/python -m pytest
 
 # Three pytest processes at once (each test mostly waits on the broker, the
 # databases or other processes, so two cores serve them well): the suite;
-# the tests where something goes away (broker outages, a stopped service),
+# the tests where something goes away (broker outages, a stopped or killed service),
 # which spend most of their time waiting it out; and the tests that start
 # whole fleets as `make run` does (the launcher, the demo seed). -O keeps
 # each one's output together. Then the browser tests, in a process of their
 # own without eventlet.
-OUTAGE_TESTS := tests/resilience/test_broker_outage.py tests/resilience/test_stale_requests.py
+OUTAGE_TESTS := tests/resilience/test_broker_outage.py tests/resilience/test_stale_requests.py \
+	tests/resilience/test_webhook_sender_killed.py tests/resilience/test_import_killed.py
 FLEET_TESTS := tests/resilience/test_launcher.py tests/e2e/test_demo_seed.py
 test: install
 	$(MAKE) --no-print-directory -j3 -O test-suite test-outages test-fleets

@@ -1,7 +1,7 @@
 """The read side on PostgreSQL, ours next to bare nameko in one run: the
 points feed under concurrent clients, the customer detail's fan-out, the
-overview and the merged timeline, the CSV export, and each service's idle
-memory.
+overview and the merged timeline, the CSV export, an import of balances
+(bench/imports.py), and each service's idle memory.
 
 Ours: every service (`loyalty serve NAME`) on its own database and
 a seeded shop (points, referrals and reviews). The anchor: bench/bare_api.py, `@http` + one RPC, reading the
@@ -22,6 +22,7 @@ import requests
 from bench import seed as bench_seed
 from bench import seed_items
 from bench.clients import FEED_PATH, Repository
+from bench.imports import ImportRun, measure_import
 from bench.load import Load, concurrent_gets, sequential_gets
 from bench.measure import measure_export, measure_export_repository
 from bench.merchant_pages import MerchantPages, measure_merchant_pages
@@ -50,6 +51,7 @@ class ReadSide:
     referrals: int = 0
     reviews: int = 0  # reviews and Google reviews
     merchant_pages: MerchantPages | None = None
+    points_import: ImportRun | None = None
     feed_cpu_ms: dict[str, float] = field(default_factory=dict)  # CPU per page of ours, per process
 
 
@@ -174,6 +176,8 @@ def measure_read_side(args, workdir: Path, amqp_uri: str) -> ReadSide:
                 seeded.now,
                 {name: services.pid(name) for name in ("gateway", "points")},
             )
+            log(f"import: {args.import_rows:,} balances through /api/imports/points")
+            result.points_import = measure_import(base_url, headers, args.import_rows)
         finally:
             bare.terminate()
             bare.wait(timeout=20)

@@ -34,6 +34,7 @@ FULL = {
     "detail_requests": 200,
     "page_requests": 300,
     "timeline_depth": 100,
+    "import_rows": 100_000,
 }
 QUICK = {
     "orders": 300,
@@ -45,6 +46,7 @@ QUICK = {
     "detail_requests": 50,
     "page_requests": 100,
     "timeline_depth": 20,
+    "import_rows": 10_000,
 }
 MIB = 1024
 
@@ -145,6 +147,17 @@ def table(args, webhooks: tuple[pipeline.Run, pipeline.Run], read: ReadSide) -> 
             add(
                 f"CSV export peak RSS MiB, {name}", export.memory.peak[name] / MIB, float("nan"), goal="< 150"
             )
+    if read.points_import:
+        run = read.points_import
+        add(f"import {run.rows:,} rows: upload s", run.upload_seconds, float("nan"), "{:,.1f}")
+        add(
+            f"import {run.rows:,} rows: all applied s",
+            run.total_seconds,
+            float("nan"),
+            "{:,.1f}",
+            "< 60 s at 100,000",
+        )
+        add("import rows/s, end to end", run.rows_per_s(), float("nan"), goal=">= 1,667/s")
     bare_rss = read.idle_rss_kib["bare nameko"] / MIB
     for name, kib in read.idle_rss_kib.items():
         if name != "bare nameko":
@@ -192,6 +205,11 @@ def problems(webhooks, read: ReadSide) -> list[str]:
         found.append(f"CSV export: HTTP {read.export.status} {read.export.problem}")
     elif read.export and read.export.rows != read.activities:
         found.append(f"CSV export: {read.export.rows:,} rows of {read.activities:,}")
+    if read.points_import and read.points_import.state["rows_done"] != read.points_import.rows:
+        state = read.points_import.state
+        found.append(
+            f"import: {state['status']}, {state['rows_done']:,} of {read.points_import.rows:,} rows applied"
+        )
     return found
 
 
@@ -223,6 +241,7 @@ def main(argv=None) -> None:
         f"customer detail {args.detail_requests} sequential",
         f"          {read.referrals:,} referrals, {read.reviews:,} reviews and Google reviews over a year; "
         f"overview and merged timeline (limit 50, last 30 days) {args.page_requests} sequential each",
+        f"imports:  a CSV of {args.import_rows:,} balances posted to /api/imports/points, until applied",
         "",
         *table(args, (webhooks[0], webhooks[1]), read),
         pipeline.cpu_breakdown(webhooks[0]),

@@ -16,6 +16,8 @@ loyalty keys revoke ID           revoke a key: its next request is refused, its 
 loyalty dead-letters list        list dead-lettered events
 loyalty webhooks refused         list webhooks refused as impossible (newest first, --limit/--before)
 loyalty dead-letters replay      replay one (ID) or all (--all) dead-lettered events
+loyalty import points FILE --shop DOMAIN
+                                 import balances from another app (a CSV, SPEC §7), with progress
 loyalty demo seed --shop DOMAIN  play 90 days of a shop's life into a shop (stop `make run` first)
 loyalty makemigration SERVICE -m MESSAGE   autogenerate an Alembic revision
 """
@@ -206,6 +208,34 @@ def cmd_demo(args):
         sys.exit(f"loyalty: {exc}")
 
 
+def cmd_import(args):
+    from nameko.exceptions import RpcTimeout
+
+    from loyalty.imports import import_points_file
+    from shared.errors import LoyaltyError
+
+    try:
+        done = import_points_file(args.file, args.shop)
+    except LoyaltyError as exc:
+        details = "".join(
+            f"\n  {d['field']}: {d['message']}" for d in exc.details or [] if isinstance(d, dict)
+        )
+        sys.exit(f"loyalty: {exc}{details}")
+    except OSError as exc:
+        sys.exit(f"loyalty: {exc}")
+    except RpcTimeout:
+        sys.exit("loyalty: the points service did not answer (is the system running?)")
+    if args.json:
+        print(json.dumps(done))
+        return
+    print(
+        f"import {done['id']}: {done['status']}, "
+        f"{done['rows_done']} rows imported, {done['rows_failed']} failed"
+    )
+    for error in done["errors"]:
+        print(f"  line {error['row']}: {error['message']}")
+
+
 def cmd_makemigration(args):
     from alembic import command
 
@@ -297,6 +327,19 @@ def main(argv=None):
     seed.add_argument("--customers", type=int, default=200, choices=range(10, 5001), metavar="10..5000")
     seed.add_argument("--days", type=int, default=90, choices=range(7, 366), metavar="7..365")
     seed.set_defaults(func=cmd_demo)
+
+    imports = sub.add_parser("import", help="import data from another app")
+    imports_sub = imports.add_subparsers(dest="import_command", required=True)
+    points_import = imports_sub.add_parser(
+        "points",
+        help="import balances from a CSV: customer_id,email,points[,first_name,...] (docs/imports.md)",
+    )
+    points_import.add_argument("file", metavar="FILE")
+    points_import.add_argument("--shop", required=True, metavar="DOMAIN")
+    points_import.add_argument(
+        "--json", action="store_true", help="print the finished import as one JSON line"
+    )
+    points_import.set_defaults(func=cmd_import)
 
     mig = sub.add_parser("makemigration", help="autogenerate an Alembic revision")
     mig.add_argument("service", choices=sorted(SERVICES))

@@ -131,7 +131,11 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # An UPDATE of many rows (a batch of imported balances) in pages of
+    # statements, not a round trip per row (psycopg2's own executemany).
+    return create_engine(
+        url, pool_size=10, max_overflow=10, pool_pre_ping=True, executemany_mode="values_plus_batch"
+    )
 
 
 def _make_private(path: str | None) -> None:

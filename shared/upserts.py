@@ -1,6 +1,6 @@
-"""INSERT ... ON CONFLICT, three ways: insert unless the row exists (and
-return it if new), add to a row's counters, and fill in a row's known
-values.
+"""INSERT ... ON CONFLICT, four ways: insert unless the row exists (and
+return it if new), the same for many rows at once, add to a row's
+counters, and fill in a row's known values.
 
 SQLAlchemy 2.0 compiles the dialects' ON CONFLICT inserts anew on every
 execution (neither their Insert nor their conflict clauses take part in
@@ -78,6 +78,23 @@ def insert_returning_unless_exists(session: Session, table: Table, **values: Any
     """insert_unless_exists in one round trip with the new row (RETURNING):
     None if the row already existed."""
     return _execute(session, "ignore_returning", table, {}, values).first()
+
+
+def insert_many_unless_exist(
+    session: Session, table: Table, rows: list[dict[str, Any]], returning: str
+) -> list[Any]:
+    """insert_unless_exists for many rows in one statement: the `returning`
+    column's values of the rows that were new (a bulk path runs it once per
+    batch, so it needs none of the statement caching above)."""
+    if not rows:
+        return []
+    statement = (
+        _DIALECTS[session.get_bind().dialect.name]
+        .insert(table)
+        .on_conflict_do_nothing()
+        .returning(table.c[returning])
+    )
+    return list(session.execute(statement, rows).scalars())
 
 
 def add_to_counters(session: Session, table: Table, key: dict[str, Any], deltas: dict[str, int]) -> None:

@@ -47,7 +47,8 @@ class Shop:
     def api(self, method: str, path: str, key: str | None = None, **kwargs) -> requests.Response:
         headers = kwargs.pop("headers", {})
         headers["Authorization"] = f"Bearer {key or self.admin_key}"
-        return self.system.http.request(method, self.system.url(path), headers=headers, timeout=15, **kwargs)
+        kwargs.setdefault("timeout", 15)
+        return self.system.http.request(method, self.system.url(path), headers=headers, **kwargs)
 
     # storefront
     def customer_token(self, customer_id: str) -> str:

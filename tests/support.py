@@ -231,6 +231,13 @@ class ServiceProcesses:
         process.terminate()
         process.wait(timeout=timeout)
 
+    def kill(self, name: str) -> None:
+        """SIGKILL one service, as a crash or the OOM killer ends it: no
+        stop, no cleanup, whatever it was doing left half done."""
+        process = self.processes[name]
+        process.kill()
+        process.wait()
+
     def start_all(self) -> None:
         for name in self.names:
             self.start(name)

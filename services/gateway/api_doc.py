@@ -27,6 +27,8 @@ class ApiDoc:
     # Models of the JSON body, the query string and the headers read.
     body: Any = None
     body_optional: bool = False
+    # The media type of a body that is a file, not JSON (read as a stream).
+    upload: str | None = None
     query: Any = None
     headers: Any = None
     # Statuses the route itself answers besides its audience's, its

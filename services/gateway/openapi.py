@@ -143,6 +143,8 @@ def _operation(route: Route, schemas: dict[Any, Any]) -> dict[str, Any]:
             "required": not doc.body_optional,
             "content": {"application/json": {"schema": schemas[(route.name, "body")]}},
         }
+    if doc.upload is not None:
+        operation["requestBody"] = {"required": True, "content": {doc.upload: {"schema": {"type": "string"}}}}
     if doc.audience == "admin":
         operation["security"] = ADMIN_SECURITY
     return operation

@@ -380,3 +380,9 @@ class CustomerOverview(BaseModel):
     reviews: list[Review] | None
     google_reviews: list[GoogleReview] | None
     unavailable: list[str]
+
+
+class ImportUpload(BaseModel):
+    """The name of the file posted to /api/imports/points, shown in the list of imports."""
+
+    file_name: str | None = Field(default=None, max_length=255)

@@ -13,6 +13,7 @@ from services.gateway import operations
 from services.gateway.models import metadata
 from services.gateway.routes.customers import CustomerRoutes
 from services.gateway.routes.feeds import FeedRoutes
+from services.gateway.routes.imports import ImportRoutes
 from services.gateway.routes.moderation import ModerationRoutes
 from services.gateway.routes.ops import OpsRoutes
 from services.gateway.routes.orders import OrderRoutes
@@ -41,6 +42,7 @@ class GatewayService(
     ProxyRoutes,
     SessionRoutes,
     WebhookSubscriptionRoutes,
+    ImportRoutes,
 ):
     name = "gateway"
 

@@ -367,3 +367,50 @@ daily_totals = Table(
     # Exclusions less re-inclusions.
     Column("excluded_members", BigInteger, nullable=False, default=0),
 )
+
+# Balances imported from another app (SPEC §7, operations/imports.py): a
+# file's rows are staged as they arrive, then applied in batches; a row's
+# state changes in the transaction that applies it, so each row counts once
+# however often applying is interrupted, and the file's hash makes the same
+# file posted twice one import.
+point_imports = Table(
+    "point_imports",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("shop_id", String(64), nullable=False),
+    Column("status", String(16), nullable=False),  # uploading, running, done, failed
+    Column("file_name", String(255)),
+    Column("file_sha256", String(64)),  # known once the whole file arrived
+    Column("rows_total", Integer, nullable=False),
+    Column("rows_done", Integer, nullable=False),
+    Column("rows_failed", Integer, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    UniqueConstraint("shop_id", "file_sha256"),
+)
+Index("ix_point_imports_shop_id_created_at", point_imports.c.shop_id, point_imports.c.created_at)
+Index("ix_point_imports_status", point_imports.c.status)
+
+point_import_rows = Table(
+    "point_import_rows",
+    metadata,
+    Column("import_id", String(36), primary_key=True),
+    Column("line", Integer, primary_key=True),
+    Column("state", String(8), nullable=False),  # pending, failed (an applied row is dropped)
+    Column("error", String(1000)),
+    # The row as checked (shared.imports_api.ImportRow); null when it was not valid.
+    Column("customer_id", String(64)),
+    Column("email", String(320)),
+    Column("points", Points),
+    Column("first_name", String(200)),
+    Column("last_name", String(200)),
+    Column("birthday", Date),
+    Column("vip_tier", String(64)),
+)
+Index(
+    "ix_point_import_rows_import_id_state_line",
+    point_import_rows.c.import_id,
+    point_import_rows.c.state,
+    point_import_rows.c.line,
+)

@@ -173,3 +173,31 @@ class ProgramUpdate(AdminCommand):
 
 class RewardCreation(AdminCommand):
     reward: NewReward
+
+
+# --- imports of balances (operations/imports.py) --------------------------------------
+
+
+class ImportStart(AdminCommand):
+    file_name: str | None = Field(default=None, max_length=255)
+
+
+class ImportRef(Input):
+    shop_id: str = ShopId
+    import_id: str = Field(min_length=1, max_length=200)  # an unknown id is a 404
+
+
+class CsvRow(BaseModel):
+    line: int = Field(ge=2)  # the header is line 1
+    values: list[str]
+
+
+class StagedRows(ImportRef):
+    """A batch of the file's data rows as read, checked here (ImportRow)."""
+
+    header: list[str] = Field(min_length=1)
+    rows: list[CsvRow] = Field(max_length=5000)
+
+
+class UploadFinished(ImportRef):
+    file_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")

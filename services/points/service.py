@@ -11,7 +11,17 @@ from nameko.timer import timer
 from sqlalchemy import text
 
 from services.points.models import metadata
-from services.points.operations import codes, commands, earning, ledger, overview, program, timeline, views
+from services.points.operations import (
+    codes,
+    commands,
+    earning,
+    imports,
+    ledger,
+    overview,
+    program,
+    timeline,
+    views,
+)
 
 # Imported by name (and looked up when a handler runs) so a test can replace
 # one operation, e.g. to make a handler fail.
@@ -33,6 +43,8 @@ from services.points.schemas import (
     CustomersQuery,
     EmailLookup,
     ExportQuery,
+    ImportRef,
+    ImportStart,
     OrderRef,
     OverviewQuery,
     ProfileUpdate,
@@ -42,7 +54,9 @@ from services.points.schemas import (
     Reversal,
     RewardCreation,
     ShopRef,
+    StagedRows,
     StatusChange,
+    UploadFinished,
     WelcomeCodeRequest,
 )
 from shared.database import Database
@@ -57,6 +71,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # The demo seeder, whose clock (shared.clock.FileClock) moves a day in a
 # second, runs them every second instead.
 TIMER_INTERVAL_SECONDS = float(os.environ.get("LOYALTY_POINTS_TIMER_INTERVAL", "3600"))
+# A finished upload starts applying within a second.
+IMPORT_INTERVAL_SECONDS = 1.0
 
 
 class PointsService(UnitOfWorkCalls):
@@ -105,6 +121,10 @@ class PointsService(UnitOfWorkCalls):
     @timer(interval=TIMER_INTERVAL_SECONDS)
     def award_birthday_points(self):
         earning.award_birthday_points(self.db.unit_of_work)
+
+    @timer(interval=IMPORT_INTERVAL_SECONDS)
+    def apply_imports(self):
+        imports.apply_imports(self.db.unit_of_work)
 
     # --- RPC: queries ---------------------------------------------------------------
 
@@ -299,6 +319,42 @@ class PointsService(UnitOfWorkCalls):
     def void_unclaimed_welcome_code(self, shop_id, referral_id):
         ref = parse_query(ReferralRef, {"shop_id": shop_id, "referral_id": referral_id})
         self.db.transaction(lambda uow: codes.void_unclaimed_welcome_code(uow, ref.shop_id, ref.referral_id))
+
+    # --- RPC: imports of balances (operations/imports.py) ------------------------------
+
+    @rpc
+    def begin_import(self, shop_id, actor, file_name=None):
+        start = parse_query(ImportStart, provided(shop_id=shop_id, actor=actor, file_name=file_name))
+        return self._command(imports.begin_import, start)
+
+    @rpc
+    def stage_import_rows(self, shop_id, import_id, header, rows):
+        staged = parse_query(
+            StagedRows, {"shop_id": shop_id, "import_id": import_id, "header": header, "rows": rows}
+        )
+        self.db.transaction(lambda uow: imports.stage_rows(uow, staged))
+
+    @rpc
+    def finish_import_upload(self, shop_id, import_id, file_sha256):
+        finished = parse_query(
+            UploadFinished, {"shop_id": shop_id, "import_id": import_id, "file_sha256": file_sha256}
+        )
+        return self._command(imports.finish_upload, finished)
+
+    @rpc
+    def discard_import_upload(self, shop_id, import_id):
+        ref = parse_query(ImportRef, {"shop_id": shop_id, "import_id": import_id})
+        self.db.transaction(lambda uow: imports.discard_upload(uow, ref))
+
+    @rpc
+    def get_import(self, shop_id, import_id):
+        ref = parse_query(ImportRef, {"shop_id": shop_id, "import_id": import_id})
+        return self._read(imports.get_import, ref).model_dump(mode="json")
+
+    @rpc
+    def list_imports(self, shop_id):
+        ref = parse_query(ShopRef, {"shop_id": shop_id})
+        return self._read(imports.list_imports, ref).model_dump(mode="json")
 
     @rpc
     def health(self):

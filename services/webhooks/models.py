@@ -1,6 +1,7 @@
 """The webhooks service's tables: the merchants' subscriptions, one
 delivery per event and subscription (the durable schedule of its next
-attempt), and every attempt made, which the merchant can read."""
+attempt), every attempt made, which the merchant can read, and the
+Idempotency-Keys of the admin commands that create something."""
 
 from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
 
@@ -88,3 +89,17 @@ delivery_attempts = Table(
 )
 # A subscription's attempts, newest first (keyset).
 Index(None, delivery_attempts.c.subscription_id, delivery_attempts.c.attempted_at, delivery_attempts.c.id)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("shop_id", String(64), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    # What was asked (command and arguments, hashed): the same key for
+    # another request is refused rather than answered with this one's result.
+    Column("fingerprint", String(64), nullable=False),
+    # The first answer as JSON, never with a signing secret: a replay reads
+    # that from the subscription's encrypted copy.
+    Column("result", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+)

@@ -6,14 +6,18 @@ inbox row (effect and record together). The sender leases due deliveries
 in one short unit of work, POSTs them outside any (never network I/O
 inside a transaction), and records each answer in another."""
 
+import hashlib
+import json
 import logging
 import random
 import secrets
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import eventlet
+from pydantic import BaseModel
 
 from services.webhooks import domain, repository, sender
 from services.webhooks.schemas import (
@@ -21,12 +25,13 @@ from services.webhooks.schemas import (
     CreatedSubscription,
     DeliveryAttempt,
     NewSubscriptionRequest,
+    SendTestRequest,
     Subscription,
     SubscriptionList,
     TestDelivery,
 )
 from shared import config, metrics
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, must_exist
 from shared.errors import Conflict, NotFound
 from shared.events import Envelope, Payload
 from shared.pagination import Page
@@ -46,6 +51,32 @@ LEASE_MARGIN = timedelta(seconds=30)
 
 
 def create_subscription(uow: UnitOfWork, request: NewSubscriptionRequest) -> CreatedSubscription:
+    """With an Idempotency-Key, a retry gets the first answer again, the
+    signing secret read back from the subscription's encrypted copy."""
+    asked = request.model_dump(mode="json", include={"url", "topics"})
+
+    def replay(stored: dict[str, Any]) -> CreatedSubscription:
+        row = repository.subscription(uow.session, request.shop_id, stored["id"])
+        if row is None:
+            raise Conflict(
+                "the webhook subscription this Idempotency-Key created has been deleted since",
+                {"header": "Idempotency-Key", "id": stored["id"]},
+            )
+        return CreatedSubscription.model_validate(
+            {**stored, "signing_secret": secret_box().decrypt(row.secret_encrypted)}
+        )
+
+    return _once(
+        uow,
+        request.shop_id,
+        request.idempotency_key,
+        ["create_subscription", asked],
+        lambda: _create(uow, request),
+        replay,
+    )
+
+
+def _create(uow: UnitOfWork, request: NewSubscriptionRequest) -> CreatedSubscription:
     domain.target_of(request.url, config.allow_http_webhooks())  # 422 naming the url
     signing_secret = "whsec_" + secrets.token_urlsafe(32)
     subscription_id = str(uuid.uuid4())
@@ -91,22 +122,35 @@ def set_status(uow: UnitOfWork, shop_id: str, subscription_id: str, status: str)
     return get_subscription(uow, shop_id, subscription_id)
 
 
-def schedule_test(uow: UnitOfWork, shop_id: str, subscription_id: str) -> TestDelivery:
+def schedule_test(uow: UnitOfWork, request: SendTestRequest) -> TestDelivery:
     """A delivery of topic `test`, sent like any other (retries included);
-    refused unless the subscription is active, as nothing would be sent."""
-    row = _subscription(uow, shop_id, subscription_id)
-    if row.status != "active":
-        raise Conflict(
-            f"the webhook subscription is {row.status}: resume it before sending a test",
-            {"id": subscription_id, "status": row.status},
+    refused unless the subscription is active, as nothing would be sent.
+    With an Idempotency-Key, once: a retry gets the first answer."""
+    shop_id, subscription_id = request.shop_id, request.subscription_id
+
+    def schedule() -> TestDelivery:
+        row = _subscription(uow, shop_id, subscription_id)
+        if row.status != "active":
+            raise Conflict(
+                f"the webhook subscription is {row.status}: resume it before sending a test",
+                {"id": subscription_id, "status": row.status},
+            )
+        now = uow.clock.now()
+        event_id = str(uuid.uuid4())
+        body = domain.delivery_body(event_id, TEST_TOPIC, row.shop_domain, now, {"test": True})
+        delivery_id = repository.add_delivery(
+            uow.session, **_new_delivery(shop_id, subscription_id, event_id, TEST_TOPIC, None, body, now)
         )
-    now = uow.clock.now()
-    event_id = str(uuid.uuid4())
-    body = domain.delivery_body(event_id, TEST_TOPIC, row.shop_domain, now, {"test": True})
-    delivery_id = repository.add_delivery(
-        uow.session, **_new_delivery(shop_id, subscription_id, event_id, TEST_TOPIC, None, body, now)
+        return TestDelivery.model_validate(repository.delivery(uow.session, shop_id, delivery_id))
+
+    return _once(
+        uow,
+        shop_id,
+        request.idempotency_key,
+        ["send_test", subscription_id],
+        schedule,
+        TestDelivery.model_validate,
     )
-    return TestDelivery.model_validate(repository.delivery(uow.session, shop_id, delivery_id))
 
 
 def list_attempts(uow: UnitOfWork, query: AttemptsQuery) -> Page[DeliveryAttempt]:
@@ -116,6 +160,40 @@ def list_attempts(uow: UnitOfWork, query: AttemptsQuery) -> Page[DeliveryAttempt
         "items": [DeliveryAttempt.model_validate(row) for row in page["items"]],
         "next_cursor": page["next_cursor"],
     }
+
+
+AnswerT = TypeVar("AnswerT", bound=BaseModel)
+
+
+def _once(
+    uow: UnitOfWork,
+    shop_id: str,
+    key: str | None,
+    asked: list[Any],
+    run: Callable[[], AnswerT],
+    replay: Callable[[dict[str, Any]], AnswerT],
+) -> AnswerT:
+    """`run()` once per Idempotency-Key (as points does its commands): the
+    key is claimed in the same transaction as the effect, so a retry after
+    a crash either replays the stored answer or does the work for the first
+    time; the key with another request (`asked`: the command and its
+    arguments) is a 409. The answer is stored without any signing secret."""
+    if key is None:
+        return run()
+    fingerprint = hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()
+    if not repository.claim_idempotency_key(uow.session, shop_id, key, fingerprint, uow.clock.now()):
+        record = must_exist(
+            repository.idempotency_record(uow.session, shop_id, key), f"Idempotency-Key {key}"
+        )
+        if record.fingerprint != fingerprint:
+            raise Conflict(
+                "this Idempotency-Key was already used for a different request", {"header": "Idempotency-Key"}
+            )
+        return replay(json.loads(record.result))
+    answer = run()
+    stored = answer.model_dump(mode="json", exclude={"signing_secret"})
+    repository.store_idempotent_result(uow.session, shop_id, key, json.dumps(stored))
+    return answer
 
 
 def _subscription(uow: UnitOfWork, shop_id: str, subscription_id: str):

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Row, delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from services.webhooks.models import deliveries, delivery_attempts, subscriptions
+from services.webhooks.models import deliveries, delivery_attempts, idempotency_keys, subscriptions
 from shared.db import cursor_result, insert_row, inserted_id
 from shared.pagination import CursorQuery, Page, keyset_page
 from shared.upserts import insert_unless_exists
@@ -49,6 +49,31 @@ def change_subscription(session: Session, shop_id: str, subscription_id: str, **
         update(subscriptions)
         .where(subscriptions.c.shop_id == shop_id, subscriptions.c.id == subscription_id)
         .values(**values)
+    )
+
+
+# --- idempotency keys -------------------------------------------------------------
+
+
+def claim_idempotency_key(session: Session, shop_id: str, key: str, fingerprint: str, now: datetime) -> bool:
+    """True if this transaction is the first with the key. On PostgreSQL a
+    concurrent first waits here until the other commits (or rolls back)."""
+    return insert_unless_exists(
+        session, idempotency_keys, shop_id=shop_id, key=key, fingerprint=fingerprint, created_at=now
+    )
+
+
+def idempotency_record(session: Session, shop_id: str, key: str) -> Row[Any] | None:
+    return session.execute(
+        select(idempotency_keys).where(idempotency_keys.c.shop_id == shop_id, idempotency_keys.c.key == key)
+    ).first()
+
+
+def store_idempotent_result(session: Session, shop_id: str, key: str, result: str) -> None:
+    session.execute(
+        update(idempotency_keys)
+        .where(idempotency_keys.c.shop_id == shop_id, idempotency_keys.c.key == key)
+        .values(result=result)
     )
 
 

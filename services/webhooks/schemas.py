@@ -20,12 +20,21 @@ class SubscriptionRef(ShopRef):
     subscription_id: str = Field(min_length=1, max_length=36)
 
 
-class NewSubscriptionRequest(NewSubscription):
+class Idempotent(BaseModel):
+    # The caller's Idempotency-Key: a retry with it gets the first answer.
+    idempotency_key: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class NewSubscriptionRequest(NewSubscription, Idempotent):
     model_config = ConfigDict(extra="forbid")
 
     shop_id: str = Field(min_length=1, max_length=64)
     # The shop's domain as the gateway knows it: every delivery names it.
     shop_domain: str = Field(min_length=1, max_length=255)
+
+
+class SendTestRequest(SubscriptionRef, Idempotent):
+    pass
 
 
 class StatusRequest(SubscriptionRef, SubscriptionStatusChange):

@@ -14,6 +14,7 @@ from services.webhooks.models import metadata
 from services.webhooks.schemas import (
     AttemptsQuery,
     NewSubscriptionRequest,
+    SendTestRequest,
     ShopRef,
     StatusRequest,
     SubscriptionRef,
@@ -40,9 +41,16 @@ class WebhooksService(UnitOfWorkCalls):
     # --- subscriptions (the gateway's admin API) -----------------------------------
 
     @rpc
-    def create_subscription(self, shop_id, shop_domain=None, url=None, topics=None):
+    def create_subscription(self, shop_id, shop_domain=None, url=None, topics=None, idempotency_key=None):
         request = parse_query(
-            NewSubscriptionRequest, provided(shop_id=shop_id, shop_domain=shop_domain, url=url, topics=topics)
+            NewSubscriptionRequest,
+            provided(
+                shop_id=shop_id,
+                shop_domain=shop_domain,
+                url=url,
+                topics=topics,
+                idempotency_key=idempotency_key,
+            ),
         )
         return self._command(operations.create_subscription, request).model_dump(mode="json")
 
@@ -66,11 +74,12 @@ class WebhooksService(UnitOfWorkCalls):
         ).model_dump(mode="json")
 
     @rpc
-    def send_test(self, shop_id, subscription_id):
-        ref = parse_query(SubscriptionRef, {"shop_id": shop_id, "subscription_id": subscription_id})
-        return self._command(operations.schedule_test, ref.shop_id, ref.subscription_id).model_dump(
-            mode="json"
+    def send_test(self, shop_id, subscription_id, idempotency_key=None):
+        request = parse_query(
+            SendTestRequest,
+            provided(shop_id=shop_id, subscription_id=subscription_id, idempotency_key=idempotency_key),
         )
+        return self._command(operations.schedule_test, request).model_dump(mode="json")
 
     @rpc
     def list_attempts(self, shop_id, subscription_id, cursor=None, limit=None):

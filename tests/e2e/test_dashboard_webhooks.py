@@ -1,7 +1,8 @@
 """The dashboard's outbound webhooks in a real headless Chromium, against
 the system as separate processes and a real HTTP receiver on loopback: a
-merchant adds an endpoint (the API's refusals beside their fields), copies
-its signing secret from the one place it is ever shown, sends a test and
+merchant adds an endpoint (the API's refusals beside their fields; a
+press whose answer was lost, pressed again, adds it once), copies its
+signing secret from the one place it is ever shown, sends a test and
 reads it in the delivery log, pauses it and is told why a test is not sent,
 and deletes it."""
 
@@ -45,13 +46,33 @@ def test_a_merchant_adds_tests_pauses_and_deletes_a_webhook(deployed_system, das
     dialog.get_by_text("must be an absolute https:// URL").wait_for()
     assert dialog.locator(".Polaris-InlineError").count() == 2  # the URL, and no topic picked
 
+    # The first answer is lost on the way back; pressing the button again
+    # adds no second webhook and shows the secret the first press made (the
+    # dialog keeps its Idempotency-Key).
+    lost = []
+
+    def lose_first_answer(route):
+        if lost or route.request.method != "POST":
+            return route.continue_()
+        lost.append(route.request.headers["idempotency-key"])
+        lost.append(route.fetch().json())  # the subscription is made...
+        route.abort()  # ...but the page never hears back
+
+    page.route("**/api/webhook-subscriptions", lose_first_answer)
     dialog.get_by_label("Endpoint URL").fill(receiver.url)
     dialog.get_by_label("points.earned").check()
     dialog.get_by_role("button", name="Add webhook").click()
+    dialog.get_by_text("Add webhook did not work").wait_for()
+    dialog.get_by_role("button", name="Add webhook").click()
     dialog.get_by_text("Copy the signing secret now").wait_for()
     dashboard.toast("Webhook added")
+    page.unroute("**/api/webhook-subscriptions")
     secret = dialog.get_by_label("Signing secret").input_value()
     assert len(secret) >= 32
+    assert secret == lost[1]["signing_secret"]
+    assert [item["id"] for item in shop.api("GET", "/api/webhook-subscriptions").json()["items"]] == [
+        lost[1]["id"]
+    ]
     dialog.get_by_role("button", name="Done").click()
     row = dashboard.row(receiver.url)
     row.get_by_text("points.earned").wait_for()

@@ -115,3 +115,23 @@ def test_another_shop_cannot_see_or_touch_a_subscription(shop, other_shop):
 
     [still] = shop.api("GET", SUBSCRIPTIONS).json()["items"]
     assert still["status"] == "active"
+
+
+def test_a_retried_create_with_its_idempotency_key_answers_the_same_subscription(shop):
+    body = {"url": "https://example.com/hooks/retried", "topics": ["points.earned"]}
+    key = {"Idempotency-Key": "add-webhook-1"}
+    first = shop.api("POST", SUBSCRIPTIONS, json=body, headers=dict(key))
+    again = shop.api("POST", SUBSCRIPTIONS, json=body, headers=dict(key))
+    assert (first.status_code, again.status_code) == (201, 201), again.text
+    assert again.json() == first.json()  # same id, the signing secret as first shown
+    assert [item["id"] for item in shop.api("GET", SUBSCRIPTIONS).json()["items"]] == [first.json()["id"]]
+
+    other_body = shop.api(
+        "POST", SUBSCRIPTIONS, json={**body, "topics": ["review.approved"]}, headers=dict(key)
+    )
+    assert other_body.status_code == 409, other_body.text
+    assert other_body.json()["error"]["details"] == {"header": "Idempotency-Key"}
+
+    path = f"{SUBSCRIPTIONS}/{first.json()['id']}/test"
+    test = shop.api("POST", path, headers={"Idempotency-Key": "send-test-1"})
+    assert shop.api("POST", path, headers={"Idempotency-Key": "send-test-1"}).json() == test.json()

@@ -2,12 +2,15 @@
 that can be stopped, and the services as separate processes."""
 
 import os
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from conftest import private_vhost
 from loyalty.services import SERVICES
-from tests.support import PrivateRabbit, free_port
+from tests.clients import System
+from tests.support import PrivateRabbit, ServiceProcesses, free_port
 
 
 @pytest.fixture
@@ -39,6 +42,21 @@ def services_env(database_url_factory, tmp_path):
     for name in SERVICES:
         env[f"{name.upper()}_DATABASE_URL"] = database_url_factory(f"resilience_{name}")
     return env
+
+
+@contextmanager
+def fleet_on_private_vhost(services_env: dict, log_dir, **env):
+    """The five services as processes on a vhost of their own, `env` added
+    to their environment; `.system` talks to them."""
+    with private_vhost() as amqp_uri:
+        processes = ServiceProcesses(dict(services_env, AMQP_URI=amqp_uri, **env), log_dir)
+        processes.setup_broker()
+        try:
+            processes.start_all()
+            processes.system = System(processes.base_url, amqp_uri, processes.env["GATEWAY_DATABASE_URL"])
+            yield processes
+        finally:
+            processes.stop_all()
 
 
 def unpublished_outbox_rows(database_url: str) -> int:

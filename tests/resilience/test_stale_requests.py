@@ -4,25 +4,16 @@ service's queue when it stops waiting (services/gateway/rpc.py)."""
 
 import pytest
 
-from conftest import private_vhost
-from tests.clients import System
-from tests.support import ServiceProcesses, wait_for
+from tests.resilience.conftest import fleet_on_private_vhost
+from tests.support import wait_for
 
 
 @pytest.fixture
 def services(services_env, tmp_path):
     """The five services as processes, on a vhost of their own, with a
     gateway that waits 2 s for an answer."""
-    with private_vhost() as amqp_uri:
-        env = dict(services_env, AMQP_URI=amqp_uri, LOYALTY_RPC_TIMEOUT_SECONDS="2")
-        processes = ServiceProcesses(env, tmp_path)
-        processes.setup_broker()
-        try:
-            processes.start_all()
-            processes.system = System(processes.base_url, amqp_uri, env["GATEWAY_DATABASE_URL"])
-            yield processes
-        finally:
-            processes.stop_all()
+    with fleet_on_private_vhost(services_env, tmp_path, LOYALTY_RPC_TIMEOUT_SECONDS="2") as processes:
+        yield processes
 
 
 def adjust(shop, points: int):

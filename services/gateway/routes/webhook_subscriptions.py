@@ -6,7 +6,8 @@ from services.gateway.api_doc import admin
 from services.gateway.auth import admin_route
 from services.gateway.routes.base import Routes
 from services.gateway.rpc import ask
-from services.gateway.web import json_http, parse_body, query_params
+from services.gateway.schemas import IdempotencyHeader
+from services.gateway.web import idempotency_key, json_http, parse_body, query_params
 from shared.pagination import CursorQuery, Page, parse_query
 from shared.webhooks_api import (
     CreatedSubscription,
@@ -29,11 +30,19 @@ class WebhookSubscriptionRoutes(Routes):
         return ask(self.webhooks.list_subscriptions, shop_id=caller.shop_id)
 
     @json_http(
-        "POST", "/api/webhook-subscriptions", admin(CreatedSubscription, status=201, body=NewSubscription)
+        "POST",
+        "/api/webhook-subscriptions",
+        admin(
+            CreatedSubscription, status=201, body=NewSubscription, headers=IdempotencyHeader, errors=(409,)
+        ),
     )
     @admin_route
     def create_webhook_subscription(self, request, caller):
-        """The signing secret is in this answer only."""
+        """The signing secret is in this answer only, and in a retry's with
+        the same Idempotency-Key and body (the same subscription, not a
+        second one). The key with another body is 409, as is a retry after
+        the subscription was deleted."""
+        key = idempotency_key(request)
         new = parse_body(request, NewSubscription)
         return 201, ask(
             self.webhooks.create_subscription,
@@ -41,6 +50,7 @@ class WebhookSubscriptionRoutes(Routes):
             shop_domain=caller.shop_domain,
             url=new.url,
             topics=new.topics,
+            idempotency_key=key,
         )
 
     @json_http("DELETE", SUBSCRIPTION, admin(Deleted))
@@ -60,12 +70,23 @@ class WebhookSubscriptionRoutes(Routes):
             status=change.status,
         )
 
-    @json_http("POST", SUBSCRIPTION + "/test", admin(TestDelivery, status=202))
+    @json_http(
+        "POST",
+        SUBSCRIPTION + "/test",
+        admin(TestDelivery, status=202, headers=IdempotencyHeader, errors=(409,)),
+    )
     @admin_route
     def test_webhook_subscription(self, request, caller, subscription_id):
         """Schedules a delivery of topic `test`; its attempts show in the
-        deliveries. 409 unless the subscription is active."""
-        return 202, ask(self.webhooks.send_test, shop_id=caller.shop_id, subscription_id=subscription_id)
+        deliveries. 409 unless the subscription is active. A retry with the
+        same Idempotency-Key gets the first answer and schedules nothing;
+        the key used for another subscription is 409."""
+        return 202, ask(
+            self.webhooks.send_test,
+            shop_id=caller.shop_id,
+            subscription_id=subscription_id,
+            idempotency_key=idempotency_key(request),
+        )
 
     @json_http("GET", SUBSCRIPTION + "/deliveries", admin(Page[DeliveryAttempt], query=CursorQuery))
     @admin_route

@@ -55,6 +55,49 @@ def credit(
     return activity_id
 
 
+def credit_many(
+    uow: UnitOfWork,
+    credits: list[tuple[Row, int, str | None]],
+    activity_type: str,
+    action: str,
+    actor: str,
+    settings: ProgramRules,
+) -> list[int]:
+    """`credit` (spendable at once) for many locked members of one shop, one
+    credit each (member, points, reference), in a few statements for them
+    all; the activity ids, in order."""
+    now = uow.clock.now()
+    available_at, expires_at = domain.lot_dates(now, settings, False)
+    postings = [
+        domain.post(repository.members.totals_of(member), activity_type, points)
+        for member, points, _ in credits
+    ]
+    activity_ids = repository.ledger.append_activities(
+        uow.session,
+        [
+            (member, posting, reference)
+            for (member, _, reference), posting in zip(credits, postings, strict=True)
+        ],
+        activity_type,
+        action,
+        actor,
+        now,
+    )
+    repository.lots.open_lots(
+        uow.session,
+        [
+            (member, activity_id, points)
+            for (member, points, _), activity_id in zip(credits, activity_ids, strict=True)
+        ],
+        now,
+        available_at,
+        expires_at,
+    )
+    for (member, _, _), posting, activity_id in zip(credits, postings, activity_ids, strict=True):
+        tiers.follow_entry(uow, member, posting, activity_type, None, actor, activity_id, settings.vip_tiers)
+    return activity_ids
+
+
 def debit(
     uow: UnitOfWork,
     member: Row,

@@ -29,8 +29,8 @@ def count_activity(session: Session, shop_id: str, activity_type: str, points: i
     _add(session, shop_id, at, **{POINTS_COLUMN[activity_type]: points})
 
 
-def count_new_member(session: Session, shop_id: str, at: datetime) -> None:
-    _add(session, shop_id, at, new_members=1)
+def count_new_members(session: Session, shop_id: str, at: datetime, how_many: int = 1) -> None:
+    _add(session, shop_id, at, new_members=how_many)
 
 
 def count_exclusion(session: Session, shop_id: str, excluded: bool, at: datetime) -> None:

@@ -3,7 +3,7 @@ the member's new totals, and the feeds that read it back."""
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -59,6 +59,62 @@ def append_activity(
         )
     )
     return activity_id
+
+
+def append_activities(
+    session: Session,
+    entries: list[tuple[Row, domain.Posting, str | None]],
+    activity_type: str,
+    action: str,
+    actor: str,
+    now: datetime,
+) -> list[int]:
+    """append_activity for many locked members of one shop at once (an
+    entry each: member, posting, reference), in three statements; the
+    activity ids, in the entries' order."""
+    inserted = session.execute(
+        insert(point_activities).returning(point_activities.c.id, sort_by_parameter_order=True),
+        [
+            {
+                "shop_id": member_row.shop_id,
+                "customer_id": member_row.customer_id,
+                "type": activity_type,
+                "action": action,
+                "points": posting.points,
+                "balance_after": posting.balance_after,
+                "uncollected_points": posting.uncollected_points,
+                "reference": reference,
+                "actor": actor,
+                "occurred_at": now,
+                "pending_until": None,
+                "reverses_activity_id": None,
+            }
+            for member_row, posting, reference in entries
+        ],
+    )
+    activity_ids = list(inserted.scalars())
+    count_activity(
+        session, entries[0][0].shop_id, activity_type, sum(posting.points for _, posting, _ in entries), now
+    )
+    session.execute(
+        update(members)
+        .where(members.c.id == bindparam("member_id"))
+        .values(
+            balance=bindparam("new_balance"),
+            lifetime_earned=bindparam("new_lifetime_earned"),
+            lifetime_redeemed=bindparam("new_lifetime_redeemed"),
+        ),
+        [
+            {
+                "member_id": member_row.id,
+                "new_balance": posting.totals.balance,
+                "new_lifetime_earned": posting.totals.lifetime_earned,
+                "new_lifetime_redeemed": posting.totals.lifetime_redeemed,
+            }
+            for member_row, posting, _ in entries
+        ],
+    )
+    return activity_ids
 
 
 def activity(session: Session, shop_id: str, activity_id: int) -> Row | None:

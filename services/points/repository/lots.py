@@ -4,7 +4,7 @@ becomes available and when it expires; spending draws the oldest first."""
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -79,6 +79,32 @@ def open_lot(
         earned_at=earned_at,
         available_at=available_at,
         expires_at=expires_at,
+    )
+
+
+def open_lots(
+    session: Session,
+    new_lots: list[tuple[Row, int, int]],
+    earned_at: datetime,
+    available_at: datetime,
+    expires_at: datetime | None,
+) -> None:
+    """open_lot for many members at once: (member, activity id, points) each."""
+    session.execute(
+        insert(point_lots),
+        [
+            {
+                "shop_id": member_row.shop_id,
+                "customer_id": member_row.customer_id,
+                "activity_id": activity_id,
+                "points": points,
+                "remaining": points,
+                "earned_at": earned_at,
+                "available_at": available_at,
+                "expires_at": expires_at,
+            }
+            for member_row, activity_id, points in new_lots
+        ],
     )
 
 

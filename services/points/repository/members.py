@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 
 from services.points import domain
 from services.points.models import members
-from services.points.repository.daily_totals import count_new_member
+from services.points.repository.daily_totals import count_new_members
 from services.points.repository.program import program_settings_of
 from shared.db import must_exist
 from shared.pagination import Page, keyset_page
-from shared.upserts import insert_returning_unless_exists
+from shared.upserts import insert_many_unless_exist, insert_returning_unless_exists
 
 
 def member(session: Session, shop_id: str, customer_id: str, lock: bool = False) -> Row | None:
@@ -34,6 +34,33 @@ def member_by_email(session: Session, shop_id: str, email: str) -> Row | None:
     ).first()
 
 
+def new_member(
+    shop_id: str,
+    customer_id: str,
+    now: datetime,
+    email: str | None = None,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    **profile,
+) -> dict:
+    """A new member's row: active, no points, the lookup columns in step."""
+    return {
+        "shop_id": shop_id,
+        "customer_id": customer_id,
+        "email": (email or "").strip() or None,
+        "email_lower": domain.normalize_email(email),
+        "first_name": first_name,
+        "last_name": last_name,
+        "name_lower": domain.name_key(first_name, last_name),
+        "status": domain.MEMBER_ACTIVE,
+        "balance": 0,
+        "lifetime_earned": 0,
+        "lifetime_redeemed": 0,
+        "created_at": now,
+        **profile,
+    }
+
+
 def ensure_member(
     session: Session,
     shop_id: str,
@@ -45,31 +72,39 @@ def ensure_member(
 ) -> Row:
     """The member, created if new (or with the profile fields we lacked filled
     in), locked for the rest of the transaction."""
-    profile = {"email": (email or "").strip() or None, "first_name": first_name, "last_name": last_name}
-    created = insert_returning_unless_exists(
-        session,
-        members,
-        shop_id=shop_id,
-        customer_id=customer_id,
-        email_lower=domain.normalize_email(email),
-        status=domain.MEMBER_ACTIVE,
-        name_lower=domain.name_key(first_name, last_name),
-        balance=0,
-        lifetime_earned=0,
-        lifetime_redeemed=0,
-        created_at=now,
-        **profile,
-    )
+    values = new_member(shop_id, customer_id, now, email, first_name, last_name)
+    created = insert_returning_unless_exists(session, members, **values)
     if created is not None:  # ours until this transaction ends: nobody else sees it yet
-        count_new_member(session, shop_id, now)
+        count_new_members(session, shop_id, now)
         # A tier from 0 points is theirs from the start: joining changes no tier.
         tier = domain.tier_for(0, program_settings_of(session, shop_id).vip_tiers)
         return created if tier is None else update_member(session, created, current_tier=tier)
     row = known_member(session, shop_id, customer_id, lock=True)
+    profile = {key: values[key] for key in ("email", "first_name", "last_name")}
     updates = domain.missing_profile_fields(row._asdict(), profile)
     if not updates:
         return row
     return update_member(session, row, **updates)
+
+
+def add_members(session: Session, shop_id: str, new_members: list[dict], now: datetime) -> int:
+    """Make the members of `new_members` (new_member rows) that do not exist
+    yet, all at once; how many were new."""
+    created = insert_many_unless_exist(session, members, new_members, returning="customer_id")
+    count_new_members(session, shop_id, now, len(created))
+    return len(created)
+
+
+def locked_members(session: Session, shop_id: str, customer_ids: list[str]) -> dict[str, Row]:
+    """Many members at once, locked in customer id order (as every batch
+    locks them, so two batches never wait on each other in a circle)."""
+    rows = session.execute(
+        select(members)
+        .where(members.c.shop_id == shop_id, members.c.customer_id.in_(customer_ids))
+        .order_by(members.c.customer_id)
+        .with_for_update()
+    )
+    return {row.customer_id: row for row in rows}
 
 
 def update_member(session: Session, member_row: Row, **values) -> Row:

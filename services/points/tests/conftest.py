@@ -12,9 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.points.repository.program import save_program_settings
-from services.points.service import PointsService
+from services.points.service import MIGRATIONS, PointsService
+from shared.clock import FrozenClock
 from shared.db import make_engine
 from shared.events import make_event
+from shared.migrations import upgrade_to_head
 from shared.outbox import events_exchange
 from shared.points_api import ProgramRules
 from tests.support import make_event_publisher
@@ -136,3 +138,30 @@ def rows(db):
             return conn.execute(query).all()
 
     return select_rows
+
+
+# --- the operations without a broker (test_ledger, test_overview, test_imports) ---------
+
+
+@pytest.fixture(scope="module")
+def engine(database_url_factory):
+    url = database_url_factory("points")
+    upgrade_to_head(MIGRATIONS, url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clock():
+    from services.points.tests.test_ledger import T0
+
+    return FrozenClock(T0)
+
+
+@pytest.fixture
+def points(engine, clock):
+    """The points service's operations on a fresh shop (test_ledger.Points)."""
+    from services.points.tests.test_ledger import Points
+
+    return Points(engine, clock)

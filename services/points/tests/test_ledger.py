@@ -24,12 +24,9 @@ from services.points.schemas import (
     RewardCreation,
     StatusChange,
 )
-from services.points.service import MIGRATIONS
-from shared.clock import FrozenClock
-from shared.db import UnitOfWork, make_engine
+from shared.db import UnitOfWork
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import CustomerCreated, OrderPlaced, OrderRefunded, ReviewApproved
-from shared.migrations import upgrade_to_head
 from shared.points_api import ProgramRules
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -166,25 +163,6 @@ class Points:
         ledger = sum(points for _, _, points, _ in self.history(customer_id))
         assert customer.balance == ledger == self.lots_total(customer_id) >= 0
         return customer
-
-
-@pytest.fixture(scope="module")
-def engine(database_url_factory):
-    url = database_url_factory("points")
-    upgrade_to_head(MIGRATIONS, url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def clock():
-    return FrozenClock(T0)
-
-
-@pytest.fixture
-def points(engine, clock):
-    return Points(engine, clock)
 
 
 # --- orders: pending points and refunds ----------------------------------------------------

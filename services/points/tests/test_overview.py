@@ -7,34 +7,10 @@ members' balances and statuses."""
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
-import pytest
-
 from services.points.operations import commands, ledger, overview, views
 from services.points.schemas import ActivitiesQuery, Activity, CustomersQuery, OverviewQuery, StatusChange
-from services.points.service import MIGRATIONS
 from services.points.tests.test_ledger import T0, Points
 from shared.clock import FrozenClock
-from shared.db import make_engine
-from shared.migrations import upgrade_to_head
-
-
-@pytest.fixture(scope="module")
-def engine(database_url_factory):
-    url = database_url_factory("points")
-    upgrade_to_head(MIGRATIONS, url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def clock():
-    return FrozenClock(T0)
-
-
-@pytest.fixture
-def points(engine, clock):
-    return Points(engine, clock)
 
 
 def overview_of(points: Points, first: date, last: date):

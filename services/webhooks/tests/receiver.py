@@ -1,6 +1,7 @@
 """A merchant's webhook receiver for tests: a real HTTP server on loopback
 (http.server in a thread) that records every request and answers as the
-test scripts it: a status, a redirect, or no answer in time."""
+test scripts it: a status, a redirect, no answer in time, or no answer
+until the test lets it (while it kills the sender)."""
 
 import base64
 import hashlib
@@ -34,6 +35,9 @@ class Reply:
     status: int = 200
     location: str | None = None
     delay_seconds: float = 0.0  # answer this late (past the sender's timeout: no answer)
+    # Hold the request open until this is set: the test acts while the
+    # sender waits (the request is in `received` from the start).
+    hold: threading.Event | None = None
 
 
 @dataclass
@@ -67,6 +71,8 @@ def start_receiver() -> Receiver:
             reply = receiver.replies.popleft() if receiver.replies else receiver.default
             if reply.delay_seconds:
                 time.sleep(reply.delay_seconds)
+            if reply.hold is not None:
+                reply.hold.wait()
             try:
                 self.send_response(reply.status)
                 if reply.location:
@@ -74,7 +80,7 @@ def start_receiver() -> Receiver:
                 self.send_header("Content-Length", "2")
                 self.end_headers()
                 self.wfile.write(b"ok")
-            except OSError:  # the sender stopped waiting (a timeout test)
+            except OSError:  # the sender stopped waiting (a timeout) or is gone
                 pass
 
         def log_message(self, *args):  # quiet test output

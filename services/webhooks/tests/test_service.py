@@ -447,3 +447,65 @@ def test_a_delivery_whose_secret_cannot_be_read_fails_alone(webhooks, receiver, 
     assert delivered["outcome"] == "delivered"
     assert len(receiver.received) == 1
     assert receiver.received[0].signed_with(readable["signing_secret"])
+
+
+def test_creating_with_an_idempotency_key_twice_makes_one_subscription_with_one_secret(
+    webhooks, receiver, database_url
+):
+    first = webhooks.create_subscription(
+        shop_id=SHOP, shop_domain=DOMAIN, url=receiver.url, topics=["points.earned"], idempotency_key="k-1"
+    )
+    again = webhooks.create_subscription(
+        shop_id=SHOP, shop_domain=DOMAIN, url=receiver.url, topics=["points.earned"], idempotency_key="k-1"
+    )
+    assert again == first  # the same id, and the secret as first shown
+    assert [item["id"] for item in webhooks.list_subscriptions(shop_id=SHOP)["items"]] == [first["id"]]
+    with pytest.raises(Conflict) as refused:
+        webhooks.create_subscription(
+            shop_id=SHOP,
+            shop_domain=DOMAIN,
+            url=receiver.url,
+            topics=["review.approved"],
+            idempotency_key="k-1",
+        )
+    assert refused.value.details == {"header": "Idempotency-Key"}
+    # Another shop's key is its own.
+    other = webhooks.create_subscription(
+        shop_id=OTHER_SHOP,
+        shop_domain=DOMAIN,
+        url=receiver.url,
+        topics=["points.earned"],
+        idempotency_key="k-1",
+    )
+    assert other["id"] != first["id"]
+    # The stored answer holds no secret: only the subscription's encrypted copy does.
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        stored = conn.execute(select(metadata.tables["idempotency_keys"].c.result)).scalars().all()
+    engine.dispose()
+    assert len(stored) == 2
+    assert not any(created["signing_secret"] in text for text in stored for created in (first, other))
+
+    webhooks.delete_subscription(shop_id=SHOP, subscription_id=first["id"])
+    with pytest.raises(Conflict) as deleted:
+        webhooks.create_subscription(
+            shop_id=SHOP,
+            shop_domain=DOMAIN,
+            url=receiver.url,
+            topics=["points.earned"],
+            idempotency_key="k-1",
+        )
+    assert "deleted" in deleted.value.message
+
+
+def test_a_test_sent_twice_with_one_idempotency_key_is_delivered_once(webhooks_sent_by_hand, receiver):
+    webhooks = webhooks_sent_by_hand
+    subscription, other = subscribe(webhooks, receiver.url), subscribe(webhooks, receiver.url)
+    ref = {"shop_id": SHOP, "subscription_id": subscription["id"]}
+
+    first = webhooks.send_test(idempotency_key="t-1", **ref)
+    assert webhooks.send_test(idempotency_key="t-1", **ref) == first
+    with pytest.raises(Conflict):
+        webhooks.send_test(shop_id=SHOP, subscription_id=other["id"], idempotency_key="t-1")
+    assert webhooks.send_due_deliveries() == 1
+    assert receiver.event_ids() == [first["event_id"]]

@@ -72,9 +72,12 @@ function AddWebhookModal({ onClose }: { onClose: () => void }) {
       actionLabel="Add webhook"
       doneMessage="Webhook added"
       onClose={onClose}
-      onSubmit={async () => {
+      onSubmit={async (idempotencyKey) => {
+        // A retry in this dialog answers the subscription (and secret) the
+        // first press made, never a second one.
         const created = await send<CreatedWebhookSubscription>("POST", SUBSCRIPTIONS, {
           json: { url: url.trim(), topics },
+          idempotencyKey,
         });
         await queries.invalidateQueries({ queryKey: [SUBSCRIPTIONS] });
         return created;
