@@ -35,6 +35,7 @@ function Progress({ found }: { found: PointsImport }) {
       <ProgressBar
         progress={Math.round((100 * handled) / total)}
         tone={PROGRESS_TONES[found.status]}
+        animated={found.status === "running"}
         ariaLabelledBy="import-progress"
       />
       <Text as="p" id="import-progress">
@@ -150,10 +151,10 @@ export function ImportResult({ id }: { id: string }) {
                 <StatusBadge status={found.status} />
               </InlineStack>
               <Text as="p" tone="subdued">
-                Started <When at={found.created_at} />
+                Started: <When at={found.created_at} />
                 {found.finished_at && (
                   <>
-                    , finished <When at={found.finished_at} />
+                    {" · "}Finished: <When at={found.finished_at} />
                   </>
                 )}
               </Text>
