@@ -8,6 +8,7 @@ import os
 import pytest
 
 from tests.e2e.dashboard import CHROMIUM, DESKTOP, PHONE, new_dashboard, shop_with_every_activity
+from tests.support import wait_for
 
 pytestmark = [
     pytest.mark.browser,
@@ -25,6 +26,8 @@ SCREENS = [
     ("/google-reviews", "Google review submissions"),
     ("/customers", "Customers"),
     ("/customers/6001", "Uma Stone"),
+    ("/customers/import", "Import balances"),
+    ("/customers/import/{imported}", "Import balances"),
     ("/rewards", "Rewards"),
     ("/program", "Program settings"),
     ("/audit-log", "Audit log"),
@@ -32,12 +35,37 @@ SCREENS = [
     ("/webhooks/{webhook}", "Delivery log"),
     ("/no-such-screen", "Page not found"),
 ]
-EMPTY_SCREENS = ["/", "/points", "/referrals", "/customers", "/rewards", "/audit-log", "/webhooks"]
+EMPTY_SCREENS = [
+    "/",
+    "/points",
+    "/referrals",
+    "/customers",
+    "/customers/import",
+    "/rewards",
+    "/audit-log",
+    "/webhooks",
+]
+# An import of balances with a row that could not apply (its line 3).
+IMPORTED = (
+    b"customer_id,email,points,first_name,last_name\n"
+    b"6101,yan@example.com,120,Yan,Moss\n"
+    b"6102,zoe@example.com,lots,Zoe,Park\n"
+)
 
 
 @pytest.fixture(scope="module")
 def busy_shop(deployed_system):
     shop = shop_with_every_activity(deployed_system)
+    started = shop.api(
+        "POST",
+        "/api/imports/points",
+        params={"file_name": "balances.csv"},
+        data=IMPORTED,
+        headers={"Content-Type": "text/csv"},
+    )
+    assert started.status_code == 202, started.text
+    shop.import_id = started.json()["id"]
+    assert wait_for(lambda: shop.api("GET", f"/api/imports/{shop.import_id}").json()["status"] == "done")
     # Subscribed after every event: nothing is ever sent to it.
     webhook = {"url": "https://example.com/hooks/loyalty", "topics": ["points.earned", "referral.completed"]}
     created = shop.api("POST", "/api/webhook-subscriptions", json=webhook)
@@ -81,13 +109,16 @@ def test_every_screen_is_drawn_accessible_and_free_of_console_errors(
         look_at(board, f"screen-sign-in-{size}", findings)
         board.sign_in(busy_shop)
         for path, title in SCREENS:
-            board.open(path.format(webhook=busy_shop.webhook_id))
+            board.open(path.format(webhook=busy_shop.webhook_id, imported=busy_shop.import_id))
             settled(board, title)
-            name = path.replace("{webhook}", "delivery-log").strip("/").replace("/", "-") or "overview"
+            named = path.replace("{webhook}", "delivery-log").replace("{imported}", "result")
+            name = named.strip("/").replace("/", "-") or "overview"
             look_at(board, f"screen-{name}-{size}", findings)
             if path == "/":  # the funnel from clicks, and the average rating
                 board.page.get_by_text("Link clicks").wait_for()
                 board.page.get_by_text("Average rating").wait_for()
+            if path == "/customers/import/{imported}":  # the import's result and its bad row
+                board.row("Line 3")
             if path == "/rewards":  # money in the shop's currency (USD), en-US
                 board.row("$5 off").get_by_text("$5.00 off").wait_for()
 
@@ -136,6 +167,7 @@ def test_empty_screens_say_what_to_do_next(deployed_system, browser):
                 "Customers",
                 "Customers appear here when your shop tells us about their sign-up or first order.",
             ),
+            "/customers/import": ("Import balances", "Export your customers' balances from your old app"),
             "/rewards": ("Rewards", "Rewards are what customers spend their points on"),
             "/audit-log": ("Audit log", "Try a longer date range or another customer ID."),
             "/webhooks": ("Outbound webhooks", "Add an https endpoint and pick topics"),

@@ -12,6 +12,7 @@ import { AuditLog } from "./screens/AuditLog";
 import { CustomerDetail } from "./screens/customer/CustomerDetail";
 import { Customers } from "./screens/Customers";
 import { GoogleReviews } from "./screens/GoogleReviews";
+import { ImportBalances } from "./screens/imports/ImportBalances";
 import { NotFound } from "./screens/NotFound";
 import { Overview } from "./screens/Overview";
 import { PointActivities } from "./screens/PointActivities";
@@ -65,6 +66,8 @@ function Screens() {
       <Route path="/reviews" element={<ReviewActivities />} />
       <Route path="/google-reviews" element={<GoogleReviews />} />
       <Route path="/customers" element={<Customers />} />
+      <Route path="/customers/import" element={<ImportBalances />} />
+      <Route path="/customers/import/:importId" element={<ImportBalances />} />
       <Route path="/customers/:customerId" element={<CustomerDetail />} />
       <Route path="/rewards" element={<Rewards />} />
       <Route path="/program" element={<ProgramSettings />} />

@@ -32,18 +32,31 @@ function url(path: string, query?: Query): string {
   return search ? `${path}?${search}` : path;
 }
 
-type Options = { query?: Query; json?: unknown; idempotencyKey?: string };
+/** `json` is sent as JSON; `upload` as its own bytes (a file the merchant
+ * chose), with the content type the API asks for. */
+type Options = {
+  query?: Query;
+  json?: unknown;
+  upload?: { body: Blob; contentType: string };
+  idempotencyKey?: string;
+};
+
+function bodyOf(options: Options): BodyInit | undefined {
+  if (options.upload) return options.upload.body;
+  return options.json === undefined ? undefined : JSON.stringify(options.json);
+}
 
 export async function request(method: string, path: string, options: Options = {}): Promise<Response> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (options.json !== undefined) headers["Content-Type"] = "application/json";
+  if (options.upload) headers["Content-Type"] = options.upload.contentType;
   if (options.idempotencyKey) headers["Idempotency-Key"] = options.idempotencyKey;
   let response: Response;
   try {
     response = await authenticatedFetch(url(path, options.query), {
       method,
       headers,
-      body: options.json === undefined ? undefined : JSON.stringify(options.json),
+      body: bodyOf(options),
     });
   } catch {
     throw new ApiError(0, "network", "The server could not be reached. Check the connection and try again.");

@@ -90,4 +90,15 @@ export function formatActor(actor: string | null): string {
   return staff ? `Staff member ${staff[1]}` : actor;
 }
 
+const bytes = new Intl.NumberFormat(locale, { style: "unit", unit: "byte", unitDisplay: "long" });
+const kilobytes = new Intl.NumberFormat(locale, { style: "unit", unit: "kilobyte", maximumFractionDigits: 1 });
+const megabytes = new Intl.NumberFormat(locale, { style: "unit", unit: "megabyte", maximumFractionDigits: 1 });
+
+/** "22 bytes", "12.5 kB", "3.2 MB": the size of a file, counted in
+ * 1,024s as the gateway's limit is (64 MB: 64 × 1,024 × 1,024 bytes). */
+export function formatFileSize(size: number): string {
+  if (size < 1024) return bytes.format(size);
+  return size < 1024 * 1024 ? kilobytes.format(size / 1024) : megabytes.format(size / (1024 * 1024));
+}
+
 export const capitalize = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);

@@ -208,3 +208,21 @@ export type DeliveryAttempt = {
   error: string | null;
   next_retry_at: string | null;
 };
+
+/** GET /api/imports/{id} (SPEC §7 "Importing balances"): rows apply in the
+ * background; `errors` holds the first 1,000 bad rows, `rows_failed` counts
+ * them all. `row` is the line in the file (the header is line 1). */
+export type ImportStatus = "running" | "done" | "failed";
+
+export type PointsImportSummary = {
+  id: string;
+  status: ImportStatus;
+  rows_total: number;
+  rows_done: number;
+  rows_failed: number;
+  created_at: string;
+  finished_at: string | null;
+  file_name: string | null;
+};
+
+export type PointsImport = PointsImportSummary & { errors: { row: number; message: string }[] };

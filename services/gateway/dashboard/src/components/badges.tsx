@@ -17,6 +17,9 @@ const TONES: Record<string, Tone> = {
   inactive: undefined,
   paused: "attention",
   disabled: "critical",
+  running: "info",
+  done: "success",
+  failed: "critical",
 };
 
 /** A status as Polaris shows one ("Pending", yellow). */

@@ -13,7 +13,11 @@ export function Customers() {
   const q = useDebounced(search.trim());
   const page = usePagedQuery<Member>("/api/customers", { q });
   return (
-    <Page title="Customers" subtitle="Members of your loyalty program, newest first">
+    <Page
+      title="Customers"
+      subtitle="Members of your loyalty program, newest first"
+      secondaryActions={[{ content: "Import balances", url: "/customers/import" }]}
+    >
       <PagedIndexTable
         what="Customers"
         resourceName={{ singular: "customer", plural: "customers" }}
