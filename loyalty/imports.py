@@ -37,12 +37,14 @@ def import_points_file(path: str, domain: str) -> dict:
             open(path, "rb") as file,
             tqdm(total=os.path.getsize(path), unit="B", unit_scale=True, desc="upload") as sent,
         ):
-            import_id = upload_points_file(call, shop.id, actor, file, os.path.basename(path), sent.update)
+            import_id = upload_points_file(
+                call, shop.id, actor, file, os.path.basename(path), size=sent.total, on_read=sent.update
+            )
         with tqdm(desc="rows", unit=" rows") as applied:
             while True:
                 state = points.get_import(shop_id=shop.id, import_id=import_id)
                 applied.total = state["rows_total"]
                 applied.update(state["rows_done"] + state["rows_failed"] - applied.n)
-                if state["status"] != "running":
+                if state["status"] != "running":  # done, or failed (docs/imports.md)
                     return state
                 time.sleep(POLL_SECONDS)

@@ -75,6 +75,10 @@ class PayloadTooLarge(LoyaltyError):
     status, code = 413, "payload_too_large"
 
 
+class UnsupportedMediaType(LoyaltyError):
+    status, code = 415, "unsupported_media_type"
+
+
 class Unprocessable(LoyaltyError):
     status, code = 422, "unprocessable"
 
@@ -94,6 +98,7 @@ ALL_ERRORS = (
     NotFound,
     Conflict,
     PayloadTooLarge,
+    UnsupportedMediaType,
     Unprocessable,
     TooManyRequests,
     ServiceUnavailable,

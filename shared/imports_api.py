@@ -16,6 +16,8 @@ from shared.points_api import IsoDate, Output, TierName, plausible_birthday
 
 IMPORT_COLUMNS = ("customer_id", "email", "points", "first_name", "last_name", "birthday", "vip_tier")
 REQUIRED_IMPORT_COLUMNS = ("customer_id", "email", "points")
+# Columns without a name (trailing commas) are allowed, and left out; so many are not.
+MAX_IMPORT_COLUMNS = 50
 # The words every imported row's `adjusted` activity carries.
 IMPORT_REASON = "Imported balance"
 # Balances other apps kept may be larger than one admin adjustment may be.
@@ -30,13 +32,15 @@ def header_problems(header: list[str]) -> list[FieldError]:
     """What makes a header row unusable (unknown, repeated or missing
     columns), as 422 details; none when it can be imported."""
     problems: list[FieldError] = []
+    if len(header) > MAX_IMPORT_COLUMNS:
+        return [{"field": "file", "message": f"the header names more than {MAX_IMPORT_COLUMNS} columns"}]
     known = set(IMPORT_COLUMNS)
     for name in header:
-        if name not in known:
+        if name and name not in known:
             problems.append(
                 {"field": name, "message": f"is not a column of an import ({', '.join(IMPORT_COLUMNS)})"}
             )
-    for name in sorted({name for name in header if header.count(name) > 1}):
+    for name in sorted({name for name in header if name and header.count(name) > 1}):
         problems.append({"field": name, "message": "is named twice"})
     for name in REQUIRED_IMPORT_COLUMNS:
         if name not in header:
@@ -46,6 +50,12 @@ def header_problems(header: list[str]) -> list[FieldError]:
 
 def _blank_as_none(value: object) -> object:
     return None if isinstance(value, str) and not value.strip() else value
+
+
+def _present(value: object) -> object:
+    if isinstance(value, str) and not value.strip():
+        raise ValueError("is empty: every row names its customer")
+    return value
 
 
 def _whole_number(value: object) -> object:
@@ -81,7 +91,9 @@ class ImportRow(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    customer_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    customer_id: Annotated[
+        str, BeforeValidator(_present), StringConstraints(strip_whitespace=True, min_length=1, max_length=64)
+    ]
     email: Annotated[str, BeforeValidator(_plausible_email)]
     points: Annotated[
         int, BeforeValidator(_whole_number), Field(ge=-MAX_IMPORTED_POINTS, le=MAX_IMPORTED_POINTS)

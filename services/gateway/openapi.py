@@ -211,8 +211,8 @@ def _responses(route: Route, schemas: dict[Any, Any]) -> dict[str, Any]:
 def _error_statuses(route: Route) -> set[int]:
     doc = route.doc
     statuses = set(AUDIENCE_ERRORS[doc.audience]) | set(doc.errors)
-    if doc.body is not None:
-        statuses |= {400, 413, 422}  # not JSON, too long, not valid
+    if doc.body is not None or doc.upload is not None:
+        statuses |= {400, 413, 422}  # not JSON (or cut off), too long, not valid
     if doc.query is not None:
         statuses.add(422)
         if isinstance(doc.query, type) and issubclass(doc.query, CursorQuery):

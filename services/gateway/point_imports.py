@@ -13,10 +13,10 @@ import csv
 import hashlib
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
-from shared.errors import PayloadTooLarge, Unprocessable
+from shared.errors import BadRequest, PayloadTooLarge, Unprocessable
 from shared.imports_api import MAX_IMPORT_BYTES, header_problems
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 # A batch of rows is one RPC: bounded in rows and in characters.
 BATCH_ROWS = 1000
 BATCH_CHARS = 512 * 1024
+MAX_LINE_CHARS = 64 * 1024
 
 # call(method, **arguments): one RPC to the points service.
 PointsCall = Callable[..., Any]
@@ -45,7 +46,7 @@ class _HashingReader(io.RawIOBase):
         data = self._stream.read(len(buffer))
         self.size += len(data)
         if self.size > MAX_IMPORT_BYTES:
-            raise PayloadTooLarge(f"an import file may be at most {MAX_IMPORT_BYTES // (1024 * 1024)} MiB")
+            raise _too_large()
         self.sha256.update(data)
         if self._on_read is not None:
             self._on_read(len(data))
@@ -59,13 +60,17 @@ def upload_points_file(
     actor: str,
     stream: BinaryIO,
     file_name: str | None = None,
+    size: int | None = None,
     on_read: Callable[[int], None] | None = None,
 ) -> str:
     """Stage the CSV read from `stream` as an import of the shop; its id
-    (an earlier import's, for a file imported before). `on_read(n)` is told
-    of each n bytes read."""
+    (an earlier import's, for a file imported before). `size`: the length
+    the sender announced (a body that ends short was cut off, not a file
+    that ends there); `on_read(n)` is told of each n bytes read."""
+    if size is not None and size > MAX_IMPORT_BYTES:
+        raise _too_large()
     source = _HashingReader(stream, on_read)
-    rows = csv.reader(io.TextIOWrapper(io.BufferedReader(source), encoding="utf-8-sig", newline=""))
+    rows = csv.reader(_lines(io.TextIOWrapper(io.BufferedReader(source), encoding="utf-8-sig", newline="")))
     first = _next_row(rows)
     if first is None:
         raise Unprocessable("the file is empty", [{"field": "file", "message": "has no header row"}])
@@ -75,6 +80,10 @@ def upload_points_file(
     import_id = call("begin_import", shop_id=shop_id, actor=actor, file_name=file_name)["id"]
     try:
         staged = _stage_rows(call, shop_id, import_id, header, rows)
+        if size is not None and source.size != size:
+            raise BadRequest(
+                f"the upload was cut off after {source.size} of {size} bytes: nothing was imported"
+            )
         if not staged:
             raise Unprocessable(
                 "the file has no rows to import", [{"field": "file", "message": "has a header only"}]
@@ -91,15 +100,34 @@ def upload_points_file(
         raise
 
 
+def _lines(text: io.TextIOBase) -> Iterator[str]:
+    """The file's lines for the CSV reader, each bounded: a row of a
+    balances file is a few hundred characters, and one line of a million
+    values would otherwise be held whole, then sent on whole."""
+    while line := text.readline(MAX_LINE_CHARS + 1):
+        if len(line) > MAX_LINE_CHARS:
+            raise Unprocessable(
+                "the file has a line longer than an import row can be",
+                [{"field": "file", "message": f"a line is over {MAX_LINE_CHARS:,} characters"}],
+            )
+        yield line
+
+
 def _stage_rows(call: PointsCall, shop_id: str, import_id: str, header: list[str], rows) -> int:
-    """Send the data rows on in batches (blank lines skipped); how many."""
+    """Send the data rows on in batches (blank lines skipped); how many. A
+    row is sent with at most one value more than the header names, and how
+    many it had: that is all its report needs."""
     batch: list[dict] = []
     chars = staged = 0
-    while (values := _next_row(rows)) is not None:
+    while True:
+        line = rows.line_num + 1  # where the row starts (a quoted value may span lines)
+        values = _next_row(rows)
+        if values is None:
+            break
         if not any(value.strip() for value in values):
             continue
-        batch.append({"line": rows.line_num, "values": values})
-        chars += sum(len(value) for value in values)
+        batch.append({"line": line, "values": values[: len(header) + 1], "value_count": len(values)})
+        chars += sum(len(value) + 8 for value in values[: len(header) + 1])
         if len(batch) >= BATCH_ROWS or chars >= BATCH_CHARS:
             call("stage_import_rows", shop_id=shop_id, import_id=import_id, header=header, rows=batch)
             staged += len(batch)
@@ -126,6 +154,10 @@ def _next_row(rows) -> list[str] | None:
         raise Unprocessable(
             f"line {rows.line_num + 1} is not CSV", [{"field": "file", "message": str(exc)}]
         ) from None
+
+
+def _too_large() -> PayloadTooLarge:
+    return PayloadTooLarge(f"an import file may be at most {MAX_IMPORT_BYTES // (1024 * 1024)} MiB")
 
 
 def _discard(call: PointsCall, shop_id: str, import_id: str) -> None:

@@ -362,6 +362,7 @@ point_imports = Table(
     Column("rows_total", Integer, nullable=False),
     Column("rows_done", Integer, nullable=False),
     Column("rows_failed", Integer, nullable=False),
+    Column("failures", Integer, nullable=False, default=0),  # runs whose batch failed
     Column("actor", String(200), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime),

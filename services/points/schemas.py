@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 from shared.day_range import DayRange
+from shared.imports_api import MAX_IMPORT_COLUMNS
 from shared.pagination import CursorQuery, PageQuery
 from shared.points_api import ACTIVITY_COLUMNS as ACTIVITY_COLUMNS
 from shared.points_api import Activity as Activity  # the answers are the gateway's contract too
@@ -189,13 +190,14 @@ class ImportRef(Input):
 
 class CsvRow(BaseModel):
     line: int = Field(ge=2)  # the header is line 1
-    values: list[str]
+    values: list[str] = Field(max_length=MAX_IMPORT_COLUMNS + 1)  # those past one extra are left out
+    value_count: int | None = None  # how many the row had, when not all are sent
 
 
 class StagedRows(ImportRef):
     """A batch of the file's data rows as read, checked here (ImportRow)."""
 
-    header: list[str] = Field(min_length=1)
+    header: list[str] = Field(min_length=1, max_length=MAX_IMPORT_COLUMNS)
     rows: list[CsvRow] = Field(max_length=5000)
 
 

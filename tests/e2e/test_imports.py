@@ -7,6 +7,7 @@ changes nothing, and a file that cannot be an import is a 422 that keeps
 nothing."""
 
 import json
+import socket
 
 import pytest
 
@@ -107,10 +108,8 @@ def test_a_file_that_cannot_be_an_import_is_refused_with_why_and_keeps_nothing(s
 
 def test_a_file_over_the_limit_is_refused_whether_its_length_is_told_or_not(shop, monkeypatch):
     import services.gateway.point_imports
-    import services.gateway.routes.imports
 
-    for module in (services.gateway.point_imports, services.gateway.routes.imports):
-        monkeypatch.setattr(module, "MAX_IMPORT_BYTES", 2000)
+    monkeypatch.setattr(services.gateway.point_imports, "MAX_IMPORT_BYTES", 2000)
     rows = "".join(f"{7200 + n},c{n}@example.com,5,A,B\n" for n in range(100))
     content = f"{HEADER}\n{rows}".encode()
 
@@ -118,6 +117,45 @@ def test_a_file_over_the_limit_is_refused_whether_its_length_is_told_or_not(shop
     streamed = post_file(shop, iter([content[:1500], content[1500:]]))  # chunked: no Content-Length
 
     assert (told.status_code, streamed.status_code) == (413, 413), (told.text, streamed.text)
+    assert (
+        told.json()["error"]["message"]
+        == streamed.json()["error"]["message"]
+        == ("an import file may be at most 0 MiB")
+    )
+    assert shop.api("GET", "/api/imports").json()["items"] == []
+
+
+def test_a_body_that_ends_before_its_length_was_cut_off_and_keeps_nothing(shop):
+    body = f"{HEADER}\n7501,a@example.com,5,A,B\n7502,b@example.com,1".encode()  # ...0 never arrives
+    host, port = shop.system.url("").removeprefix("http://").rstrip("/").split(":")
+    with socket.create_connection((host, int(port)), timeout=15) as connection:
+        connection.sendall(
+            b"POST /api/imports/points HTTP/1.1\r\nHost: shop\r\nContent-Type: text/csv\r\n"
+            + f"Authorization: Bearer {shop.admin_key}\r\nContent-Length: {len(body) + 1}\r\n\r\n".encode()
+            + body
+        )
+        connection.shutdown(socket.SHUT_WR)  # the sender goes away mid-body
+        answer = connection.makefile("rb").read()
+
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert b"cut off" in answer
+    assert shop.api("GET", "/api/imports").json()["items"] == []
+    assert shop.api("GET", "/api/customers/7501").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("headers", "content", "status", "words"),
+    [
+        ({"Content-Type": "multipart/form-data; boundary=x"}, b"--x\r\n", 415, "not a form"),
+        ({"Content-Type": "text/csv"}, f"{HEADER}\n{'x,' * 40_000}\n".encode(), 422, "longer than"),
+    ],
+    ids=["a form", "a line too long"],
+)
+def test_what_is_not_a_balances_file_is_refused_with_why(shop, headers, content, status, words):
+    refused = shop.api("POST", "/api/imports/points", data=content, headers=headers)
+
+    assert refused.status_code == status, refused.text
+    assert words in refused.json()["error"]["message"]
     assert shop.api("GET", "/api/imports").json()["items"] == []
 
 

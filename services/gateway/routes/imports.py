@@ -9,8 +9,12 @@ from services.gateway.routes.base import Routes
 from services.gateway.rpc import ask
 from services.gateway.schemas import ImportUpload
 from services.gateway.web import json_http, query_params
-from shared.imports_api import MAX_IMPORT_BYTES, ImportStarted, PointsImport, PointsImportList
+from shared.errors import UnsupportedMediaType
+from shared.imports_api import ImportStarted, PointsImport, PointsImportList
 from shared.pagination import parse_query
+
+# A browser form's encodings: the file would arrive wrapped, its first line a boundary.
+FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 class ImportRoutes(Routes):
@@ -25,15 +29,23 @@ class ImportRoutes(Routes):
         has arrived; its rows apply in the background (watch
         `GET /api/imports/{id}`). The same file again answers the same id
         and applies nothing twice. 422 when the file cannot be an import
-        (no header, an unknown or missing column, not UTF-8, no rows)."""
+        (no header, an unknown or missing column, not UTF-8, no rows); 400
+        when the body ends before its Content-Length; 415 for a form."""
         upload = parse_query(ImportUpload, query_params(request))
-        request.max_content_length = MAX_IMPORT_BYTES + 1
+        if request.mimetype in FORMS:
+            raise UnsupportedMediaType(
+                "send the CSV file itself as the body (Content-Type: text/csv), not a form",
+                {"header": "Content-Type"},
+            )
+        # The upload checks the size itself (announced or not), in its own words.
+        request.max_content_length = None
         import_id = upload_points_file(
             lambda method, **arguments: ask(getattr(self.points, method), **arguments),
             caller.shop_id,
             caller.actor,
             request.stream,
             upload.file_name,
+            size=request.content_length,
         )
         return 202, {"id": import_id}
 

@@ -17,6 +17,7 @@ there are) fails alone, changing nothing, with its line and why.
 Credits, nearly every row of a real file, are written for the whole batch
 at once (ledger.credit_many): 100,000 rows must apply within a minute."""
 
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -26,10 +27,10 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Row
 
 from services.points import domain, repository
-from services.points.operations import ledger, tiers
-from services.points.repository.imports import DONE, FAILED, PENDING, RUNNING, UPLOADING
+from services.points.operations import commands, ledger, tiers
+from services.points.repository.imports import FAILED, PENDING, UPLOADING
 from services.points.schemas import CsvRow, ImportRef, ImportStart, ShopRef, StagedRows, UploadFinished
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, must_exist
 from shared.errors import Conflict, NotFound, Unprocessable, validation_details
 from shared.imports_api import (
     IMPORT_REASON,
@@ -42,7 +43,11 @@ from shared.imports_api import (
     PointsImportSummary,
 )
 
+log = logging.getLogger(__name__)
+
 BATCH_ROWS = 500
+# Runs in a row whose batch failed before an import is given up as failed.
+MAX_FAILURES = 5
 LISTED_IMPORTS = 20
 # An upload that stopped arriving this long ago lost its sender (a gateway
 # killed mid-file): nothing of it was applied, and nobody got its id.
@@ -77,14 +82,15 @@ def finish_upload(uow: UnitOfWork, finished: UploadFinished) -> ImportStarted:
         repository.imports.discard_import(uow.session, finished.import_id)
         return ImportStarted(id=earlier.id)
     total, failed = repository.imports.staged_counts(uow.session, finished.import_id)
-    repository.imports.set_import(
-        uow.session,
-        finished.import_id,
-        status=RUNNING,
-        file_sha256=finished.file_sha256,
-        rows_total=total,
-        rows_failed=failed,
-    )
+    if not repository.imports.start_import(
+        uow.session, finished.import_id, finished.file_sha256, rows_total=total, rows_failed=failed
+    ):  # the same file, posted at the same time, finished first
+        earlier = must_exist(
+            repository.imports.import_of_file(uow.session, finished.shop_id, finished.file_sha256),
+            f"the import of file {finished.file_sha256}",
+        )
+        repository.imports.discard_import(uow.session, finished.import_id)
+        return ImportStarted(id=earlier.id)
     return ImportStarted(id=finished.import_id)
 
 
@@ -112,13 +118,16 @@ def _uploading(uow: UnitOfWork, ref: ImportRef) -> Row:
 def _checked(header: list[str], row: CsvRow) -> dict:
     """A staged row: its values when valid, else why not."""
     staged: dict = dict.fromkeys(_ROW_FIELDS) | {"line": row.line, "state": PENDING, "error": None}
-    if len(row.values) != len(header):
+    count = row.value_count if row.value_count is not None else len(row.values)
+    if count != len(header):
         return staged | {
             "state": FAILED,
-            "error": f"has {len(row.values)} values where the header names {len(header)} columns",
+            "error": f"has {count} values where the header names {len(header)} columns",
         }
+    # A column without a name (a trailing comma in an export) is left out.
+    values = {name: value for name, value in zip(header, row.values, strict=True) if name}
     try:
-        valid = ImportRow.model_validate(dict(zip(header, row.values, strict=True)))
+        valid = ImportRow.model_validate(values)
     except ValidationError as exc:
         why = "; ".join(f"{d['field']}: {d['message']}" for d in validation_details(exc))
         return staged | {"state": FAILED, "error": why[:1000]}
@@ -167,31 +176,60 @@ def _summary(uow: UnitOfWork, found: Row) -> PointsImportSummary:
 
 def apply_imports(unit_of_work: Callable[[], UnitOfWork]) -> int:
     """Apply every running import's rows, a batch per transaction, and close
-    the imports with none left; drop abandoned uploads. The rows applied."""
+    the imports with none left; drop abandoned uploads. The rows applied.
+    An import whose batch fails is left for the next run (the failure was
+    rolled back with the batch) and, failing MAX_FAILURES runs, marked
+    failed; either way the other imports go on."""
     with unit_of_work() as uow:
         running = [(found.shop_id, found.id) for found in repository.imports.running_imports(uow.session)]
         repository.imports.discard_uploads_before(uow.session, uow.clock.now() - ABANDONED_UPLOAD_AGE)
         uow.commit()
     applied = 0
     for shop_id, import_id in running:
-        while True:
+        try:
+            applied += _apply_import(unit_of_work, shop_id, import_id)
+        except Exception:
+            log.exception("import %s of shop %s failed to apply a batch", import_id, shop_id)
             with unit_of_work() as uow:
-                settled = _apply_batch(uow, shop_id, import_id)
+                repository.imports.count_failure(uow.session, import_id, MAX_FAILURES, uow.clock.now())
                 uow.commit()
-            if not settled:
-                break
-            applied += settled
-            # Let the service's other workers run between batches (eventlet
-            # makes time.sleep yield; the database calls themselves do not):
-            # its RPCs and events would otherwise wait for the whole file.
-            time.sleep(0)
+    return applied
+
+
+def _apply_import(unit_of_work: Callable[[], UnitOfWork], shop_id: str, import_id: str) -> int:
+    applied = 0
+    while True:
         with unit_of_work() as uow:
-            # Another replica may still hold a batch: it closes the import then.
-            if not repository.imports.has_pending_rows(uow.session, import_id):
-                repository.imports.set_import(
-                    uow.session, import_id, status=DONE, finished_at=uow.clock.now()
-                )
+            settled = _apply_batch(uow, shop_id, import_id)
             uow.commit()
+        if not settled:
+            break
+        applied += settled
+        # Let the service's other workers run between batches (eventlet
+        # makes time.sleep yield; the database calls themselves do not):
+        # its RPCs and events would otherwise wait for the whole file.
+        time.sleep(0)
+    with unit_of_work() as uow:
+        # Another replica may still hold a batch: it closes the import then.
+        if not repository.imports.has_pending_rows(uow.session, import_id):
+            finished = repository.imports.finish_import(uow.session, import_id, uow.clock.now())
+            if finished is not None:
+                commands.audit(
+                    uow,
+                    shop_id,
+                    None,
+                    finished.actor,
+                    "points_imported",
+                    None,
+                    None,
+                    {
+                        "import_id": import_id,
+                        "file_name": finished.file_name,
+                        "rows_done": finished.rows_done,
+                        "rows_failed": finished.rows_failed,
+                    },
+                )
+        uow.commit()
     return applied
 
 
@@ -200,7 +238,7 @@ def _apply_batch(uow: UnitOfWork, shop_id: str, import_id: str) -> int:
     found = repository.imports.claim_import(uow.session, shop_id, import_id)
     if found is None:  # another replica is applying it: one applier per import keeps file order
         return 0
-    rows = _one_row_per_customer(repository.imports.pending_rows(uow.session, import_id, BATCH_ROWS))
+    rows = _first_row_per_customer(repository.imports.pending_rows(uow.session, import_id, BATCH_ROWS))
     if not rows:
         return 0
     settings = repository.program.program_settings_of(uow.session, shop_id)
@@ -215,7 +253,8 @@ def _apply_batch(uow: UnitOfWork, shop_id: str, import_id: str) -> int:
             failed.append((row.line, why))
         else:
             to_apply.append(row)
-    new = [row for row in to_apply if row.customer_id not in members]
+    members |= _with_due_points_expired(uow, members)
+    new = sorted((row for row in to_apply if row.customer_id not in members), key=lambda row: row.customer_id)
     if new:
         first_tier = domain.tier_for(0, settings.vip_tiers)
         repository.members.add_members(
@@ -244,15 +283,31 @@ def _apply_batch(uow: UnitOfWork, shop_id: str, import_id: str) -> int:
     return len(applied) + len(failed)
 
 
-def _one_row_per_customer(rows) -> list[Row]:
-    """The rows up to the first that names a customer again: a customer's
-    rows apply in file order, each batch holding one of them at most."""
+def _first_row_per_customer(rows) -> list[Row]:
+    """Each customer's first row: a customer named again applies in a later
+    batch, so their rows apply in file order."""
     seen: set[str] = set()
-    for index, row in enumerate(rows):
-        if row.customer_id in seen:
-            return list(rows[:index])
-        seen.add(row.customer_id)
-    return list(rows)
+    first = []
+    for row in rows:
+        if row.customer_id not in seen:
+            seen.add(row.customer_id)
+            first.append(row)
+    return first
+
+
+def _with_due_points_expired(uow: UnitOfWork, members: dict[str, Row]) -> dict[str, Row]:
+    """The locked members who had points past their expiry, as they are once
+    those expired (before an import's entry, as before an admin's)."""
+    if not members:
+        return {}
+    shop_id = next(iter(members.values())).shop_id
+    lots = repository.lots.lots_of_members(uow.session, shop_id, list(members))
+    now = uow.clock.now()
+    return {
+        customer_id: ledger.expire_due_points(uow, member)
+        for customer_id, member in members.items()
+        if domain.expired_points(lots[customer_id], now)
+    }
 
 
 def _refusal(row: Row, member: Row | None, tier_names: set[str]) -> str | None:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.points.models import point_import_rows, point_imports
@@ -28,6 +29,7 @@ def create_import(
         rows_total=0,
         rows_done=0,
         rows_failed=0,
+        failures=0,
         actor=actor,
         created_at=now,
     )
@@ -74,8 +76,52 @@ def staged_counts(session: Session, import_id: str) -> tuple[int, int]:
     return total, failed
 
 
-def set_import(session: Session, import_id: str, **values) -> None:
-    session.execute(update(point_imports).where(point_imports.c.id == import_id).values(**values))
+def start_import(
+    session: Session, import_id: str, file_sha256: str, rows_total: int, rows_failed: int
+) -> bool:
+    """The upload complete, its rows may apply; False if the shop has an
+    import of the same file already (one that finished in the meantime)."""
+    try:
+        with session.begin_nested():  # a unique violation undoes this alone
+            session.execute(
+                update(point_imports)
+                .where(point_imports.c.id == import_id)
+                .values(
+                    status=RUNNING, file_sha256=file_sha256, rows_total=rows_total, rows_failed=rows_failed
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def finish_import(session: Session, import_id: str, now: datetime) -> Row | None:
+    """Mark a running import done; the import, or None if it was not
+    running (another replica closed it first)."""
+    return session.execute(
+        update(point_imports)
+        .where(point_imports.c.id == import_id, point_imports.c.status == RUNNING)
+        .values(status=DONE, finished_at=now)
+        .returning(*point_imports.c)
+    ).first()
+
+
+def count_failure(session: Session, import_id: str, max_failures: int, now: datetime) -> None:
+    """One more run failed to apply the import; at `max_failures` it is failed."""
+    session.execute(
+        update(point_imports)
+        .where(point_imports.c.id == import_id, point_imports.c.status == RUNNING)
+        .values(failures=point_imports.c.failures + 1)
+    )
+    session.execute(
+        update(point_imports)
+        .where(
+            point_imports.c.id == import_id,
+            point_imports.c.status == RUNNING,
+            point_imports.c.failures >= max_failures,
+        )
+        .values(status=FAILED, finished_at=now)
+    )
 
 
 def discard_import(session: Session, import_id: str) -> None:
@@ -84,12 +130,20 @@ def discard_import(session: Session, import_id: str) -> None:
 
 
 def discard_uploads_before(session: Session, before: datetime) -> None:
-    """Drop the uploads begun before `before` that never finished."""
-    stale = select(point_imports.c.id).where(
-        point_imports.c.status == UPLOADING, point_imports.c.created_at < before
+    """Drop the uploads begun before `before` that never finished; one being
+    finished or staged to right now (locked) is left alone."""
+    stale = (
+        session.execute(
+            select(point_imports.c.id)
+            .where(point_imports.c.status == UPLOADING, point_imports.c.created_at < before)
+            .with_for_update(skip_locked=True)
+        )
+        .scalars()
+        .all()
     )
-    session.execute(delete(point_import_rows).where(point_import_rows.c.import_id.in_(stale)))
-    session.execute(delete(point_imports).where(point_imports.c.id.in_(stale)))
+    if stale:
+        session.execute(delete(point_import_rows).where(point_import_rows.c.import_id.in_(stale)))
+        session.execute(delete(point_imports).where(point_imports.c.id.in_(stale)))
 
 
 def running_imports(session: Session) -> Sequence[Row]:

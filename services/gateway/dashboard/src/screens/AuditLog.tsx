@@ -23,6 +23,7 @@ const ACTIONS: Record<string, string> = {
   program_updated: "Changed the program settings",
   reward_created: "Created a reward",
   referral_cancelled: "Cancelled a referral",
+  points_imported: "Imported balances",
 };
 
 export function AuditLog() {

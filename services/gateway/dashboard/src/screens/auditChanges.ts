@@ -13,7 +13,7 @@ import {
 import type { AuditEntry } from "../types";
 
 // Ids say nothing to a merchant, and the entry's own date is its time.
-const HIDDEN = new Set(["id", "activity_id", "reward_id", "created_at"]);
+const HIDDEN = new Set(["id", "activity_id", "reward_id", "import_id", "created_at"]);
 
 const LABELS: Record<string, string> = {
   balance: "Balance",
@@ -39,6 +39,9 @@ const LABELS: Record<string, string> = {
   referrer_reward_points: "Referrer reward",
   referee_coupon: "Welcome coupon",
   vip_tiers: "VIP tiers",
+  file_name: "File",
+  rows_done: "Rows imported",
+  rows_failed: "Rows not imported",
 };
 
 const KINDS: Record<string, string> = {
@@ -66,6 +69,9 @@ function shown(key: string, value: unknown, whole: Fields, currency: string): st
       return `${formatNumber(Number(value))} ${Number(value) === 1 ? "day" : "days"}`;
     case "birthday":
       return formatCalendarDay(String(value));
+    case "rows_done":
+    case "rows_failed":
+      return formatNumber(Number(value));
     case "status":
       return capitalize(String(value));
     case "kind":
